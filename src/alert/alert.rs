@@ -1,0 +1,170 @@
+//! The alert: one per (watchlist, story), with an id that is the same on every retry,
+//! after a restart and on every machine.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::feeds::article::hex_digest;
+use crate::feeds::Article;
+use crate::watch::{Field, Hit, TermKind};
+
+/// Longest summary carried in an alert, in characters.
+pub const SUMMARY_MAX_CHARS: usize = 500;
+
+/// An alert as stored in the outbox and handed to sinks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Stable id: a hash of the watchlist name and the story's first key.
+    pub id: String,
+    /// The watchlist that fired.
+    pub watchlist: String,
+    /// The watchlist's severity label.
+    pub severity: Option<String>,
+    /// When newshound matched it.
+    pub detected_at: DateTime<Utc>,
+    /// The story.
+    pub article: AlertArticle,
+    /// Why it fired.
+    pub matches: Vec<AlertMatch>,
+}
+
+/// The story an alert is about.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertArticle {
+    /// Title, plain text.
+    pub title: String,
+    /// Link.
+    pub url: Option<String>,
+    /// Feed name.
+    pub feed: String,
+    /// GUID as published.
+    pub guid: Option<String>,
+    /// Publication date.
+    pub published: Option<DateTime<Utc>>,
+    /// Plain text, at most [`SUMMARY_MAX_CHARS`] characters.
+    pub summary: String,
+}
+
+/// One term that hit, in one field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AlertMatch {
+    /// The term as written in the watchlist.
+    pub term: String,
+    /// `person` or `keyword`.
+    pub kind: String,
+    /// The text as it occurred in the article.
+    pub matched: String,
+    /// `title`, `summary` or `content`.
+    pub field: String,
+    /// Occurrences in that field.
+    pub count: usize,
+    /// Text around the first occurrence, the hit in `[ ]`.
+    pub snippet: String,
+}
+
+impl Alert {
+    /// Builds the alert for `article` matched by `watchlist`.
+    pub fn new(
+        watchlist: &str,
+        severity: Option<&str>,
+        article: &Article,
+        hits: &[Hit],
+        now: DateTime<Utc>,
+    ) -> Self {
+        let key = article.story_keys().into_iter().next().unwrap_or_default();
+        Alert {
+            id: alert_id(watchlist, &key),
+            watchlist: watchlist.to_string(),
+            severity: severity.map(str::to_string),
+            detected_at: now,
+            article: AlertArticle {
+                title: article.title.clone(),
+                url: article.url.clone(),
+                feed: article.feed.clone(),
+                guid: article.guid.clone(),
+                published: article.published.or(article.updated),
+                summary: summary_of(article),
+            },
+            matches: hits.iter().map(AlertMatch::from).collect(),
+        }
+    }
+
+    /// `detected_at` in RFC 3339, seconds, `Z`.
+    pub fn detected_at_rfc3339(&self) -> String {
+        self.detected_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+    }
+}
+
+impl From<&Hit> for AlertMatch {
+    fn from(h: &Hit) -> Self {
+        AlertMatch {
+            term: h.term.clone(),
+            kind: match h.kind {
+                TermKind::Person => "person",
+                TermKind::Keyword => "keyword",
+            }
+            .into(),
+            matched: h.matched.clone(),
+            field: match h.field {
+                Field::Title => "title",
+                Field::Summary => "summary",
+                Field::Content => "content",
+            }
+            .into(),
+            count: h.count,
+            snippet: h.snippet.clone(),
+        }
+    }
+}
+
+/// The alert id for a story key under a watchlist.
+pub fn alert_id(watchlist: &str, story_key: &str) -> String {
+    hex_digest(format!("{watchlist}\u{1f}{story_key}").as_bytes(), 16)
+}
+
+/// The article's summary (else the start of its content), cut to the limit on a word boundary.
+fn summary_of(article: &Article) -> String {
+    let text = if article.summary.trim().is_empty() {
+        &article.content
+    } else {
+        &article.summary
+    };
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    truncate_words(&text, SUMMARY_MAX_CHARS)
+}
+
+/// Cuts `text` to at most `max` characters, on a word boundary, ending with `…` when cut.
+pub fn truncate_words(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    let cut = match cut.rfind(' ') {
+        Some(i) if i > cut.len() / 2 => &cut[..i],
+        _ => cut.as_str(),
+    };
+    format!("{}…", cut.trim_end())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn truncation_keeps_limit_and_words() {
+        let text = "word ".repeat(200);
+        let t = truncate_words(text.trim(), 500);
+        assert!(t.chars().count() <= 500);
+        assert!(t.ends_with("word…"));
+        let cjk = "李尚福".repeat(300);
+        assert!(truncate_words(&cjk, 500).chars().count() <= 500);
+        assert_eq!(truncate_words("short", 500), "short");
+    }
+
+    #[test]
+    fn id_is_stable_per_watchlist_and_story() {
+        assert_eq!(alert_id("w", "guid:1"), alert_id("w", "guid:1"));
+        assert_ne!(alert_id("w", "guid:1"), alert_id("v", "guid:1"));
+        assert_eq!(alert_id("w", "guid:1").len(), 32);
+    }
+}

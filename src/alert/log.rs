@@ -1,0 +1,47 @@
+//! The log sink: one structured tracing event per alert.
+
+use super::sink::{DeliveryError, Sink};
+use super::Alert;
+
+/// Writes each alert as one `INFO` event with target `newshound::alert`.
+pub struct LogSink {
+    name: String,
+}
+
+impl LogSink {
+    /// A log sink called `name`.
+    pub fn new(name: &str) -> LogSink {
+        LogSink {
+            name: name.to_string(),
+        }
+    }
+}
+
+impl Sink for LogSink {
+    async fn deliver(&self, alert: &Alert) -> Result<(), DeliveryError> {
+        let matches = alert
+            .matches
+            .iter()
+            .map(|m| {
+                format!(
+                    "{} {} in {} x{}: {}",
+                    m.kind, m.term, m.field, m.count, m.snippet
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" | ");
+        tracing::info!(
+            target: "newshound::alert",
+            sink = %self.name,
+            alert_id = %alert.id,
+            watchlist = %alert.watchlist,
+            severity = alert.severity.as_deref().unwrap_or(""),
+            feed = %alert.article.feed,
+            title = %alert.article.title,
+            url = alert.article.url.as_deref().unwrap_or(""),
+            matches = %matches,
+            "alert"
+        );
+        Ok(())
+    }
+}

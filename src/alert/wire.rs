@@ -1,0 +1,101 @@
+//! The versioned wire shape of an alert (webhook `format = "json"`, `once --dry-run`),
+//! kept apart from [`Alert`] so internal changes never change what receivers see.
+
+use chrono::SecondsFormat;
+use serde::Serialize;
+
+use super::{Alert, AlertMatch};
+
+/// Version 1 of the JSON payload, as documented in INTERFACE.md.
+#[derive(Debug, Serialize)]
+pub struct WireAlertV1<'a> {
+    /// Stable alert id.
+    pub id: &'a str,
+    /// Watchlist name.
+    pub watchlist: &'a str,
+    /// Severity label, `null` when unset.
+    pub severity: Option<&'a str>,
+    /// RFC 3339, seconds, UTC.
+    pub detected_at: String,
+    /// The story.
+    pub article: WireArticleV1<'a>,
+    /// Why it fired.
+    pub matches: Vec<WireMatchV1<'a>>,
+}
+
+/// The story in a v1 payload.
+#[derive(Debug, Serialize)]
+pub struct WireArticleV1<'a> {
+    /// Title.
+    pub title: &'a str,
+    /// Link.
+    pub url: Option<&'a str>,
+    /// Feed name.
+    pub feed: &'a str,
+    /// GUID as published.
+    pub guid: Option<&'a str>,
+    /// RFC 3339, seconds, UTC.
+    pub published: Option<String>,
+    /// Plain text, at most 500 characters.
+    pub summary: &'a str,
+}
+
+/// One match in a v1 payload.
+#[derive(Debug, Serialize)]
+pub struct WireMatchV1<'a> {
+    /// The term as written in the watchlist.
+    pub term: &'a str,
+    /// `person` or `keyword`.
+    pub kind: &'a str,
+    /// The form that occurred in the text.
+    pub matched: &'a str,
+    /// `title`, `summary` or `content`.
+    pub field: &'a str,
+    /// Occurrences in that field.
+    pub count: usize,
+    /// Text around the first occurrence, the hit in `[ ]`.
+    pub snippet: &'a str,
+}
+
+impl<'a> WireAlertV1<'a> {
+    /// The wire form of `alert`.
+    pub fn new(alert: &'a Alert) -> Self {
+        let a = &alert.article;
+        WireAlertV1 {
+            id: &alert.id,
+            watchlist: &alert.watchlist,
+            severity: alert.severity.as_deref(),
+            detected_at: alert.detected_at_rfc3339(),
+            article: WireArticleV1 {
+                title: &a.title,
+                url: a.url.as_deref(),
+                feed: &a.feed,
+                guid: a.guid.as_deref(),
+                published: a
+                    .published
+                    .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                summary: &a.summary,
+            },
+            matches: alert.matches.iter().map(WireMatchV1::from).collect(),
+        }
+    }
+
+    /// Serialises to compact JSON.
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings and numbers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl<'a> From<&'a AlertMatch> for WireMatchV1<'a> {
+    fn from(m: &'a AlertMatch) -> Self {
+        WireMatchV1 {
+            term: &m.term,
+            kind: &m.kind,
+            matched: &m.matched,
+            field: &m.field,
+            count: m.count,
+            snippet: &m.snippet,
+        }
+    }
+}

@@ -1,0 +1,101 @@
+//! Command-line definitions (clap): `run`, `once`, `check`, `match`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// newshound — watches news feeds for people and events, and sends alerts that explain themselves.
+#[derive(Debug, Parser)]
+#[command(name = "newshound", version, about, propagate_version = true)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
+    pub log_format: LogFormat,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How log events are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Where the config file is.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArg {
+    /// Config file (TOML).
+    #[arg(
+        short = 'c',
+        long = "config",
+        env = "NEWSHOUND_CONFIG",
+        default_value = "/etc/newshound/config.toml"
+    )]
+    pub path: PathBuf,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the daemon: poll every feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads the config.
+    #[command(after_help = "Example:\n  newshound run -c /etc/newshound/config.toml")]
+    Run {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+    },
+    /// Poll every feed once, match, deliver the resulting alerts, then exit.
+    #[command(
+        after_help = "Examples:\n  newshound once -c config/demo.toml\n  newshound once -c config/demo.toml --dry-run | jq ."
+    )]
+    Once {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// Print alerts as JSON lines on stdout; deliver nothing, record nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Validate the config and print a summary.
+    #[command(after_help = "Example:\n  newshound check -c /etc/newshound/config.toml")]
+    Check {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+    },
+    /// Match a local file (feed, HTML page or text) against the watchlists; nothing is delivered or recorded.
+    #[command(
+        after_help = "Examples:\n  newshound match -c config/demo.toml feeds/wire-asia.xml\n  curl -s https://example.org/story | newshound match -c config/demo.toml -w us-china-defence -"
+    )]
+    Match {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// Only these watchlists (repeatable).
+        #[arg(short = 'w', long = "watchlist", value_name = "NAME")]
+        watchlists: Vec<String>,
+        /// What the input is; `auto` tries feed, then HTML, then text.
+        #[arg(long = "as", value_enum, default_value_t = InputKind::Auto)]
+        kind: InputKind,
+        /// The file to read, or `-` for standard input.
+        #[arg(value_name = "PATH", default_value = "-")]
+        input: PathBuf,
+    },
+}
+
+/// How `match` reads its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InputKind {
+    /// Feed if it parses as one, else HTML if it looks like HTML, else text.
+    Auto,
+    /// Must parse as RSS, Atom or JSON Feed (exit 2 otherwise).
+    Feed,
+    /// An HTML page.
+    Html,
+    /// Plain text.
+    Text,
+}

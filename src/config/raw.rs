@@ -1,0 +1,181 @@
+//! The serde mirror of the TOML file: plain data, unknown keys rejected. Nothing here is
+//! checked beyond its type; `validate.rs` turns it into a [`crate::config::Config`].
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use bytesize::ByteSize;
+use serde::Deserialize;
+
+use crate::watch::Require;
+
+/// The whole config file as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    /// `[daemon]`
+    #[serde(default)]
+    pub daemon: RawDaemon,
+    /// `[http]`
+    #[serde(default)]
+    pub http: RawHttp,
+    /// `[[feed]]`
+    #[serde(default)]
+    pub feed: Vec<RawFeed>,
+    /// `[[watchlist]]`
+    #[serde(default)]
+    pub watchlist: Vec<RawWatchlist>,
+    /// `[[sink]]`
+    #[serde(default)]
+    pub sink: Vec<RawSink>,
+}
+
+/// `[daemon]`: where state lives and how often to poll.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDaemon {
+    /// Embedded state directory; default `$STATE_DIRECTORY`, else `./state`.
+    pub state_dir: Option<PathBuf>,
+    /// Default interval for feeds without their own.
+    #[serde(default, with = "humantime_serde")]
+    pub poll_interval: Option<Duration>,
+    /// Feeds fetched at once.
+    pub concurrency: Option<usize>,
+    /// Address of the admin endpoint.
+    pub admin_listen: Option<String>,
+}
+
+/// `[http]`: limits for every request newshound makes.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHttp {
+    /// Total time for one request, body included.
+    #[serde(default, with = "humantime_serde")]
+    pub timeout: Option<Duration>,
+    /// Time to establish a connection.
+    #[serde(default, with = "humantime_serde")]
+    pub connect_timeout: Option<Duration>,
+    /// Largest body accepted, after decompression.
+    pub max_body: Option<ByteSize>,
+    /// Redirects followed before giving up.
+    pub max_redirects: Option<usize>,
+    /// The User-Agent header.
+    pub user_agent: Option<String>,
+    /// Allow feeds and sinks on loopback or private addresses.
+    pub allow_private_networks: Option<bool>,
+}
+
+/// One `[[feed]]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeed {
+    /// Unique name.
+    pub name: Option<String>,
+    /// http(s):// or file:// URL.
+    pub url: Option<String>,
+    /// Poll interval for this feed.
+    #[serde(default, with = "humantime_serde")]
+    pub interval: Option<Duration>,
+    /// Tags that watchlists can select with `#tag`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+/// One `[[watchlist]]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWatchlist {
+    /// Unique name.
+    pub name: Option<String>,
+    /// Sink names; default every sink.
+    pub sinks: Option<Vec<String>>,
+    /// Feed names or `#tags`; default every feed.
+    pub feeds: Option<Vec<String>>,
+    /// What fires an alert when no query is set.
+    #[serde(default)]
+    pub require: Require,
+    /// Words or phrases; a trailing `*` is a prefix.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Terms that veto a match.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// A query; replaces require/keywords when set.
+    pub query: Option<String>,
+    /// Free label passed to sinks.
+    pub severity: Option<String>,
+    /// `[[watchlist.person]]`
+    #[serde(default)]
+    pub person: Vec<RawPerson>,
+}
+
+/// One `[[watchlist.person]]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerson {
+    /// Canonical name.
+    pub name: Option<String>,
+    /// Other names, titles, other scripts.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// One `[[sink]]`: a closed, tagged set of kinds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum RawSink {
+    /// An HTTP POST per alert.
+    Webhook(RawWebhook),
+    /// One structured log event per alert.
+    Log(RawLog),
+}
+
+impl RawSink {
+    /// The sink's name as written.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            RawSink::Webhook(w) => w.name.as_deref(),
+            RawSink::Log(l) => l.name.as_deref(),
+        }
+    }
+}
+
+/// `type = "webhook"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebhook {
+    /// Unique sink name.
+    pub name: Option<String>,
+    /// Receiver URL.
+    pub url: Option<String>,
+    /// Payload format; only `json` for now.
+    pub format: Option<String>,
+    /// Signing secret, `whsec_<base64>`.
+    pub secret: Option<String>,
+    /// A file holding the secret (absolute, or relative to `$CREDENTIALS_DIRECTORY`).
+    pub secret_file: Option<PathBuf>,
+    /// Set by the loader when `secret` was read from `secret_file`.
+    #[serde(skip)]
+    pub secret_from_file: bool,
+    /// Extra headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// First retry delay.
+    #[serde(default, with = "humantime_serde")]
+    pub backoff: Option<Duration>,
+    /// Largest retry delay.
+    #[serde(default, with = "humantime_serde")]
+    pub backoff_max: Option<Duration>,
+    /// After this long failing, the delivery is dead.
+    #[serde(default, with = "humantime_serde")]
+    pub give_up_after: Option<Duration>,
+}
+
+/// `type = "log"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
+    /// Unique sink name.
+    pub name: Option<String>,
+}

@@ -1,0 +1,171 @@
+//! The validated, runnable configuration that the rest of the daemon reads.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::watch::Matcher;
+
+/// A validated config: every name resolved, every watchlist compiled.
+#[derive(Clone)]
+pub struct Config {
+    /// `[daemon]`
+    pub daemon: DaemonConfig,
+    /// `[http]`
+    pub http: HttpConfig,
+    /// `[[feed]]`, in file order.
+    pub feeds: Vec<FeedConfig>,
+    /// `[[watchlist]]`, in file order; index i is watchlist i of `matcher`.
+    pub watchlists: Vec<WatchlistConfig>,
+    /// `[[sink]]`, in file order.
+    pub sinks: Vec<SinkConfig>,
+    /// Every watchlist compiled into one matcher.
+    pub matcher: Arc<Matcher>,
+    /// A hash of everything that decides what matches (watchlists and their feed filters).
+    pub watch_fingerprint: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("daemon", &self.daemon)
+            .field("feeds", &self.feeds.len())
+            .field("watchlists", &self.watchlists.len())
+            .field("sinks", &self.sinks.len())
+            .finish()
+    }
+}
+
+/// `[daemon]`
+#[derive(Debug, Clone)]
+pub struct DaemonConfig {
+    /// Where the SQLite state lives.
+    pub state_dir: PathBuf,
+    /// Interval of feeds without their own.
+    pub poll_interval: Duration,
+    /// Feeds fetched at once.
+    pub concurrency: usize,
+    /// Admin endpoint address.
+    pub admin_listen: Option<SocketAddr>,
+}
+
+/// `[http]`
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Total request time, body included.
+    pub timeout: Duration,
+    /// Connection set-up time.
+    pub connect_timeout: Duration,
+    /// Largest body in bytes, after decompression.
+    pub max_body: u64,
+    /// Redirects followed.
+    pub max_redirects: usize,
+    /// User-Agent sent.
+    pub user_agent: String,
+    /// Whether loopback and private addresses may be contacted.
+    pub allow_private_networks: bool,
+}
+
+/// Where a feed is read from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedSource {
+    /// http:// or https://
+    Http(Url),
+    /// A local file, polled like any feed.
+    File(PathBuf),
+}
+
+impl std::fmt::Display for FeedSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FeedSource::Http(u) => write!(f, "{u}"),
+            FeedSource::File(p) => write!(f, "file://{}", p.display()),
+        }
+    }
+}
+
+/// One feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedConfig {
+    /// Unique name.
+    pub name: String,
+    /// Where to read it.
+    pub source: FeedSource,
+    /// How often to poll it.
+    pub interval: Duration,
+    /// Tags for `#tag` filters.
+    pub tags: Vec<String>,
+}
+
+/// One watchlist's routing (its matching rules live in the compiled matcher).
+#[derive(Debug, Clone)]
+pub struct WatchlistConfig {
+    /// Unique name.
+    pub name: String,
+    /// Free label passed to sinks.
+    pub severity: Option<String>,
+    /// Indices into `Config::sinks`.
+    pub sinks: Vec<usize>,
+    /// Feed names it applies to; `None` = every feed.
+    pub feeds: Option<BTreeSet<String>>,
+}
+
+impl WatchlistConfig {
+    /// Whether this watchlist looks at articles of `feed`.
+    pub fn applies_to(&self, feed: &str) -> bool {
+        self.feeds.as_ref().is_none_or(|f| f.contains(feed))
+    }
+}
+
+/// One sink.
+#[derive(Debug, Clone)]
+pub struct SinkConfig {
+    /// Unique name.
+    pub name: String,
+    /// What kind, with its settings.
+    pub kind: SinkKind,
+}
+
+/// The closed set of sink kinds.
+#[derive(Debug, Clone)]
+pub enum SinkKind {
+    /// HTTP POST of the versioned JSON payload.
+    Webhook(WebhookConfig),
+    /// One tracing event per alert.
+    Log,
+}
+
+/// `type = "webhook"`
+#[derive(Clone)]
+pub struct WebhookConfig {
+    /// Receiver.
+    pub url: Url,
+    /// HMAC key (decoded from `whsec_…`).
+    pub secret: Option<Vec<u8>>,
+    /// Extra headers.
+    pub headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
+    /// First retry delay.
+    pub backoff: Duration,
+    /// Largest retry delay.
+    pub backoff_max: Duration,
+    /// Failing longer than this makes a delivery dead.
+    pub give_up_after: Duration,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    // The secret never reaches a log.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("url", &self.url.as_str())
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("headers", &self.headers.len())
+            .field("backoff", &self.backoff)
+            .field("backoff_max", &self.backoff_max)
+            .field("give_up_after", &self.give_up_after)
+            .finish()
+    }
+}

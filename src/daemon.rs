@@ -1,0 +1,227 @@
+//! Wires the stages together: `once` (one poll of every feed, then delivery) and `run`
+//! (per-feed schedules, the delivery loop, reload and shutdown).
+
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::alert::{AnySink, DispatchReport, Dispatcher};
+use crate::config::{self, Config};
+use crate::feeds::fetch::Fetcher;
+use crate::feeds::schedule;
+use crate::pipeline::{Pipeline, PollOutcome};
+use crate::store::{Store, StoreError};
+
+/// How long shutdown waits for in-flight work before leaving it to the next start.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+
+/// A failure that stops `once` or `run`.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    /// The state could not be opened or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("building the HTTP client failed")]
+    Client(#[from] reqwest::Error),
+}
+
+/// Options of `once`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OnceOptions {
+    /// Deliver nothing and record nothing.
+    pub dry_run: bool,
+}
+
+/// What `once` did.
+#[derive(Debug, Clone, Default)]
+pub struct OnceReport {
+    /// One outcome per feed, in config order.
+    pub feeds: Vec<PollOutcome>,
+    /// Delivery counts (all zero for a dry run).
+    pub delivery: DispatchReport,
+}
+
+/// Builds the sinks of `config`.
+fn build_sinks(config: &Config) -> Result<Vec<(String, Arc<AnySink>)>, reqwest::Error> {
+    config
+        .sinks
+        .iter()
+        .map(|s| Ok((s.name.clone(), Arc::new(AnySink::build(s, &config.http)?))))
+        .collect()
+}
+
+/// Polls every feed once, then delivers what is due from the outbox.
+pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, DaemonError> {
+    let store = if opts.dry_run {
+        Store::open_scratch(&config.daemon.state_dir)?
+    } else {
+        Store::open(&config.daemon.state_dir)?
+    };
+    let pipeline = Pipeline {
+        fetcher: Fetcher::new(&config.http)?,
+        config: Arc::new(config),
+        store: store.clone(),
+    };
+    let permits = Arc::new(Semaphore::new(pipeline.config.daemon.concurrency));
+    let polls = pipeline.config.feeds.iter().map(|feed| {
+        let (pipeline, permits) = (&pipeline, permits.clone());
+        async move {
+            let _permit = permits.acquire().await;
+            pipeline.poll(feed).await
+        }
+    });
+    let feeds = join_all(polls)
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut report = OnceReport {
+        feeds,
+        delivery: DispatchReport::default(),
+    };
+    if !opts.dry_run {
+        let dispatcher = Dispatcher::new(store, build_sinks(&pipeline.config)?);
+        report.delivery = dispatcher.deliver_due(&CancellationToken::new()).await?;
+    }
+    Ok(report)
+}
+
+/// Runs the daemon until `shutdown` completes: every feed on its schedule, deliveries as
+/// alerts arrive. Each message on `reload` re-reads `config_path`; a valid config replaces
+/// the running one, an invalid one is logged and the old one stays. `on_event` hears about
+/// the milestones (ready, reloading, stopping) for the service manager.
+pub async fn run(
+    config_path: PathBuf,
+    config: Config,
+    shutdown: impl Future<Output = ()>,
+    mut reload: mpsc::Receiver<()>,
+    on_event: impl Fn(Event),
+) -> Result<(), DaemonError> {
+    let store = Store::open(&config.daemon.state_dir)?;
+    let root = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let mut generation = Generation::start(config, store.clone(), &root, &tracker)?;
+    on_event(Event::Ready);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(()) = reload.recv() => {
+                on_event(Event::Reloading);
+                match config::load(&config_path) {
+                    Ok(new) => {
+                        tracing::info!(feeds = new.feeds.len(), watchlists = new.watchlists.len(), "config reloaded");
+                        generation.stop().await;
+                        generation = Generation::start(new, store.clone(), &root, &tracker)?;
+                    }
+                    Err(e) => tracing::error!(error = %e, "reload refused: keeping the running config"),
+                }
+                on_event(Event::Ready);
+            }
+        }
+    }
+    on_event(Event::Stopping);
+    tracing::info!("shutting down");
+    root.cancel();
+    tracker.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, tracker.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "in-flight work did not finish in time; pending deliveries resume at next start"
+        );
+    }
+    Ok(())
+}
+
+/// A milestone of the running daemon.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// Config loaded, state open, polling started.
+    Ready,
+    /// A reload began.
+    Reloading,
+    /// Shutdown began.
+    Stopping,
+}
+
+/// The tasks of one config: a poller per feed and the delivery loop.
+struct Generation {
+    cancel: CancellationToken,
+    tasks: TaskTracker,
+}
+
+impl Generation {
+    fn start(
+        config: Config,
+        store: Store,
+        root: &CancellationToken,
+        all: &TaskTracker,
+    ) -> Result<Generation, DaemonError> {
+        let cancel = root.child_token();
+        let tasks = TaskTracker::new();
+        let wake = Arc::new(Notify::new());
+        let dispatcher = Dispatcher::new(store.clone(), build_sinks(&config)?);
+        let pipeline = Pipeline {
+            fetcher: Fetcher::new(&config.http)?,
+            config: Arc::new(config),
+            store,
+        };
+        let permits = Arc::new(Semaphore::new(pipeline.config.daemon.concurrency));
+        for feed in pipeline.config.feeds.clone() {
+            let poller = schedule::poll_loop(
+                pipeline.clone(),
+                feed,
+                permits.clone(),
+                wake.clone(),
+                cancel.clone(),
+            );
+            all.spawn(tasks.track_future(poller));
+        }
+        all.spawn(tasks.track_future(delivery_loop(dispatcher, wake, cancel.clone())));
+        tasks.close();
+        Ok(Generation { cancel, tasks })
+    }
+
+    async fn stop(self) {
+        self.cancel.cancel();
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.tasks.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("old config's tasks did not stop in time");
+        }
+    }
+}
+
+/// Delivers due alerts whenever a poll queues some, and when retries fall due.
+async fn delivery_loop(dispatcher: Dispatcher, wake: Arc<Notify>, cancel: CancellationToken) {
+    let sinks = dispatcher.sink_names();
+    loop {
+        if let Err(e) = dispatcher.deliver_due(&cancel).await {
+            tracing::error!(error = %crate::net::error_chain(&e), "delivery round failed");
+        }
+        let wait = match dispatcher_next_due(&dispatcher, &sinks) {
+            Some(secs) => Duration::from_secs(secs.clamp(1, 30)),
+            None => Duration::from_secs(30),
+        };
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Seconds until the next pending delivery is due, if any.
+fn dispatcher_next_due(dispatcher: &Dispatcher, sinks: &[String]) -> Option<u64> {
+    let next = dispatcher.store().next_due(sinks).ok().flatten()?;
+    Some((next - chrono::Utc::now().timestamp()).max(0) as u64)
+}

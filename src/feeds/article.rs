@@ -1,0 +1,191 @@
+//! Our own article type: what every stage after parsing sees (never feed-rs types).
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// A stable identifier for a story, derived from its GUID, else its link, else a hash of
+/// its title and date. feed-rs invents random ids for entries without one; this does not.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ArticleId(pub String);
+
+impl ArticleId {
+    /// Derives the id from the same inputs [`Article::story_keys`] uses, the first present.
+    pub fn derive(
+        guid: Option<&str>,
+        url: Option<&str>,
+        title: &str,
+        date: Option<&DateTime<Utc>>,
+    ) -> Self {
+        let key = match (guid, url) {
+            (Some(g), _) => format!("guid:{g}"),
+            (None, Some(u)) => format!("url:{u}"),
+            (None, None) => {
+                let date = date.map(|d| d.to_rfc3339()).unwrap_or_default();
+                format!("hash:{title}\u{1f}{date}")
+            }
+        };
+        ArticleId(hex_digest(key.as_bytes(), 16))
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ArticleId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One story from a feed (or a local page), reduced to plain text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Article {
+    /// Stable id (see [`ArticleId::derive`]).
+    pub id: ArticleId,
+    /// The configured feed name it came from.
+    pub feed: String,
+    /// The entry's GUID / Atom id / JSON Feed id as published, when the entry has one.
+    pub guid: Option<String>,
+    /// The entry's link (absolute when the feed gave a base), when it has one.
+    pub url: Option<String>,
+    /// Title, plain text.
+    pub title: String,
+    /// Summary / description, plain text.
+    pub summary: String,
+    /// Full content, plain text (empty when the feed carries only a summary).
+    pub content: String,
+    /// Publication date, when given.
+    pub published: Option<DateTime<Utc>>,
+    /// Last update date, when given.
+    pub updated: Option<DateTime<Utc>>,
+}
+
+impl Article {
+    /// Builds an article, deriving its id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        feed: &str,
+        guid: Option<String>,
+        url: Option<String>,
+        title: String,
+        summary: String,
+        content: String,
+        published: Option<DateTime<Utc>>,
+        updated: Option<DateTime<Utc>>,
+    ) -> Self {
+        let guid = guid.filter(|g| !g.trim().is_empty());
+        let url = url.filter(|u| !u.trim().is_empty());
+        let date = published.as_ref().or(updated.as_ref());
+        let id = ArticleId::derive(guid.as_deref(), url.as_deref(), &title, date);
+        Article {
+            id,
+            feed: feed.to_string(),
+            guid,
+            url,
+            title,
+            summary,
+            content,
+            published,
+            updated,
+        }
+    }
+
+    /// The keys under which this story is remembered for dedup: its GUID and its link,
+    /// so the same story arriving through another feed is recognised by either.
+    /// An entry with neither is keyed by its id (a hash of title and date).
+    pub fn story_keys(&self) -> Vec<String> {
+        let mut keys = Vec::with_capacity(2);
+        if let Some(g) = &self.guid {
+            keys.push(format!("guid:{}", g.trim()));
+        }
+        if let Some(u) = &self.url {
+            keys.push(format!("url:{}", normalise_link(u)));
+        }
+        if keys.is_empty() {
+            keys.push(format!("id:{}", self.id));
+        }
+        keys
+    }
+
+    /// A hash of the matchable text, to notice an entry edited after it was first seen.
+    pub fn content_hash(&self) -> String {
+        let mut h = Sha256::new();
+        for part in [&self.title, &self.summary, &self.content] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        hex(&h.finalize()[..16])
+    }
+}
+
+/// Normalises a link for dedup: trims, drops the fragment and a trailing slash, and
+/// treats http and https as the same story.
+fn normalise_link(u: &str) -> String {
+    let u = u.trim();
+    let u = u.split('#').next().unwrap_or(u);
+    let u = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .unwrap_or(u);
+    u.trim_end_matches('/').to_string()
+}
+
+/// Lowercase hex of the first `n` bytes of SHA-256 over `data`.
+pub fn hex_digest(data: &[u8], n: usize) -> String {
+    hex(&Sha256::digest(data)[..n])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_prefers_guid_then_link_then_hash() {
+        let a = ArticleId::derive(Some("g1"), Some("http://x/1"), "t", None);
+        let b = ArticleId::derive(Some("g1"), Some("http://x/2"), "other", None);
+        assert_eq!(a, b);
+        let c = ArticleId::derive(None, Some("http://x/1"), "t", None);
+        assert_ne!(a, c);
+        let d = ArticleId::derive(None, None, "t", None);
+        let e = ArticleId::derive(None, None, "t", None);
+        assert_eq!(d, e);
+        assert_ne!(d, ArticleId::derive(None, None, "u", None));
+    }
+
+    #[test]
+    fn story_keys_cover_guid_and_link() {
+        let a = Article::new(
+            "f",
+            Some("g".into()),
+            Some("https://x.org/a/#top".into()),
+            "t".into(),
+            String::new(),
+            String::new(),
+            None,
+            None,
+        );
+        assert_eq!(
+            a.story_keys(),
+            vec!["guid:g".to_string(), "url:x.org/a".to_string()]
+        );
+        let b = Article::new(
+            "f",
+            None,
+            None,
+            "t".into(),
+            String::new(),
+            String::new(),
+            None,
+            None,
+        );
+        assert_eq!(b.story_keys(), vec![format!("id:{}", b.id)]);
+    }
+}

@@ -1,0 +1,476 @@
+//! config → feeds (fetch → **parse** → Article) → store → watch → alert: reduces the HTML
+//! in feed titles, summaries, content and local pages to the plain text watchlists match.
+//!
+//! A small single-pass scanner, not a DOM parser: linear in the input, never panics, and
+//! tolerant of the broken markup that feeds carry (unclosed tags, a bare `<` in text,
+//! `>` inside quoted attributes).
+
+use std::ops::Range;
+
+use html_escape::decode_html_entities_to_string;
+
+// Break markers in the raw output: Unicode noncharacters, which no real text carries.
+/// Marks a line break (from `<br>`, or a newline in plain text).
+const LINE: char = '\u{FDD0}';
+/// Marks a block boundary (`<div>`, `<li>`, …): at least a line break.
+const BLOCK: char = '\u{FDD1}';
+/// Marks a paragraph boundary (`<p>`, `<h1>`, …): a blank line.
+const PARA: char = '\u{FDD2}';
+
+/// Elements dropped together with everything inside them.
+const DROPPED: &[&str] = &["script", "style", "noscript", "template"];
+/// Elements that end a paragraph: they leave a blank line.
+const PARAGRAPHS: &[&str] = &[
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "aside",
+    "nav",
+    "main",
+    "ul",
+    "ol",
+    "dl",
+    "table",
+    "pre",
+    "figure",
+    "hr",
+    "address",
+    "form",
+    "fieldset",
+    "details",
+    "body",
+    "html",
+    "head",
+    "title",
+];
+/// Elements that end a line.
+const LINES: &[&str] = &[
+    "div",
+    "li",
+    "tr",
+    "td",
+    "th",
+    "dt",
+    "dd",
+    "caption",
+    "figcaption",
+    "option",
+    "summary",
+    "thead",
+    "tbody",
+    "tfoot",
+    "legend",
+    "center",
+    "menu",
+];
+
+/// Reduces HTML, or text that may contain HTML, to plain text.
+///
+/// Entities are decoded (the full HTML5 set, named and numeric); block-level tags become
+/// line breaks while inline tags vanish, leaving the text around them as written
+/// (`<b>Li</b> Shangfu` → `Li Shangfu`); `<script>`, `<style>`, `<noscript>`,
+/// `<template>` and comments are dropped with their content; CDATA is kept as text.
+/// Whitespace is collapsed (one space, at most one blank line) and trimmed. Text with no
+/// markup at all keeps its own line breaks.
+pub fn html_to_text(html: &str) -> String {
+    let markup = has_markup(html.as_bytes());
+    let mut raw = String::with_capacity(html.len());
+    Scanner::new(html).run(&mut raw, markup);
+    normalise(&raw, !markup)
+}
+
+/// The page's title: the text of its `<title>`, else of its first `<h1>`, on one line.
+pub fn html_title(html: &str) -> Option<String> {
+    ["title", "h1"].iter().find_map(|name| {
+        let text = element_text(html, name)?;
+        let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        (!line.is_empty()).then_some(line)
+    })
+}
+
+/// A cheap sniff: does this text look like an HTML page or fragment? Looks near the start
+/// (case-insensitively) for `<html`, `<body`, `<head`, `<p>`, `<div`, `<br` or a doctype.
+pub fn looks_like_html(text: &str) -> bool {
+    const MARKERS: &[&[u8]] = &[
+        b"<!doctype html",
+        b"<html",
+        b"<body",
+        b"<head",
+        b"<p>",
+        b"<p ",
+        b"<div",
+        b"<br",
+    ];
+    let head = &text.as_bytes()[..text.len().min(4096)];
+    MARKERS.iter().any(|m| find_ci(head, 0, m).is_some())
+}
+
+/// Whether the text contains anything that opens a tag, comment or CDATA section.
+fn has_markup(bytes: &[u8]) -> bool {
+    bytes
+        .windows(2)
+        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+}
+
+/// The text inside the first `<name …>…</name>` element, when there is one.
+fn element_text(html: &str, name: &str) -> Option<String> {
+    let bytes = html.as_bytes();
+    let mut from = 0;
+    loop {
+        let open = find_ci(bytes, from, format!("<{name}").as_bytes())?;
+        let after = open + 1 + name.len();
+        if bytes.get(after).is_some_and(|b| b.is_ascii_alphanumeric()) {
+            from = after;
+            continue;
+        }
+        let start = tag_end(bytes, after, true).or_else(|| tag_end(bytes, after, false))? + 1;
+        let end = find_ci(bytes, start, format!("</{name}").as_bytes()).unwrap_or(bytes.len());
+        return Some(html_to_text(&html[start..end]));
+    }
+}
+
+/// A piece of markup found by [`Scanner::markup_at`].
+enum Markup {
+    /// A comment, declaration or processing instruction: resume at this index.
+    Skip(usize),
+    /// A CDATA section whose text spans `start..end`.
+    Cdata { start: usize, end: usize },
+    /// A start or end tag: its name's byte range and the index of its closing `>`.
+    Tag {
+        name: Range<usize>,
+        closing: bool,
+        end: usize,
+    },
+}
+
+/// Single-pass tag stripper writing text and break markers into a raw buffer.
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    /// Set once a quote-aware search for a tag's end ran off the end of the input:
+    /// from then on tags end at the first `>`, which keeps the scan linear.
+    quotes_unreliable: bool,
+    /// Set once a search for `>` failed: no tag can close any more, so `<` is text.
+    no_more_gt: bool,
+}
+
+impl<'a> Scanner<'a> {
+    fn new(text: &'a str) -> Self {
+        Scanner {
+            text,
+            bytes: text.as_bytes(),
+            quotes_unreliable: false,
+            no_more_gt: false,
+        }
+    }
+
+    /// Walks the input once, copying decoded text and turning markup into markers.
+    fn run(mut self, out: &mut String, markup: bool) {
+        let mut pos = 0;
+        let mut text_start = 0;
+        while let Some(offset) = self.bytes[pos..].iter().position(|&b| b == b'<') {
+            let lt = pos + offset;
+            pos = lt + 1;
+            if let Some(found) = self.markup_at(lt) {
+                push_text(out, &self.text[text_start..lt], markup);
+                pos = self.apply(found, out);
+                text_start = pos;
+            }
+        }
+        push_text(out, &self.text[text_start..], markup);
+    }
+
+    /// Recognises the markup starting at `lt` (a `<`); None when the `<` is just text.
+    fn markup_at(&mut self, lt: usize) -> Option<Markup> {
+        let len = self.bytes.len();
+        let rest = &self.bytes[lt..];
+        if rest.starts_with(b"<!--") {
+            return Some(Markup::Skip(
+                find(self.bytes, lt + 4, b"-->").map_or(len, |i| i + 3),
+            ));
+        }
+        if rest.starts_with(b"<![CDATA[") {
+            let end = find(self.bytes, lt + 9, b"]]>").unwrap_or(len);
+            return Some(Markup::Cdata { start: lt + 9, end });
+        }
+        let next = *rest.get(1)?;
+        if next == b'!' || next == b'?' {
+            return self.find_gt(lt + 2, false).map(|end| Markup::Skip(end + 1));
+        }
+        let closing = next == b'/';
+        let start = lt + 1 + usize::from(closing);
+        let name_len = self.bytes[start..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-' || **b == b':')
+            .count();
+        if name_len == 0 || !self.bytes[start].is_ascii_alphabetic() {
+            return None;
+        }
+        let end = self.find_gt(start + name_len, true)?;
+        Some(Markup::Tag {
+            name: start..start + name_len,
+            closing,
+            end,
+        })
+    }
+
+    /// Writes what the markup leaves in the text; returns where scanning resumes.
+    fn apply(&self, found: Markup, out: &mut String) -> usize {
+        match found {
+            Markup::Skip(next) => next,
+            Markup::Cdata { start, end } => {
+                out.push_str(&self.text[start..end]);
+                (end + 3).min(self.bytes.len())
+            }
+            Markup::Tag { name, closing, end } => self.element(&self.text[name], closing, end, out),
+        }
+    }
+
+    /// Acts on a tag named `name` ending at `end` (its `>`); returns where to resume.
+    fn element(&self, name: &str, closing: bool, end: usize, out: &mut String) -> usize {
+        let local = name.rsplit(':').next().unwrap_or(name);
+        let is = |set: &[&str]| set.iter().any(|n| n.eq_ignore_ascii_case(local));
+        if !closing && is(DROPPED) && self.bytes[end - 1] != b'/' {
+            let close = format!("</{name}");
+            return match find_ci(self.bytes, end + 1, close.as_bytes()) {
+                Some(i) => find(self.bytes, i, b">").map_or(self.bytes.len(), |j| j + 1),
+                None => self.bytes.len(),
+            };
+        }
+        if local.eq_ignore_ascii_case("br") {
+            out.push(LINE);
+        } else if is(PARAGRAPHS) {
+            out.push(PARA);
+        } else if is(LINES) {
+            out.push(BLOCK);
+        }
+        end + 1
+    }
+
+    /// Finds the `>` that ends a tag whose attributes start at `from`.
+    fn find_gt(&mut self, from: usize, quotes: bool) -> Option<usize> {
+        if self.no_more_gt {
+            return None;
+        }
+        if quotes && !self.quotes_unreliable {
+            if let Some(i) = tag_end(self.bytes, from, true) {
+                return Some(i);
+            }
+            self.quotes_unreliable = true;
+        }
+        let found = tag_end(self.bytes, from, false);
+        self.no_more_gt = found.is_none();
+        found
+    }
+}
+
+/// The index of the `>` ending a tag whose attributes start at `from`. With `quotes`, a
+/// `>` inside a quoted attribute value (`a="x>y"`) does not count.
+fn tag_end(bytes: &[u8], from: usize, quotes: bool) -> Option<usize> {
+    let mut quote: Option<u8> = None;
+    let mut after_eq = false;
+    for (i, &b) in bytes.iter().enumerate().skip(from) {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'>' => return Some(i),
+            None if quotes && after_eq && (b == b'"' || b == b'\'') => quote = Some(b),
+            None => {}
+        }
+        if !b.is_ascii_whitespace() {
+            after_eq = b == b'=';
+        }
+    }
+    None
+}
+
+/// Appends a run of text with its entities decoded. In markup, source line breaks are
+/// mere whitespace; in plain text they are kept (as [`LINE`] markers).
+fn push_text(out: &mut String, text: &str, markup: bool) {
+    if text.is_empty() {
+        return;
+    }
+    if markup || !text.contains('\n') {
+        decode_html_entities_to_string(text, out);
+        return;
+    }
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push(LINE);
+        }
+        decode_html_entities_to_string(line, out);
+    }
+}
+
+/// Collapses whitespace and break markers into single spaces, line breaks and at most
+/// one blank line; trims both ends. With `newlines`, a `\n` counts as a line break.
+fn normalise(raw: &str, newlines: bool) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut space = false;
+    let mut breaks = 0u8;
+    for ch in raw.chars() {
+        match ch {
+            LINE => breaks = (breaks + 1).min(2),
+            '\n' if newlines => breaks = (breaks + 1).min(2),
+            BLOCK => breaks = breaks.max(1),
+            PARA => breaks = 2,
+            c if c.is_whitespace() => space = true,
+            c => {
+                if !out.is_empty() {
+                    match breaks {
+                        0 if space => out.push(' '),
+                        0 => {}
+                        1 => out.push('\n'),
+                        _ => out.push_str("\n\n"),
+                    }
+                }
+                space = false;
+                breaks = 0;
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// Finds `needle` in `hay` at or after `from`.
+fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|i| i + from)
+}
+
+/// Finds `needle` (ASCII) in `hay` at or after `from`, ignoring ASCII case.
+fn find_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    hay.get(from..)?
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+        .map(|i| i + from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_cases() {
+        let cases: &[(&str, &str)] = &[
+            ("", ""),
+            ("plain text", "plain text"),
+            ("<b>Li</b> Shangfu", "Li Shangfu"),
+            ("Li<b>Shang</b>fu", "LiShangfu"),
+            ("<p>one</p><p>two</p>", "one\n\ntwo"),
+            ("one<br>two<br/>three", "one\ntwo\nthree"),
+            ("one<br><br><br><br>two", "one\n\ntwo"),
+            ("<ul><li>a</li><li>b</li></ul>", "a\nb"),
+            ("<div>a</div><div>b</div>", "a\nb"),
+            ("<h1>Head</h1>body", "Head\n\nbody"),
+            ("<table><tr><td>a</td><td>b</td></tr></table>", "a\nb"),
+            ("caf&eacute; &rsquo;s&nbsp;x", "café ’s x"),
+            ("&#8217; &#x2019; &#X2019;", "’ ’ ’"),
+            ("&ldquo;Hi&rdquo; &hellip; &mdash;", "“Hi” … —"),
+            ("AT&T &unknown; &amp", "AT&T &unknown; &amp"),
+            ("a < b and c > d", "a < b and c > d"),
+            ("a<b", "a<b"),
+            ("x <3 y", "x <3 y"),
+            ("<a href=\"x>y\">link</a> text", "link text"),
+            ("<a title='1 > 0'>t</a>", "t"),
+            ("<script>var x = '<p>';</script>after", "after"),
+            ("<STYLE>p { color: red }</STYLE>after", "after"),
+            ("<noscript>no</noscript><template>t</template>ok", "ok"),
+            ("a<!-- hidden <b>x</b> -->b", "ab"),
+            ("a <!-- unclosed comment", "a"),
+            ("<![CDATA[raw <b> &amp;]]> tail", "raw <b> &amp; tail"),
+            ("<p>unclosed <b>bold", "unclosed bold"),
+            ("<p>broken <a href=\"x", "broken <a href=\"x"),
+            (
+                "  lots   of \t spaces\n\n\n\nand lines  ",
+                "lots of spaces\n\nand lines",
+            ),
+            ("<p>source\nnewline</p>", "source newline"),
+            ("&lt;b&gt;not a tag&lt;/b&gt;", "<b>not a tag</b>"),
+            ("<xhtml:p>ns</xhtml:p><xhtml:p>p</xhtml:p>", "ns\n\np"),
+            ("<!DOCTYPE html><?xml version='1.0'?>text", "text"),
+            ("<script src=x />after", "after"),
+            ("<img src=x alt=y>word", "word"),
+            ("trailing <", "trailing <"),
+            ("ends </", "ends </"),
+            ("ends <!", "ends <!"),
+            ("ends <![CDATA[", "ends"),
+            ("李尚福 <b>国防部长</b>", "李尚福 国防部长"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(html_to_text(input), *want, "input: {input:?}");
+        }
+    }
+
+    #[test]
+    fn titles() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "<html><head><title>The &amp; Title</title></head></html>",
+                Some("The & Title"),
+            ),
+            ("<TITLE>\n Upper\n case </TITLE>", Some("Upper case")),
+            (
+                "<body><h1 class=x>Head <b>line</b></h1><h1>2</h1></body>",
+                Some("Head line"),
+            ),
+            ("<title></title><h1>Fallback</h1>", Some("Fallback")),
+            ("<titles>no</titles>", None),
+            ("<p>nothing</p>", None),
+            ("<title>unclosed", Some("unclosed")),
+        ];
+        for (input, want) in cases {
+            assert_eq!(html_title(input).as_deref(), *want, "input: {input:?}");
+        }
+    }
+
+    #[test]
+    fn sniffing() {
+        let cases: &[(&str, bool)] = &[
+            ("<!DOCTYPE html><html>", true),
+            ("  <HTML lang=en>", true),
+            ("<body>", true),
+            ("<p>para", true),
+            ("text<br>more", true),
+            ("<div class=x>", true),
+            ("plain text with a < b", false),
+            ("<?xml version=\"1.0\"?><rss version=\"2.0\">", false),
+            ("", false),
+        ];
+        for (input, want) in cases {
+            assert_eq!(looks_like_html(input), *want, "input: {input:?}");
+        }
+    }
+
+    #[test]
+    fn malformed_input_is_linear_and_safe() {
+        let nasty = [
+            "<a \"".repeat(20_000),
+            "<a x=\"".repeat(20_000),
+            "<".repeat(50_000),
+            "<!--".repeat(20_000),
+            "<script>".repeat(20_000),
+            "<![CDATA[".repeat(20_000),
+            "&".repeat(50_000),
+            "<b".repeat(30_000),
+        ];
+        for input in &nasty {
+            let start = std::time::Instant::now();
+            let _ = html_to_text(input);
+            let _ = html_title(input);
+            assert!(start.elapsed().as_secs() < 2, "slow on {:?}…", &input[..10]);
+        }
+    }
+}

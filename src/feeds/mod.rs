@@ -1,0 +1,10 @@
+//! Feeds: when to poll (schedule), getting the bytes (fetch), turning them into our own
+//! [`Article`]s (parse, html).
+
+pub mod article;
+pub mod fetch;
+pub mod html;
+pub mod parse;
+pub mod schedule;
+
+pub use article::{Article, ArticleId};

@@ -1,0 +1,27 @@
+//! newshound: a news-monitor daemon.
+//!
+//! ```text
+//! config ─▶ feeds (schedule → fetch → parse → Article) ─▶ store (seen?) ─▶ watch (match → Alert)
+//!       ─▶ store (outbox) ─▶ alert (dispatch → sink: webhook | log)
+//! ```
+//!
+//! - [`config`]: TOML + environment, validated in one pure pass that reports every problem.
+//! - [`feeds`]: scheduling, fetching with limits, parsing into our own [`feeds::Article`].
+//! - [`watch`]: text folding, the query language, the compiled matcher (pure, no I/O).
+//! - [`store`]: SQLite state: validators, seen stories, the alert outbox.
+//! - [`alert`]: the alert, its wire form, sinks and the dispatcher.
+//! - [`pipeline`]: one poll of one feed through every stage.
+//! - [`daemon`]: `once` and `run`, wiring the stages with shutdown and reload.
+//! - [`commands`]: the CLI commands' bodies; [`systemd`]: the notify protocol; [`net`]: the address guard.
+
+pub mod alert;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod daemon;
+pub mod feeds;
+pub mod net;
+pub mod pipeline;
+pub mod store;
+pub mod systemd;
+pub mod watch;

@@ -1,0 +1,179 @@
+//! One poll of one feed through every stage: fetch → parse → seen? → match → outbox.
+//! Shared by `once` and the daemon's per-feed tasks.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use tracing::Instrument;
+
+use crate::alert::Alert;
+use crate::config::{Config, FeedConfig};
+use crate::feeds::fetch::{Fetched, Fetcher};
+use crate::feeds::parse::parse_feed_blocking;
+use crate::feeds::Article;
+use crate::net::error_chain;
+use crate::store::{NewAlert, PollRecord, Store, StoreError};
+use crate::watch::Document;
+
+/// How a poll ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollResult {
+    /// Fetched and parsed: `articles` in the feed, `new` of them not processed before.
+    Ok {
+        /// Entries in the feed.
+        articles: usize,
+        /// Entries new or changed since the last poll.
+        new: usize,
+    },
+    /// The server said 304 Not Modified.
+    NotModified,
+    /// The poll failed; the reason names what and where.
+    Failed(String),
+}
+
+impl PollResult {
+    /// `ok`, `not_modified` or `error`, as stored and counted.
+    pub fn label(&self) -> &'static str {
+        match self {
+            PollResult::Ok { .. } => "ok",
+            PollResult::NotModified => "not_modified",
+            PollResult::Failed(_) => "error",
+        }
+    }
+}
+
+/// The outcome of polling one feed.
+#[derive(Debug, Clone)]
+pub struct PollOutcome {
+    /// Feed name.
+    pub feed: String,
+    /// How it went.
+    pub result: PollResult,
+    /// Alerts queued by this poll (already in the outbox unless the store is a scratch copy).
+    pub alerts: Vec<Alert>,
+}
+
+/// The stages a poll runs through, for one config.
+#[derive(Clone)]
+pub struct Pipeline {
+    /// The config in force.
+    pub config: Arc<Config>,
+    /// The shared HTTP client.
+    pub fetcher: Fetcher,
+    /// The state.
+    pub store: Store,
+}
+
+impl Pipeline {
+    /// Polls `feed` once. Failures are reported in the outcome, never raised: one bad feed
+    /// does not stop the others. Only a state database failure is an `Err`.
+    pub async fn poll(&self, feed: &FeedConfig) -> Result<PollOutcome, StoreError> {
+        let span = tracing::info_span!("poll", feed = %feed.name);
+        self.poll_inner(feed).instrument(span).await
+    }
+
+    async fn poll_inner(&self, feed: &FeedConfig) -> Result<PollOutcome, StoreError> {
+        let state = self.store.feed_state(&feed.name)?;
+        let fetched = self.fetcher.fetch(&feed.source, state.as_ref()).await;
+        let (result, alerts, validators) = match fetched {
+            Ok(Fetched::NotModified) => (PollResult::NotModified, Vec::new(), None),
+            Err(e) => (PollResult::Failed(error_chain(&e)), Vec::new(), None),
+            Ok(Fetched::Body {
+                bytes,
+                etag,
+                last_modified,
+                final_url,
+            }) => match parse_feed_blocking(bytes, feed.name.clone(), final_url).await {
+                Err(e) => (PollResult::Failed(error_chain(&e)), Vec::new(), None),
+                Ok(articles) => {
+                    let (new, alerts) = self.process(&articles)?;
+                    (
+                        PollResult::Ok {
+                            articles: articles.len(),
+                            new,
+                        },
+                        alerts,
+                        Some((etag, last_modified)),
+                    )
+                }
+            },
+        };
+        if let PollResult::Failed(err) = &result {
+            tracing::warn!(feed = %feed.name, error = %err, "poll failed");
+        }
+        let validators = validators
+            .as_ref()
+            .map(|(e, l)| (e.as_deref(), l.as_deref()));
+        self.store.record_poll(&PollRecord {
+            feed: &feed.name,
+            result: result.label(),
+            error: match &result {
+                PollResult::Failed(e) => Some(e),
+                _ => None,
+            },
+            validators,
+            at: Utc::now(),
+        })?;
+        Ok(PollOutcome {
+            feed: feed.name.clone(),
+            result,
+            alerts,
+        })
+    }
+
+    /// Matches and records each new or changed article; returns (new count, alerts queued).
+    fn process(&self, articles: &[Article]) -> Result<(usize, Vec<Alert>), StoreError> {
+        let mut new = 0;
+        let mut queued = Vec::new();
+        for article in articles {
+            if self
+                .store
+                .article_unchanged(article, &self.config.watch_fingerprint)?
+            {
+                continue;
+            }
+            new += 1;
+            let candidates = self.match_article(article);
+            queued.extend(self.store.record_article(
+                article,
+                &self.config.watch_fingerprint,
+                candidates,
+                Utc::now(),
+            )?);
+        }
+        Ok((new, queued))
+    }
+
+    /// The alerts `article` would raise, before the once-per-story check.
+    pub fn match_article(&self, article: &Article) -> Vec<NewAlert> {
+        let cfg = &self.config;
+        let doc = Document {
+            title: &article.title,
+            summary: &article.summary,
+            content: &article.content,
+        };
+        let enabled = |i: usize| {
+            cfg.watchlists
+                .get(i)
+                .is_some_and(|w| w.applies_to(&article.feed))
+        };
+        let now = Utc::now();
+        cfg.matcher
+            .match_document(&doc, &enabled)
+            .into_iter()
+            .filter_map(|m| {
+                let w = cfg.watchlists.get(m.watchlist)?;
+                Some(NewAlert {
+                    alert: Alert::new(&w.name, w.severity.as_deref(), article, &m.hits, now),
+                    sinks: w
+                        .sinks
+                        .iter()
+                        .filter_map(|&s| cfg.sinks.get(s))
+                        .map(|s| s.name.clone())
+                        .collect(),
+                    story_keys: article.story_keys(),
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,189 @@
+//! Opening the state database and its schema.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+/// The state file inside `state_dir`.
+pub const DB_FILE: &str = "newshound.db";
+
+const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS feeds (
+    name TEXT PRIMARY KEY,
+    etag TEXT,
+    last_modified TEXT,
+    last_poll TEXT,
+    last_result TEXT,
+    last_error TEXT,
+    consecutive_failures INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS articles (
+    feed TEXT NOT NULL,
+    id TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    matched_with TEXT NOT NULL DEFAULT '',
+    url TEXT,
+    guid TEXT,
+    title TEXT NOT NULL,
+    published TEXT,
+    first_seen TEXT NOT NULL,
+    PRIMARY KEY (feed, id)
+);
+CREATE TABLE IF NOT EXISTS seen (
+    watchlist TEXT NOT NULL,
+    story_key TEXT NOT NULL,
+    alert_id TEXT NOT NULL,
+    PRIMARY KEY (watchlist, story_key)
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY,
+    watchlist TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    alert_id TEXT NOT NULL REFERENCES alerts(id),
+    sink TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    first_attempt_at INTEGER,
+    last_error TEXT,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (alert_id, sink)
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+";
+
+/// A failure of the state database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The state folder could not be made.
+    #[error("creating state directory '{path}' failed")]
+    CreateDir {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Opening the database file failed.
+    #[error("opening state database '{path}' failed")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The SQLite error.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The file was written by a newer newshound.
+    #[error("state database '{path}' has schema version {found}, newer than this newshound ({SCHEMA_VERSION})")]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Its version.
+        found: i64,
+    },
+    /// A query failed.
+    #[error("state database query failed")]
+    Sql(#[from] rusqlite::Error),
+    /// A stored alert did not decode.
+    #[error("stored alert '{id}' is corrupt")]
+    Corrupt {
+        /// The alert id.
+        id: String,
+        /// The decode error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// The state database. Cheap to clone; calls are short and serialised on one connection.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    read_only: bool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the state in `dir`.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let path = dir.join(DB_FILE);
+        let open_err = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open(&path).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(open_err)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(open_err)?;
+        migrate(&conn, &path)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            read_only: false,
+        })
+    }
+
+    /// Opens a scratch copy of the state in `dir` (for `--dry-run`): an in-memory database
+    /// holding what the file knows of feeds and seen stories, so the pipeline runs exactly
+    /// as it would, while the file on disk is only read, never written.
+    pub fn open_scratch(dir: &Path) -> Result<Store, StoreError> {
+        let path = dir.join(DB_FILE);
+        let open_err = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let conn = Connection::open_in_memory().map_err(open_err)?;
+        conn.execute_batch(SCHEMA).map_err(open_err)?;
+        if path.is_file() {
+            let uri = format!("file:{}?mode=ro", path.display());
+            conn.execute("ATTACH DATABASE ?1 AS disk", [uri])
+                .map_err(open_err)?;
+            conn.execute_batch(
+                "INSERT INTO main.feeds SELECT * FROM disk.feeds;
+                 INSERT INTO main.articles SELECT * FROM disk.articles;
+                 INSERT INTO main.seen SELECT * FROM disk.seen;
+                 DETACH DATABASE disk;",
+            )
+            .map_err(open_err)?;
+        }
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            read_only: true,
+        })
+    }
+
+    /// Whether this is a scratch copy (dry run): nothing reaches the disk.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found: version,
+        });
+    }
+    conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+    Ok(())
+}

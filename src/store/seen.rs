@@ -1,0 +1,204 @@
+//! Feed validators and poll results, articles already processed, and the once-per-story
+//! guarantee: a story's keys are remembered per watchlist in the same transaction that
+//! queues its alert.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, OptionalExtension, Transaction};
+
+use super::{Store, StoreError};
+use crate::alert::Alert;
+use crate::feeds::Article;
+
+/// What the state remembers about a feed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct FeedState {
+    /// The feed name.
+    pub name: String,
+    /// ETag of the last full response.
+    pub etag: Option<String>,
+    /// Last-Modified of the last full response.
+    pub last_modified: Option<String>,
+    /// When it was last polled (RFC 3339).
+    pub last_poll: Option<String>,
+    /// `ok`, `not_modified` or `error`.
+    pub last_result: Option<String>,
+    /// The last error, when the last poll failed.
+    pub last_error: Option<String>,
+    /// Failed polls in a row.
+    pub consecutive_failures: u32,
+}
+
+/// The outcome of one poll, to record.
+#[derive(Debug, Clone)]
+pub struct PollRecord<'a> {
+    /// The feed name.
+    pub feed: &'a str,
+    /// `ok`, `not_modified` or `error`.
+    pub result: &'a str,
+    /// The error, when it failed.
+    pub error: Option<&'a str>,
+    /// New validators (only for a full successful response).
+    pub validators: Option<(Option<&'a str>, Option<&'a str>)>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// An alert to queue, with the sinks it goes to.
+#[derive(Debug, Clone)]
+pub struct NewAlert {
+    /// The alert.
+    pub alert: Alert,
+    /// Sink names.
+    pub sinks: Vec<String>,
+    /// The story's keys (GUID, link) remembered for the watchlist.
+    pub story_keys: Vec<String>,
+}
+
+impl Store {
+    /// The remembered state of `feed`, if it was ever polled.
+    pub fn feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
+        let conn = self.conn();
+        let row = conn
+            .query_row(
+                "SELECT name, etag, last_modified, last_poll, last_result, last_error, consecutive_failures
+                 FROM feeds WHERE name = ?1",
+                [feed],
+                |r| {
+                    Ok(FeedState {
+                        name: r.get(0)?,
+                        etag: r.get(1)?,
+                        last_modified: r.get(2)?,
+                        last_poll: r.get(3)?,
+                        last_result: r.get(4)?,
+                        last_error: r.get(5)?,
+                        consecutive_failures: r.get(6)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Records a poll's outcome; validators are replaced only when given.
+    pub fn record_poll(&self, rec: &PollRecord<'_>) -> Result<(), StoreError> {
+        let at = rec.at.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let failed = rec.error.is_some();
+        let conn = self.conn();
+        conn.execute(
+            "INSERT INTO feeds (name, last_poll, last_result, last_error, consecutive_failures)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(name) DO UPDATE SET last_poll = ?2, last_result = ?3, last_error = ?4,
+               consecutive_failures = CASE WHEN ?5 = 1 THEN consecutive_failures + 1 ELSE 0 END",
+            params![rec.feed, at, rec.result, rec.error, failed as i64],
+        )?;
+        if let Some((etag, last_modified)) = rec.validators {
+            conn.execute(
+                "UPDATE feeds SET etag = ?2, last_modified = ?3 WHERE name = ?1",
+                params![rec.feed, etag, last_modified],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Whether `article` was already processed from its feed with the same text, by the
+    /// watchlists whose fingerprint is `matcher`.
+    pub fn article_unchanged(&self, article: &Article, matcher: &str) -> Result<bool, StoreError> {
+        let conn = self.conn();
+        let row: Option<(String, String)> = conn
+            .query_row(
+                "SELECT content_hash, matched_with FROM articles WHERE feed = ?1 AND id = ?2",
+                params![article.feed, article.id.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(row.is_some_and(|(hash, with)| hash == article.content_hash() && with == matcher))
+    }
+
+    /// Records `article` as processed and queues those of `alerts` whose story was not yet
+    /// seen by their watchlist, in one transaction. Returns the alerts actually queued.
+    pub fn record_article(
+        &self,
+        article: &Article,
+        matcher: &str,
+        alerts: Vec<NewAlert>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Alert>, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut queued = Vec::new();
+        for new in alerts {
+            if story_seen(&tx, &new.alert.watchlist, &new.story_keys)? {
+                continue;
+            }
+            queue_alert(&tx, &new, now)?;
+            queued.push(new.alert);
+        }
+        upsert_article(&tx, article, matcher, now)?;
+        tx.commit()?;
+        Ok(queued)
+    }
+}
+
+fn story_seen(tx: &Transaction<'_>, watchlist: &str, keys: &[String]) -> Result<bool, StoreError> {
+    let mut stmt =
+        tx.prepare_cached("SELECT 1 FROM seen WHERE watchlist = ?1 AND story_key = ?2")?;
+    for key in keys {
+        if stmt.exists(params![watchlist, key])? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn queue_alert(tx: &Transaction<'_>, new: &NewAlert, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let a = &new.alert;
+    let body = serde_json::to_string(a).map_err(|source| StoreError::Corrupt {
+        id: a.id.clone(),
+        source,
+    })?;
+    let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+    tx.execute(
+        "INSERT OR IGNORE INTO alerts (id, watchlist, created_at, body) VALUES (?1, ?2, ?3, ?4)",
+        params![a.id, a.watchlist, at, body],
+    )?;
+    for key in &new.story_keys {
+        tx.execute(
+            "INSERT OR IGNORE INTO seen (watchlist, story_key, alert_id) VALUES (?1, ?2, ?3)",
+            params![a.watchlist, key, a.id],
+        )?;
+    }
+    for sink in &new.sinks {
+        tx.execute(
+            "INSERT OR IGNORE INTO deliveries (alert_id, sink, status, next_attempt_at, updated_at)
+             VALUES (?1, ?2, 'pending', ?3, ?4)",
+            params![a.id, sink, now.timestamp(), at],
+        )?;
+    }
+    Ok(())
+}
+
+fn upsert_article(
+    tx: &Transaction<'_>,
+    a: &Article,
+    matcher: &str,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO articles (feed, id, content_hash, url, guid, title, published, first_seen, matched_with)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT(feed, id) DO UPDATE SET content_hash = ?3, url = ?4, guid = ?5, title = ?6,
+           published = ?7, matched_with = ?9",
+        params![
+            a.feed,
+            a.id.as_str(),
+            a.content_hash(),
+            a.url,
+            a.guid,
+            a.title,
+            a.published.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            now.to_rfc3339_opts(SecondsFormat::Secs, true),
+            matcher,
+        ],
+    )?;
+    Ok(())
+}

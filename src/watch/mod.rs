@@ -1,0 +1,23 @@
+//! Watch stage of the pipeline: match plain-text articles against compiled watchlists
+//! (people, keywords, queries). Pure and fast: no I/O, one shared automaton for all lists.
+
+mod atoms;
+mod compile;
+mod expr;
+mod hits;
+mod matcher;
+mod query;
+mod snippet;
+mod text;
+mod types;
+
+#[cfg(test)]
+mod tests;
+
+pub use compile::compile;
+pub use matcher::Matcher;
+pub use text::normalise;
+pub use types::{
+    CompileError, Document, Field, Hit, PersonSpec, Require, TermKind, WatchlistMatch,
+    WatchlistSpec,
+};

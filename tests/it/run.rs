@@ -1,0 +1,125 @@
+//! `newshound run`: the daemon polls on its schedule, delivers, reloads on SIGHUP, and
+//! shuts down cleanly on SIGTERM; a restart sends nothing twice.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command};
+
+use crate::common::{feed_server, hooks, it_config};
+
+fn start(config: &Path) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args(["run", "-c", config.to_str().unwrap()])
+        .env("NEWSHOUND__DAEMON__POLL_INTERVAL", "2s")
+        .env("RUST_LOG", "info")
+        .env_remove("NOTIFY_SOCKET")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start newshound run")
+}
+
+fn signal(child: &Child, sig: &str) {
+    let pid = child.id().expect("running").to_string();
+    let ok = std::process::Command::new("kill")
+        .args([&format!("-{sig}"), &pid])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill -{sig} {pid}");
+}
+
+async fn wait_for_hooks(server: &wiremock::MockServer, n: usize, limit: Duration) -> usize {
+    let start = Instant::now();
+    loop {
+        let got = hooks(server).await.len();
+        if got >= n || start.elapsed() > limit {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn stop(mut child: Child) -> String {
+    signal(&child, "TERM");
+    let started = Instant::now();
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait())
+        .await
+        .expect("exits within 10 s")
+        .unwrap();
+    assert!(status.success(), "clean shutdown exits 0: {status:?}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        use tokio::io::AsyncReadExt;
+        e.read_to_string(&mut err).await.unwrap();
+    }
+    err
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn run_polls_delivers_and_a_restart_sends_nothing_twice() {
+    let server = feed_server(200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = it_config(dir.path(), &server);
+
+    let child = start(&config);
+    assert_eq!(wait_for_hooks(&server, 6, Duration::from_secs(20)).await, 6);
+    // Several more poll rounds go by: still nothing new.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let log = stop(child).await;
+    assert_eq!(hooks(&server).await.len(), 6, "{log}");
+    assert!(log.contains("shutting down"), "{log}");
+
+    let child = start(&config);
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let log = stop(child).await;
+    assert_eq!(
+        hooks(&server).await.len(),
+        6,
+        "a restart alerts nothing again: {log}"
+    );
+    assert!(
+        log.contains("polled"),
+        "the restarted daemon did poll: {log}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sighup_applies_a_valid_config_and_keeps_the_old_one_on_errors() {
+    let server = feed_server(200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = it_config(dir.path(), &server);
+    let child = start(&config);
+    assert_eq!(wait_for_hooks(&server, 6, Duration::from_secs(20)).await, 6);
+
+    // A broken config is refused; the daemon keeps running.
+    let good = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        format!("{good}\n[[watchlist]]\nname = \"broken\"\nquery = '(unclosed'\n"),
+    )
+    .unwrap();
+    signal(&child, "HUP");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // A valid one with a new watchlist takes effect for the next polls.
+    let added =
+        "\n[[watchlist]]\nname = \"chips\"\nsinks = [\"hook\"]\nkeywords = [\"chipmaker\"]\n";
+    std::fs::write(&config, format!("{good}{added}")).unwrap();
+    signal(&child, "HUP");
+    assert_eq!(wait_for_hooks(&server, 7, Duration::from_secs(20)).await, 7);
+    let log = stop(child).await;
+    assert!(log.contains("reload refused"), "{log}");
+    assert!(
+        log.contains("watchlist[3].query"),
+        "the refusal names the key: {log}"
+    );
+    assert!(log.contains("config reloaded"), "{log}");
+    let last: serde_json::Value = serde_json::from_slice(&hooks(&server).await[6].body).unwrap();
+    assert_eq!(last["watchlist"], "chips");
+}
