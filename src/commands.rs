@@ -100,9 +100,9 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
     }
     writeln!(
         out,
-        "watchlists: {} ({} distinct terms compiled)",
+        "watchlists: {} ({} distinct patterns in one automaton)",
         cfg.watchlists.len(),
-        cfg.matcher.len()
+        cfg.matcher.pattern_count()
     )?;
     for w in &cfg.watchlists {
         let sinks: Vec<&str> = w

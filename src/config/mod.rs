@@ -106,12 +106,28 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         }),
         Err(more) => {
             issues.extend(more);
+            issues.sort_by_key(|i| issue_order(&i.key));
             Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
                 issues,
             })
         }
     }
+}
+
+/// Orders issues as the file reads: by section, then by table index.
+fn issue_order(key: &str) -> (usize, usize) {
+    let section = key.split(['.', '[']).next().unwrap_or("");
+    let rank = ["daemon", "http", "feed", "watchlist", "sink"]
+        .iter()
+        .position(|s| *s == section)
+        .unwrap_or(5);
+    let index = key
+        .split_once('[')
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .and_then(|(n, _)| n.parse().ok())
+        .unwrap_or(0);
+    (rank, index)
 }
 
 /// Reads each webhook's `secret_file` into its `secret` (a relative path is looked up in

@@ -5,6 +5,7 @@ pub mod article;
 pub mod fetch;
 pub mod html;
 pub mod parse;
+pub mod repair;
 pub mod schedule;
 
 pub use article::{Article, ArticleId};

@@ -47,6 +47,11 @@ impl Matcher {
             .collect()
     }
 
+    /// The number of distinct folded patterns in the shared automaton.
+    pub fn pattern_count(&self) -> usize {
+        self.patterns.len()
+    }
+
     /// The number of watchlists compiled.
     pub fn len(&self) -> usize {
         self.watchlists.len()
