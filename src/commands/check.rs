@@ -1,0 +1,69 @@
+//! `newshound check`: validate the config and print a summary.
+
+use std::io::Write;
+use std::path::Path;
+
+use super::{io, CommandError};
+use crate::config::{self, Config, SinkKind};
+
+/// `check`: validates and writes a summary.
+pub fn check(path: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
+    let cfg = config::load(path)?;
+    write_summary(path, &cfg, out).map_err(io("writing the summary"))
+}
+
+fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "config {} is valid", path.display())?;
+    writeln!(out, "state_dir: {}", cfg.daemon.state_dir.display())?;
+    writeln!(out, "feeds: {}", cfg.feeds.len())?;
+    for f in &cfg.feeds {
+        let tags = if f.tags.is_empty() {
+            String::new()
+        } else {
+            format!(" #{}", f.tags.join(" #"))
+        };
+        writeln!(
+            out,
+            "  {} every {}: {}{}",
+            f.name,
+            humantime::format_duration(f.interval),
+            f.source,
+            tags
+        )?;
+    }
+    writeln!(
+        out,
+        "watchlists: {} ({} distinct patterns in one automaton)",
+        cfg.watchlists.len(),
+        cfg.matcher.pattern_count()
+    )?;
+    for w in &cfg.watchlists {
+        let sinks: Vec<&str> = w
+            .sinks
+            .iter()
+            .filter_map(|&i| cfg.sinks.get(i))
+            .map(|s| s.name.as_str())
+            .collect();
+        let feeds = match &w.feeds {
+            None => "all feeds".to_string(),
+            Some(f) => f.iter().cloned().collect::<Vec<_>>().join(", "),
+        };
+        let sinks = if sinks.is_empty() {
+            "none (alerts are recorded, not sent)".into()
+        } else {
+            sinks.join(", ")
+        };
+        writeln!(out, "  {}: feeds: {feeds}; sinks: {sinks}", w.name)?;
+    }
+    writeln!(out, "sinks: {}", cfg.sinks.len())?;
+    for s in &cfg.sinks {
+        match &s.kind {
+            SinkKind::Log => writeln!(out, "  {} (log)", s.name)?,
+            SinkKind::Webhook(w) => {
+                let signed = if w.secret.is_some() { ", signed" } else { "" };
+                writeln!(out, "  {} (webhook {}{signed})", s.name, w.url)?
+            }
+        }
+    }
+    Ok(())
+}

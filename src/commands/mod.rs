@@ -1,0 +1,70 @@
+//! The bodies of the CLI commands, one file each: they read their inputs, call into the
+//! library and write what the user sees. `main` maps their errors to exit codes.
+
+mod check;
+mod matching;
+mod once;
+
+pub use check::check;
+pub use matching::{match_file, MATCH_MAX_INPUT};
+pub use once::once;
+
+use crate::config::ConfigError;
+use crate::daemon::DaemonError;
+use crate::feeds::parse::ParseError;
+
+/// Why a command failed; each kind has its own exit code.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// The config is unreadable or invalid (exit 1).
+    #[error(transparent)]
+    Config(Box<ConfigError>),
+    /// `match --as feed` on something that is not a feed (exit 2).
+    #[error("'{path}' is not a feed")]
+    NotAFeed {
+        /// The input.
+        path: String,
+        /// Why.
+        #[source]
+        source: ParseError,
+    },
+    /// A named watchlist does not exist (exit 1).
+    #[error("no watchlist named '{0}'")]
+    NoWatchlist(String),
+    /// Reading input or writing output failed (exit 3).
+    #[error("{what} failed")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The daemon could not run (exit 3).
+    #[error(transparent)]
+    Daemon(#[from] DaemonError),
+}
+
+impl From<ConfigError> for CommandError {
+    fn from(e: ConfigError) -> Self {
+        CommandError::Config(Box::new(e))
+    }
+}
+
+impl CommandError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CommandError::Config(_) | CommandError::NoWatchlist(_) => 1,
+            CommandError::NotAFeed { .. } => 2,
+            CommandError::Io { .. } | CommandError::Daemon(_) => 3,
+        }
+    }
+}
+
+pub(crate) fn io(what: &str) -> impl FnOnce(std::io::Error) -> CommandError + '_ {
+    move |source| CommandError::Io {
+        what: what.to_string(),
+        source,
+    }
+}
