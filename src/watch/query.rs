@@ -223,7 +223,7 @@ fn parse_field(name: &str, col: usize) -> Result<Field, ParseError> {
 /// Parses a query into its AST.
 pub(crate) fn parse(query: &str) -> Result<Node, ParseError> {
     if query.trim().is_empty() {
-        return err("empty query");
+        return err("empty query at column 1");
     }
     let tokens = lex(query)?;
     let end_col = query.chars().count() + 1;

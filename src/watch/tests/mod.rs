@@ -2,6 +2,7 @@
 
 mod api;
 mod matching;
+mod props;
 mod queries;
 mod query;
 mod snippet;

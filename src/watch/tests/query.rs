@@ -113,8 +113,8 @@ fn a_minus_inside_a_word_is_not_negation() {
 }
 
 #[rstest]
-#[case::empty("", "empty query")]
-#[case::blank("   ", "empty query")]
+#[case::empty("", "empty query at column 1")]
+#[case::blank("   ", "empty query at column 1")]
 #[case::missing_close("(austin OR li", "expected ')' at column 14")]
 #[case::missing_close_after_and("(austin li AND x", "expected ')' at column 17")]
 #[case::end_after_and("austin AND", "unexpected end of query at column 11")]
