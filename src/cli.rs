@@ -85,6 +85,27 @@ pub enum Command {
         #[arg(value_name = "PATH", default_value = "-")]
         input: PathBuf,
     },
+    /// Run the current watchlists over the stored articles: which stories would alert, and
+    /// which past alerts would no longer fire. Delivers and records nothing.
+    #[command(
+        after_help = "Examples:\n  newshound backtest -c /etc/newshound/config.toml --since 7d\n  newshound backtest -w us-china-defence"
+    )]
+    Backtest {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// Only these watchlists (repeatable).
+        #[arg(short = 'w', long = "watchlist", value_name = "NAME")]
+        watchlists: Vec<String>,
+        /// How far back to look (default: `daemon.retention`).
+        #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+        since: Option<std::time::Duration>,
+    },
+}
+
+/// A duration on the command line (`30d`, `12h`).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("'{s}' is not a duration: {e}"))
 }
 
 /// How `match` reads its input.

@@ -86,6 +86,7 @@ pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, Daemo
         delivery: DispatchReport::default(),
     };
     if !opts.dry_run {
+        prune(&store, pipeline.config.daemon.retention);
         let dispatcher = Dispatcher::new(store, build_sinks(&pipeline.config)?);
         report.delivery = dispatcher.deliver_due(&CancellationToken::new()).await?;
     }
@@ -186,6 +187,12 @@ impl Generation {
             all.spawn(tasks.track_future(poller));
         }
         all.spawn(tasks.track_future(delivery_loop(dispatcher, wake, cancel.clone())));
+        let retention = pipeline.config.daemon.retention;
+        all.spawn(tasks.track_future(maintenance_loop(
+            pipeline.store.clone(),
+            retention,
+            cancel.clone(),
+        )));
         tasks.close();
         Ok(Generation { cancel, tasks })
     }
@@ -216,6 +223,28 @@ async fn delivery_loop(dispatcher: Dispatcher, wake: Arc<Notify>, cancel: Cancel
             _ = cancel.cancelled() => return,
             _ = wake.notified() => {}
             _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// Deletes stored articles past `retention`; a failure is logged, never fatal.
+fn prune(store: &Store, retention: Duration) {
+    match store.prune_articles(crate::store::ago(retention)) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(articles = n, "pruned stored articles past retention"),
+        Err(e) => {
+            tracing::warn!(error = %crate::net::error_chain(&e), "pruning stored articles failed")
+        }
+    }
+}
+
+/// Prunes stored articles at start and then hourly.
+async fn maintenance_loop(store: Store, retention: Duration, cancel: CancellationToken) {
+    loop {
+        prune(&store, retention);
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
     }
 }

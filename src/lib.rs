@@ -11,10 +11,12 @@
 //! - [`store`]: SQLite state: validators, seen stories, the alert outbox.
 //! - [`alert`]: the alert, its wire form, sinks and the dispatcher.
 //! - [`pipeline`]: one poll of one feed through every stage.
+//! - [`backtest`]: the current watchlists over stored articles.
 //! - [`daemon`]: `once` and `run`, wiring the stages with shutdown and reload.
 //! - [`commands`]: the CLI commands' bodies; [`systemd`]: the notify protocol; [`net`]: the address guard.
 
 pub mod alert;
+pub mod backtest;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -63,6 +63,11 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             kind,
             input,
         } => commands::match_file(&input, kind, &watchlists, &config.path, &mut stdout)?,
+        Command::Backtest {
+            config,
+            watchlists,
+            since,
+        } => commands::backtest(&config.path, &watchlists, since, &mut stdout)?,
         Command::Run { config } => {
             drop(stdout);
             run(&config.path).await?

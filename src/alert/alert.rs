@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::feeds::article::hex_digest;
 use crate::feeds::Article;
-use crate::watch::{Field, Hit, TermKind};
+use crate::watch::{Hit, TermKind};
 
 /// Longest summary carried in an alert, in characters.
 pub const SUMMARY_MAX_CHARS: usize = 500;
@@ -105,12 +105,7 @@ impl From<&Hit> for AlertMatch {
             }
             .into(),
             matched: h.matched.clone(),
-            field: match h.field {
-                Field::Title => "title",
-                Field::Summary => "summary",
-                Field::Content => "content",
-            }
-            .into(),
+            field: h.field.as_str().into(),
             count: h.count,
             snippet: h.snippet.clone(),
         }

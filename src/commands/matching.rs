@@ -174,10 +174,7 @@ fn write_hit(h: &Hit, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
         crate::watch::TermKind::Person => "person",
         crate::watch::TermKind::Keyword => "keyword",
     };
-    let field = serde_json::to_value(h.field)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let field = h.field.as_str();
     let form = if h.matched != h.term {
         format!(" as \"{}\"", h.matched)
     } else {

@@ -1,10 +1,12 @@
 //! The bodies of the CLI commands, one file each: they read their inputs, call into the
 //! library and write what the user sees. `main` maps their errors to exit codes.
 
+mod backtest;
 mod check;
 mod matching;
 mod once;
 
+pub use backtest::backtest;
 pub use check::check;
 pub use matching::{match_file, MATCH_MAX_INPUT};
 pub use once::once;
@@ -43,6 +45,9 @@ pub enum CommandError {
     /// The daemon could not run (exit 3).
     #[error(transparent)]
     Daemon(#[from] DaemonError),
+    /// The state could not be read (exit 3).
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 impl From<ConfigError> for CommandError {
@@ -57,7 +62,7 @@ impl CommandError {
         match self {
             CommandError::Config(_) | CommandError::NoWatchlist(_) => 1,
             CommandError::NotAFeed { .. } => 2,
-            CommandError::Io { .. } | CommandError::Daemon(_) => 3,
+            CommandError::Io { .. } | CommandError::Daemon(_) | CommandError::Store(_) => 3,
         }
     }
 }

@@ -44,6 +44,9 @@ pub struct RawDaemon {
     pub concurrency: Option<usize>,
     /// Address of the admin endpoint.
     pub admin_listen: Option<String>,
+    /// How long stored articles are kept for backtests.
+    #[serde(default, with = "humantime_serde")]
+    pub retention: Option<Duration>,
 }
 
 /// `[http]`: limits for every request newshound makes.

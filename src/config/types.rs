@@ -51,6 +51,8 @@ pub struct DaemonConfig {
     pub concurrency: usize,
     /// Admin endpoint address.
     pub admin_listen: Option<SocketAddr>,
+    /// How long stored articles are kept (for `backtest`).
+    pub retention: Duration,
 }
 
 /// `[http]`

@@ -113,7 +113,12 @@ fn daemon(raw: &RawConfig, ctx: &Context, issues: &mut Issues) -> DaemonConfig {
                 None
             }
         });
+    let retention = d.retention.unwrap_or(Duration::from_secs(30 * 24 * 3600));
+    if retention < Duration::from_secs(3600) {
+        issues.push("daemon.retention", "must be at least 1h");
+    }
     DaemonConfig {
+        retention,
         state_dir,
         poll_interval,
         concurrency,

@@ -31,8 +31,12 @@ CREATE TABLE IF NOT EXISTS articles (
     title TEXT NOT NULL,
     published TEXT,
     first_seen TEXT NOT NULL,
+    summary TEXT NOT NULL DEFAULT '',
+    content TEXT NOT NULL DEFAULT '',
+    updated TEXT,
     PRIMARY KEY (feed, id)
 );
+CREATE INDEX IF NOT EXISTS articles_first_seen ON articles (first_seen);
 CREATE TABLE IF NOT EXISTS seen (
     watchlist TEXT NOT NULL,
     story_key TEXT NOT NULL,
@@ -43,7 +47,9 @@ CREATE TABLE IF NOT EXISTS alerts (
     id TEXT PRIMARY KEY,
     watchlist TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    body TEXT NOT NULL
+    body TEXT NOT NULL,
+    article_feed TEXT NOT NULL DEFAULT '',
+    article_id TEXT NOT NULL DEFAULT ''
 );
 CREATE TABLE IF NOT EXISTS deliveries (
     alert_id TEXT NOT NULL REFERENCES alerts(id),
@@ -158,6 +164,29 @@ impl Store {
             )
             .map_err(open_err)?;
         }
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            read_only: true,
+        })
+    }
+
+    /// Opens the existing state in `dir` for reading only (`backtest`, listings); it is an
+    /// error when there is none yet.
+    pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
+        let path = dir.join(DB_FILE);
+        if !path.is_file() {
+            let source = rusqlite::Error::InvalidPath(path.clone());
+            return Err(StoreError::Open { path, source });
+        }
+        let open_err = |source| StoreError::Open {
+            path: path.clone(),
+            source,
+        };
+        let flags =
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(&path, flags).map_err(open_err)?;
+        conn.busy_timeout(Duration::from_secs(5))
+            .map_err(open_err)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             read_only: true,

@@ -2,9 +2,11 @@
 //! already seen per watchlist, and the alert outbox with per-sink delivery state.
 
 mod db;
+mod history;
 mod outbox;
 mod seen;
 
 pub use db::{Store, StoreError};
+pub use history::{ago, PastAlert};
 pub use outbox::{Delivery, DeliveryStatus, OutboxRow};
 pub use seen::{FeedState, NewAlert, PollRecord};

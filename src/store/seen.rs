@@ -130,12 +130,34 @@ impl Store {
             if story_seen(&tx, &new.alert.watchlist, &new.story_keys)? {
                 continue;
             }
-            queue_alert(&tx, &new, now)?;
+            queue_alert(&tx, &new, article, now)?;
             queued.push(new.alert);
         }
         upsert_article(&tx, article, matcher, now)?;
         tx.commit()?;
         Ok(queued)
+    }
+}
+
+impl Store {
+    /// The alert already queued for this story under `watchlist`, if any (read only).
+    pub fn story_alert(
+        &self,
+        watchlist: &str,
+        keys: &[String],
+    ) -> Result<Option<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare_cached("SELECT alert_id FROM seen WHERE watchlist = ?1 AND story_key = ?2")?;
+        for key in keys {
+            if let Some(id) = stmt
+                .query_row(params![watchlist, key], |r| r.get(0))
+                .optional()?
+            {
+                return Ok(Some(id));
+            }
+        }
+        Ok(None)
     }
 }
 
@@ -150,7 +172,12 @@ fn story_seen(tx: &Transaction<'_>, watchlist: &str, keys: &[String]) -> Result<
     Ok(false)
 }
 
-fn queue_alert(tx: &Transaction<'_>, new: &NewAlert, now: DateTime<Utc>) -> Result<(), StoreError> {
+fn queue_alert(
+    tx: &Transaction<'_>,
+    new: &NewAlert,
+    article: &Article,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let a = &new.alert;
     let body = serde_json::to_string(a).map_err(|source| StoreError::Corrupt {
         id: a.id.clone(),
@@ -158,8 +185,16 @@ fn queue_alert(tx: &Transaction<'_>, new: &NewAlert, now: DateTime<Utc>) -> Resu
     })?;
     let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     tx.execute(
-        "INSERT OR IGNORE INTO alerts (id, watchlist, created_at, body) VALUES (?1, ?2, ?3, ?4)",
-        params![a.id, a.watchlist, at, body],
+        "INSERT OR IGNORE INTO alerts (id, watchlist, created_at, body, article_feed, article_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            a.id,
+            a.watchlist,
+            at,
+            body,
+            article.feed,
+            article.id.as_str()
+        ],
     )?;
     for key in &new.story_keys {
         tx.execute(
@@ -184,10 +219,11 @@ fn upsert_article(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO articles (feed, id, content_hash, url, guid, title, published, first_seen, matched_with)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+        "INSERT INTO articles (feed, id, content_hash, url, guid, title, published, first_seen,
+           matched_with, summary, content, updated)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
          ON CONFLICT(feed, id) DO UPDATE SET content_hash = ?3, url = ?4, guid = ?5, title = ?6,
-           published = ?7, matched_with = ?9",
+           published = ?7, matched_with = ?9, summary = ?10, content = ?11, updated = ?12",
         params![
             a.feed,
             a.id.as_str(),
@@ -195,9 +231,14 @@ fn upsert_article(
             a.url,
             a.guid,
             a.title,
-            a.published.map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            a.published
+                .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
             now.to_rfc3339_opts(SecondsFormat::Secs, true),
             matcher,
+            a.summary,
+            a.content,
+            a.updated
+                .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
         ],
     )?;
     Ok(())

@@ -67,6 +67,15 @@ pub enum Field {
 }
 
 impl Field {
+    /// The field's name as users write it: `title`, `summary` or `content`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Field::Title => "title",
+            Field::Summary => "summary",
+            Field::Content => "content",
+        }
+    }
+
     /// All fields, in reporting order.
     pub(crate) const ALL: [Field; 3] = [Field::Title, Field::Summary, Field::Content];
 

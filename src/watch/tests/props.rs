@@ -10,12 +10,48 @@ use super::super::{compile, normalise, Document, WatchlistSpec};
 /// Text that mixes scripts, marks, dashes, quotes and the query language's own symbols.
 fn messy_text() -> impl Strategy<Value = String> {
     let pieces = prop::sample::select(vec![
-        "Li", "Shangfu", "李尚福", "Austin's", "Austin’s", "Shangri‑La", "-", "—", "\"", "(", ")",
-        "*", "AND", "OR", "NOT", "NEAR/3", "NEAR/", "title:", "@", "@\"", " ", "  ", "\n", "é",
-        "e\u{301}", "ﬁ", "ＬＩ", "\u{200b}", "\u{ad}", "ß", "İ", "ǅ", "가", "ｶﾞ", "\u{0}", "🙂",
+        "Li",
+        "Shangfu",
+        "李尚福",
+        "Austin's",
+        "Austin’s",
+        "Shangri‑La",
+        "-",
+        "—",
+        "\"",
+        "(",
+        ")",
+        "*",
+        "AND",
+        "OR",
+        "NOT",
+        "NEAR/3",
+        "NEAR/",
+        "title:",
+        "@",
+        "@\"",
+        " ",
+        "  ",
+        "\n",
+        "é",
+        "e\u{301}",
+        "ﬁ",
+        "ＬＩ",
+        "\u{200b}",
+        "\u{ad}",
+        "ß",
+        "İ",
+        "ǅ",
+        "가",
+        "ｶﾞ",
+        "\u{0}",
+        "🙂",
     ]);
-    prop::collection::vec(prop_oneof![pieces.prop_map(String::from), any::<String>()], 0..12)
-        .prop_map(|parts| parts.concat())
+    prop::collection::vec(
+        prop_oneof![pieces.prop_map(String::from), any::<String>()],
+        0..12,
+    )
+    .prop_map(|parts| parts.concat())
 }
 
 proptest! {

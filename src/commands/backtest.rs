@@ -1,0 +1,105 @@
+//! `newshound backtest`: the current watchlists over the stored articles.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::SecondsFormat;
+
+use super::{io, CommandError};
+use crate::backtest::{backtest as run_backtest, BacktestReport, Finding};
+use crate::config;
+use crate::store::{ago, Store};
+
+/// Runs the backtest and writes its report.
+pub fn backtest(
+    path: &Path,
+    only: &[String],
+    since: Option<Duration>,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let cfg = config::load(path)?;
+    for name in only {
+        if !cfg.watchlists.iter().any(|w| &w.name == name) {
+            return Err(CommandError::NoWatchlist(name.clone()));
+        }
+    }
+    let store = Store::open_read_only(&cfg.daemon.state_dir)?;
+    let window = since.unwrap_or(cfg.daemon.retention);
+    let since = ago(window);
+    let report = run_backtest(&cfg, &store, only, since)?;
+    let when = since.to_rfc3339_opts(SecondsFormat::Secs, true);
+    write_report(&report, &when, out).map_err(io("writing the report"))
+}
+
+fn write_report(r: &BacktestReport, since: &str, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "backtest over {} stored articles first seen since {since}",
+        r.articles
+    )?;
+    writeln!(
+        out,
+        "\nwould alert (not sent before): {}",
+        r.would_alert.len()
+    )?;
+    for f in &r.would_alert {
+        write_finding(f, out)?;
+    }
+    writeln!(
+        out,
+        "\nalready sent and still fire: {}",
+        r.still_fires.len()
+    )?;
+    for f in &r.still_fires {
+        write_finding(f, out)?;
+    }
+    writeln!(
+        out,
+        "\nsent before, would no longer fire: {}",
+        r.no_longer.len()
+    )?;
+    for l in &r.no_longer {
+        let title = l.article.as_ref().map(|a| a.title.as_str()).unwrap_or("?");
+        let url = l
+            .article
+            .as_ref()
+            .and_then(|a| a.url.as_deref())
+            .unwrap_or("");
+        writeln!(
+            out,
+            "  {}  {}  \"{title}\"  {url}  ({}; alert {})",
+            l.alert.watchlist, l.alert.article_feed, l.reason, l.alert.id
+        )?;
+    }
+    writeln!(
+        out,
+        "\n{} would alert, {} already sent still fire, {} sent would no longer fire",
+        r.would_alert.len(),
+        r.still_fires.len(),
+        r.no_longer.len()
+    )
+}
+
+fn write_finding(f: &Finding, out: &mut dyn Write) -> std::io::Result<()> {
+    let a = &f.article;
+    let date = a
+        .published
+        .or(a.updated)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    let terms: Vec<String> = f
+        .hits
+        .iter()
+        .map(|h| format!("{} in {}", h.term, h.field.as_str()))
+        .collect();
+    writeln!(
+        out,
+        "  {}  {date}  {}  \"{}\"  {}",
+        f.watchlist,
+        a.feed,
+        a.title,
+        a.url.as_deref().unwrap_or("")
+    )?;
+    writeln!(out, "      hits: {}", terms.join(", "))
+}

@@ -1,0 +1,163 @@
+//! The stored articles: kept (as plain text) for `daemon.retention` so watchlists can be
+//! tried on history (`newshound backtest`), then pruned.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{params, OptionalExtension};
+
+use super::{Store, StoreError};
+use crate::feeds::{Article, ArticleId};
+
+/// An alert already queued, with the article it was about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastAlert {
+    /// Alert id.
+    pub id: String,
+    /// Watchlist name.
+    pub watchlist: String,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// The article's feed.
+    pub article_feed: String,
+    /// The article's id.
+    pub article_id: String,
+}
+
+/// The instant `d` before now, clamped to the earliest representable time.
+pub fn ago(d: std::time::Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(d)
+        .ok()
+        .and_then(|d| Utc::now().checked_sub_signed(d))
+        .unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+fn parse_time(s: Option<String>) -> Option<DateTime<Utc>> {
+    s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
+        .map(|d| d.with_timezone(&Utc))
+}
+
+/// Maps a `SELECT feed, id, guid, url, title, summary, content, published, updated` row.
+fn row_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
+    Ok(Article {
+        feed: r.get(0)?,
+        id: ArticleId(r.get(1)?),
+        guid: r.get(2)?,
+        url: r.get(3)?,
+        title: r.get(4)?,
+        summary: r.get(5)?,
+        content: r.get(6)?,
+        published: parse_time(r.get(7)?),
+        updated: parse_time(r.get(8)?),
+    })
+}
+
+impl Store {
+    /// Articles first seen at or after `since`, oldest first.
+    pub fn stored_articles(&self, since: DateTime<Utc>) -> Result<Vec<Article>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT feed, id, guid, url, title, summary, content, published, updated FROM articles
+             WHERE first_seen >= ?1 ORDER BY first_seen, feed, id",
+        )?;
+        let rows = stmt.query_map([rfc3339(since)], row_article)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// One stored article.
+    pub fn stored_article(&self, feed: &str, id: &str) -> Result<Option<Article>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT feed, id, guid, url, title, summary, content, published, updated FROM articles
+             WHERE feed = ?1 AND id = ?2",
+        )?;
+        Ok(stmt.query_row(params![feed, id], row_article).optional()?)
+    }
+
+    /// Alerts created at or after `since`, oldest first.
+    pub fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<PastAlert>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT id, watchlist, created_at, article_feed, article_id FROM alerts
+             WHERE created_at >= ?1 ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([rfc3339(since)], |r| {
+            Ok(PastAlert {
+                id: r.get(0)?,
+                watchlist: r.get(1)?,
+                created_at: r.get(2)?,
+                article_feed: r.get(3)?,
+                article_id: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Deletes stored articles first seen before `before`; returns how many. The
+    /// once-per-story record and the outbox are kept.
+    pub fn prune_articles(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        let conn = self.conn();
+        Ok(conn.execute(
+            "DELETE FROM articles WHERE first_seen < ?1",
+            params![rfc3339(before)],
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn articles_past_retention_are_pruned_and_the_rest_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let old = Article::new(
+            "f",
+            Some("old".into()),
+            None,
+            "Old".into(),
+            String::new(),
+            "text".into(),
+            None,
+            None,
+        );
+        let new = Article::new(
+            "f",
+            Some("new".into()),
+            None,
+            "New".into(),
+            String::new(),
+            "text".into(),
+            None,
+            None,
+        );
+        let forty_days = std::time::Duration::from_secs(40 * 24 * 3600);
+        store
+            .record_article(&old, "m", Vec::new(), ago(forty_days))
+            .unwrap();
+        store
+            .record_article(&new, "m", Vec::new(), Utc::now())
+            .unwrap();
+        let month = std::time::Duration::from_secs(30 * 24 * 3600);
+        assert_eq!(store.stored_articles(ago(forty_days * 2)).unwrap().len(), 2);
+        assert_eq!(store.prune_articles(ago(month)).unwrap(), 1);
+        let left = store.stored_articles(ago(forty_days * 2)).unwrap();
+        assert_eq!(left.len(), 1);
+        assert_eq!(left[0], new);
+        assert_eq!(
+            store.stored_article("f", new.id.as_str()).unwrap(),
+            Some(new)
+        );
+    }
+
+    #[test]
+    fn ago_clamps_huge_durations() {
+        assert_eq!(
+            ago(std::time::Duration::from_secs(u64::MAX)),
+            DateTime::<Utc>::MIN_UTC
+        );
+    }
+}
