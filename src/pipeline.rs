@@ -9,10 +9,11 @@ use tracing::Instrument;
 use crate::alert::Alert;
 use crate::config::{Config, FeedConfig};
 use crate::feeds::fetch::{Fetched, Fetcher};
+use crate::feeds::fingerprint::Fingerprint;
 use crate::feeds::parse::parse_feed_blocking;
 use crate::feeds::Article;
 use crate::net::error_chain;
-use crate::store::{NewAlert, PollRecord, Store, StoreError};
+use crate::store::{NearDupCheck, NewAlert, PollRecord, Store, StoreError};
 use crate::watch::Document;
 
 /// How a poll ended.
@@ -134,14 +135,32 @@ impl Pipeline {
             }
             new += 1;
             let candidates = self.match_article(article);
-            queued.extend(self.store.record_article(
-                article,
-                &self.config.watch_fingerprint,
-                candidates,
-                Utc::now(),
-            )?);
+            // Only an article that would alert needs a fingerprint: copies are compared
+            // with alerted stories alone.
+            let fingerprint = (!candidates.is_empty()).then(|| Fingerprint::of_article(article));
+            let near = self.near_dup_check(fingerprint.as_ref());
+            let fp = &self.config.watch_fingerprint;
+            let recorded = self
+                .store
+                .record_article(article, fp, candidates, near, Utc::now())?;
+            for (watchlist, original) in &recorded.copies {
+                tracing::info!(feed = %article.feed, title = %article.title, watchlist, alert_id = %original, "near-duplicate of an alerted story: recorded, not alerted again");
+            }
+            queued.extend(recorded.queued);
         }
         Ok((new, queued))
+    }
+
+    fn near_dup_check<'a>(&self, fingerprint: Option<&'a Fingerprint>) -> Option<NearDupCheck<'a>> {
+        let d = &self.config.daemon;
+        if d.near_duplicate_window.is_zero() {
+            return None;
+        }
+        Some(NearDupCheck {
+            fingerprint: fingerprint?,
+            since: crate::store::ago(d.near_duplicate_window),
+            similarity: d.near_duplicate_similarity,
+        })
     }
 
     /// The alerts `article` would raise, before the once-per-story check.

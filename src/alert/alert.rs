@@ -26,6 +26,20 @@ pub struct Alert {
     pub article: AlertArticle,
     /// Why it fired.
     pub matches: Vec<AlertMatch>,
+    /// Near copies of the story seen in other feeds (filled in when it is sent).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also_seen_in: Vec<SeenIn>,
+}
+
+/// Another place a story was seen: a near copy recorded against an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeenIn {
+    /// The feed name.
+    pub feed: String,
+    /// The copy's link.
+    pub url: Option<String>,
+    /// The copy's title.
+    pub title: String,
 }
 
 /// The story an alert is about.
@@ -86,6 +100,7 @@ impl Alert {
                 summary: summary_of(article),
             },
             matches: hits.iter().map(AlertMatch::from).collect(),
+            also_seen_in: Vec::new(),
         }
     }
 

@@ -40,6 +40,7 @@ impl Sink for LogSink {
             title = %alert.article.title,
             url = alert.article.url.as_deref().unwrap_or(""),
             matches = %matches,
+            also_seen_in = alert.also_seen_in.len(),
             "alert"
         );
         Ok(())

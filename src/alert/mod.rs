@@ -9,7 +9,9 @@ pub mod sink;
 pub mod webhook;
 pub mod wire;
 
-pub use alert::{alert_id, truncate_words, Alert, AlertArticle, AlertMatch, SUMMARY_MAX_CHARS};
+pub use alert::{
+    alert_id, truncate_words, Alert, AlertArticle, AlertMatch, SeenIn, SUMMARY_MAX_CHARS,
+};
 pub use dispatch::{DispatchReport, Dispatcher};
 pub use sink::{AnySink, DeliveryError, RetryPolicy, Sink};
 pub use wire::WireAlertV1;

@@ -21,6 +21,17 @@ pub struct WireAlertV1<'a> {
     pub article: WireArticleV1<'a>,
     /// Why it fired.
     pub matches: Vec<WireMatchV1<'a>>,
+    /// Near copies of the story seen in other feeds, known when it was sent.
+    pub also_seen_in: Vec<WireSeenInV1<'a>>,
+}
+
+/// A near copy of the story, in a v1 payload.
+#[derive(Debug, Serialize)]
+pub struct WireSeenInV1<'a> {
+    /// Feed name.
+    pub feed: &'a str,
+    /// The copy's link.
+    pub url: Option<&'a str>,
 }
 
 /// The story in a v1 payload.
@@ -77,6 +88,14 @@ impl<'a> WireAlertV1<'a> {
                 summary: &a.summary,
             },
             matches: alert.matches.iter().map(WireMatchV1::from).collect(),
+            also_seen_in: alert
+                .also_seen_in
+                .iter()
+                .map(|c| WireSeenInV1 {
+                    feed: &c.feed,
+                    url: c.url.as_deref(),
+                })
+                .collect(),
         }
     }
 

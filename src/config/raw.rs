@@ -47,6 +47,11 @@ pub struct RawDaemon {
     /// How long stored articles are kept for backtests.
     #[serde(default, with = "humantime_serde")]
     pub retention: Option<Duration>,
+    /// How far back a new story is compared with alerted ones for near-duplicates (0 = off).
+    #[serde(default, with = "humantime_serde")]
+    pub near_duplicate_window: Option<Duration>,
+    /// Similarity (0–1) at or above which two texts are one story.
+    pub near_duplicate_similarity: Option<f64>,
 }
 
 /// `[http]`: limits for every request newshound makes.

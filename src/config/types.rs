@@ -53,6 +53,10 @@ pub struct DaemonConfig {
     pub admin_listen: Option<SocketAddr>,
     /// How long stored articles are kept (for `backtest`).
     pub retention: Duration,
+    /// Window for near-duplicate detection; zero disables it.
+    pub near_duplicate_window: Duration,
+    /// Similarity at or above which two texts are one story.
+    pub near_duplicate_similarity: f64,
 }
 
 /// `[http]`

@@ -28,6 +28,9 @@ pub struct Context {
     pub state_directory_env: Option<String>,
 }
 
+/// The near-duplicate threshold used unless configured (see the README's evaluation).
+pub const DEFAULT_NEAR_DUP_SIMILARITY: f64 = 0.5;
+
 /// Collects issues while walking the raw config.
 #[derive(Default)]
 struct Issues(Vec<ConfigIssue>);
@@ -117,7 +120,20 @@ fn daemon(raw: &RawConfig, ctx: &Context, issues: &mut Issues) -> DaemonConfig {
     if retention < Duration::from_secs(3600) {
         issues.push("daemon.retention", "must be at least 1h");
     }
+    let near_duplicate_similarity = d
+        .near_duplicate_similarity
+        .unwrap_or(DEFAULT_NEAR_DUP_SIMILARITY);
+    if !(0.05..=1.0).contains(&near_duplicate_similarity) {
+        issues.push(
+            "daemon.near_duplicate_similarity",
+            format!("{near_duplicate_similarity} is not between 0.05 and 1"),
+        );
+    }
     DaemonConfig {
+        near_duplicate_window: d
+            .near_duplicate_window
+            .unwrap_or(Duration::from_secs(48 * 3600)),
+        near_duplicate_similarity,
         retention,
         state_dir,
         poll_interval,

@@ -3,6 +3,7 @@
 
 pub mod article;
 pub mod fetch;
+pub mod fingerprint;
 pub mod html;
 pub mod parse;
 pub mod repair;

@@ -34,6 +34,7 @@ CREATE TABLE IF NOT EXISTS articles (
     summary TEXT NOT NULL DEFAULT '',
     content TEXT NOT NULL DEFAULT '',
     updated TEXT,
+    fingerprint BLOB,
     PRIMARY KEY (feed, id)
 );
 CREATE INDEX IF NOT EXISTS articles_first_seen ON articles (first_seen);
@@ -50,6 +51,16 @@ CREATE TABLE IF NOT EXISTS alerts (
     body TEXT NOT NULL,
     article_feed TEXT NOT NULL DEFAULT '',
     article_id TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS alerts_watchlist_created ON alerts (watchlist, created_at);
+CREATE TABLE IF NOT EXISTS copies (
+    alert_id TEXT NOT NULL REFERENCES alerts(id),
+    feed TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    url TEXT,
+    title TEXT NOT NULL,
+    seen_at TEXT NOT NULL,
+    PRIMARY KEY (alert_id, feed, article_id)
 );
 CREATE TABLE IF NOT EXISTS deliveries (
     alert_id TEXT NOT NULL REFERENCES alerts(id),
@@ -160,6 +171,8 @@ impl Store {
                 "INSERT INTO main.feeds SELECT * FROM disk.feeds;
                  INSERT INTO main.articles SELECT * FROM disk.articles;
                  INSERT INTO main.seen SELECT * FROM disk.seen;
+                 INSERT INTO main.alerts SELECT * FROM disk.alerts;
+                 INSERT INTO main.copies SELECT * FROM disk.copies;
                  DETACH DATABASE disk;",
             )
             .map_err(open_err)?;

@@ -136,10 +136,10 @@ mod tests {
         );
         let forty_days = std::time::Duration::from_secs(40 * 24 * 3600);
         store
-            .record_article(&old, "m", Vec::new(), ago(forty_days))
+            .record_article(&old, "m", Vec::new(), None, ago(forty_days))
             .unwrap();
         store
-            .record_article(&new, "m", Vec::new(), Utc::now())
+            .record_article(&new, "m", Vec::new(), None, Utc::now())
             .unwrap();
         let month = std::time::Duration::from_secs(30 * 24 * 3600);
         assert_eq!(store.stored_articles(ago(forty_days * 2)).unwrap().len(), 2);

@@ -1,12 +1,14 @@
 //! The embedded state (SQLite under `state_dir`): feed validators and poll results, stories
 //! already seen per watchlist, and the alert outbox with per-sink delivery state.
 
+mod copies;
 mod db;
 mod history;
 mod outbox;
 mod seen;
 
+pub use copies::NearDupCheck;
 pub use db::{Store, StoreError};
 pub use history::{ago, PastAlert};
 pub use outbox::{Delivery, DeliveryStatus, OutboxRow};
-pub use seen::{FeedState, NewAlert, PollRecord};
+pub use seen::{FeedState, NewAlert, PollRecord, Recorded};

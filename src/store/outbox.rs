@@ -3,6 +3,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::params;
 
+use super::copies::copies_with;
 use super::{Store, StoreError};
 use crate::alert::Alert;
 
@@ -95,11 +96,16 @@ impl Store {
                 r.get::<_, Option<i64>>(3)?,
             ))
         })?;
+        let rows: Vec<_> = rows.collect::<Result<_, _>>()?;
+        drop(stmt);
         let mut out = Vec::new();
-        for row in rows {
-            let (id, body, attempts, first_attempt_at) = row?;
-            let alert =
-                serde_json::from_str(&body).map_err(|source| StoreError::Corrupt { id, source })?;
+        for (id, body, attempts, first_attempt_at) in rows {
+            let mut alert: Alert =
+                serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+                    id: id.clone(),
+                    source,
+                })?;
+            alert.also_seen_in = copies_with(&conn, &id)?;
             out.push(Delivery {
                 alert,
                 sink: sink.to_string(),

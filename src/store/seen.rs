@@ -5,6 +5,7 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 
+use super::copies::{find_original, record_copy, NearDupCheck};
 use super::{Store, StoreError};
 use crate::alert::Alert;
 use crate::feeds::Article;
@@ -41,6 +42,15 @@ pub struct PollRecord<'a> {
     pub validators: Option<(Option<&'a str>, Option<&'a str>)>,
     /// When.
     pub at: DateTime<Utc>,
+}
+
+/// What recording an article did.
+#[derive(Debug, Clone, Default)]
+pub struct Recorded {
+    /// Alerts queued for delivery.
+    pub queued: Vec<Alert>,
+    /// (watchlist, alert id) of the earlier alerts this article is a near copy of.
+    pub copies: Vec<(String, String)>,
 }
 
 /// An alert to queue, with the sinks it goes to.
@@ -115,27 +125,38 @@ impl Store {
     }
 
     /// Records `article` as processed and queues those of `alerts` whose story was not yet
-    /// seen by their watchlist, in one transaction. Returns the alerts actually queued.
+    /// seen by their watchlist, in one transaction. With `near`, a story that is a near
+    /// copy of one already alerted for the watchlist is recorded as a copy instead.
     pub fn record_article(
         &self,
         article: &Article,
         matcher: &str,
         alerts: Vec<NewAlert>,
+        near: Option<NearDupCheck<'_>>,
         now: DateTime<Utc>,
-    ) -> Result<Vec<Alert>, StoreError> {
+    ) -> Result<Recorded, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let mut queued = Vec::new();
+        let mut out = Recorded::default();
         for new in alerts {
-            if story_seen(&tx, &new.alert.watchlist, &new.story_keys)? {
+            let watchlist = new.alert.watchlist.as_str();
+            if story_seen(&tx, watchlist, &new.story_keys)? {
                 continue;
             }
+            if let Some(check) = &near {
+                if let Some(original) = find_original(&tx, watchlist, check)? {
+                    record_copy(&tx, &original, watchlist, article, now)?;
+                    out.copies.push((watchlist.to_string(), original));
+                    continue;
+                }
+            }
             queue_alert(&tx, &new, article, now)?;
-            queued.push(new.alert);
+            out.queued.push(new.alert);
         }
-        upsert_article(&tx, article, matcher, now)?;
+        let fingerprint = near.map(|n| n.fingerprint.to_bytes());
+        upsert_article(&tx, article, matcher, fingerprint, now)?;
         tx.commit()?;
-        Ok(queued)
+        Ok(out)
     }
 }
 
@@ -216,14 +237,16 @@ fn upsert_article(
     tx: &Transaction<'_>,
     a: &Article,
     matcher: &str,
+    fingerprint: Option<Vec<u8>>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO articles (feed, id, content_hash, url, guid, title, published, first_seen,
-           matched_with, summary, content, updated)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+           matched_with, summary, content, updated, fingerprint)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(feed, id) DO UPDATE SET content_hash = ?3, url = ?4, guid = ?5, title = ?6,
-           published = ?7, matched_with = ?9, summary = ?10, content = ?11, updated = ?12",
+           published = ?7, matched_with = ?9, summary = ?10, content = ?11, updated = ?12,
+           fingerprint = COALESCE(?13, fingerprint)",
         params![
             a.feed,
             a.id.as_str(),
@@ -239,6 +262,7 @@ fn upsert_article(
             a.content,
             a.updated
                 .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+            fingerprint,
         ],
     )?;
     Ok(())

@@ -32,6 +32,7 @@ pub async fn feed_server(hook_status: u16) -> MockServer {
         ("world.json", "application/feed+json"),
         ("broken.xml", "application/xml"),
         ("panic-two-decls.xml", "application/xml"),
+        ("copycat.rss", "application/rss+xml"),
     ] {
         Mock::given(method("GET"))
             .and(path(format!("/feeds/{name}")))

@@ -6,5 +6,6 @@ mod check;
 mod common;
 mod corpus;
 mod match_cmd;
+mod neardup;
 mod once;
 mod run;

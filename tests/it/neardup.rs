@@ -1,0 +1,67 @@
+//! Near-duplicate stories: the same wire story republished under another link alerts once,
+//! and the alert lists where else it was seen.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use crate::common::{feed_server, hooks, newshound, text, write_config};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_republished_copy_does_not_alert_again_and_is_listed() {
+    let server = feed_server(200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let config = write_config(
+        dir.path(),
+        "it/neardup.toml.tmpl",
+        &[("BASE", &server.uri()), ("STATE", state.to_str().unwrap())],
+    );
+    let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("3 new alerts"), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("near-duplicate of an alerted story"),
+        "{stderr}"
+    );
+
+    let bodies: Vec<Value> = hooks(&server)
+        .await
+        .iter()
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    let urls: BTreeSet<&str> = bodies
+        .iter()
+        .map(|b| b["article"]["url"].as_str().unwrap())
+        .collect();
+    assert_eq!(urls.len(), 3);
+    assert!(urls.contains("http://news.example/wire/1003"));
+    assert!(
+        urls.contains("http://copycat.example/2023/05/30/drills"),
+        "a different story on the same topic still alerts"
+    );
+    let story = [
+        "http://news.example/wire/1001",
+        "http://copycat.example/2023/05/30/china-snubs-pentagon",
+    ];
+    let first = bodies
+        .iter()
+        .find(|b| story.contains(&b["article"]["url"].as_str().unwrap()))
+        .unwrap();
+    let also = first["also_seen_in"].as_array().unwrap();
+    assert_eq!(also.len(), 1, "{first}");
+    let copy_url = also[0]["url"].as_str().unwrap();
+    assert!(story.contains(&copy_url) && copy_url != first["article"]["url"].as_str().unwrap());
+    for b in &bodies {
+        if b != first {
+            assert!(b["also_seen_in"].as_array().unwrap().is_empty(), "{b}");
+        }
+    }
+
+    // The copy is remembered: polling again alerts nothing.
+    let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("0 new alerts"), "{stdout}");
+    assert_eq!(hooks(&server).await.len(), 3);
+}
