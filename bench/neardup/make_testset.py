@@ -24,6 +24,7 @@ import collections
 import html
 import html.parser
 import json
+import math
 import os
 import random
 import re
@@ -36,9 +37,10 @@ DEFAULT_OUT = os.path.join(
 )
 
 MIN_WORDS = 120
-MAX_WORDS = 1500
+MAX_WORDS = 600  # per-item cap (whole paragraphs/sentences); keeps the JSONL under ~3 MB
 NEG_SHINGLE_MAX = 0.3  # negatives above this 5-shingle Jaccard are excluded
 SHINGLE = 5
+MAX_PER_FEED_PAIR = 4  # diversity: at most this many cross-feed negatives per pair of feeds
 
 # --------------------------------------------------------------------------------------
 # HTML -> plain text
@@ -381,6 +383,8 @@ def prose_reject_reason(paras, code_chars, link_chars):
     symbols = sum(text.count(c) for c in "{}[]<>=;|\\$#*_^~`")
     if symbols > 0.015 * chars:
         return "code"
+    if len(re.findall(r"(?:^|\s)#{1,6} |!\[|\]\(", text)) > 3:
+        return "markdown"
     urls = sum(1 for t in toks if URL_RE.search(t))
     if urls > 0.03 * n:
         return "urls"
@@ -417,14 +421,15 @@ def entities_of(paras):
                     continue  # sentence-initial capitals say nothing
                 w = t.strip("\"“”‘’()[],.;:!?'")
                 w = re.sub(r"['’]s$", "", w)
-                if len(w) >= 2 and w[0].isupper() and w.isalpha() and w not in ENTITY_STOP and not w.isupper() or (
-                    len(w) >= 2 and w.isupper() and w.isalpha() and len(w) <= 6
-                ):
-                    ents.add(w)
+                if len(w) < 2 or not w.isalpha() or not w[0].isupper() or w in ENTITY_STOP:
+                    continue
+                if w.isupper() and len(w) > 6:
+                    continue  # shouting, not an acronym
+                ents.add(w)
     return ents
 
 
-def load_items(corpus, log):
+def load_items(corpus, log, max_words=MAX_WORDS):
     files = sorted(f for f in os.listdir(corpus) if not f.startswith(".") and f.upper() != "LICENSE")
     items, stats = [], collections.Counter()
     seen = set()
@@ -452,7 +457,7 @@ def load_items(corpus, log):
             if reason:
                 stats["reject_" + reason] += 1
                 continue
-            paras = cap_words(paras, MAX_WORDS)
+            paras = cap_words(paras, max_words)
             text = "\n\n".join(paras)
             key = " ".join(w.lower() for w in words_of(text))
             if key in seen:
@@ -482,56 +487,80 @@ def load_items(corpus, log):
 # Edits for synthetic republications
 # --------------------------------------------------------------------------------------
 
+# Synonyms chosen to be safe in most contexts (same part of speech, same a/an class);
+# only lower-case tokens are replaced in the body, so names ("Rose", "Jobs") are left alone.
 SYNONYMS = {
-    "said": "stated", "says": "states", "told": "informed", "announced": "unveiled",
-    "announce": "unveil", "announces": "unveils", "began": "started", "begin": "start",
-    "begins": "starts", "started": "began", "start": "begin", "big": "large", "large": "big",
-    "huge": "massive", "small": "little", "buy": "purchase", "bought": "purchased",
-    "help": "assist", "helped": "assisted", "helps": "assists", "show": "demonstrate",
-    "shows": "demonstrates", "showed": "demonstrated", "use": "utilise", "used": "utilised",
-    "uses": "utilises", "using": "utilising", "important": "significant", "major": "key",
-    "key": "crucial", "quick": "fast", "fast": "rapid", "rapidly": "quickly", "quickly": "swiftly",
-    "people": "individuals", "company": "firm", "companies": "firms", "firm": "company",
-    "government": "administration", "officials": "authorities", "official": "spokesperson",
-    "country": "nation", "countries": "nations", "city": "town", "car": "vehicle", "cars": "vehicles",
-    "job": "position", "jobs": "positions", "work": "labour", "worked": "laboured", "try": "attempt",
-    "tried": "attempted", "tries": "attempts", "need": "require", "needs": "requires",
-    "needed": "required", "get": "obtain", "gets": "obtains", "got": "obtained", "give": "provide",
-    "gives": "provides", "gave": "provided", "make": "create", "makes": "creates", "made": "created",
-    "think": "believe", "thinks": "believes", "thought": "believed", "want": "wish", "wants": "wishes",
-    "wanted": "wished", "find": "discover", "found": "discovered", "finds": "discovers",
-    "end": "conclusion", "ended": "concluded", "ends": "concludes", "about": "regarding",
-    "around": "roughly", "before": "prior to", "after": "following", "because": "since",
-    "but": "however,", "also": "additionally", "many": "numerous", "most": "the majority of",
-    "more": "additional", "often": "frequently", "sometimes": "occasionally", "now": "currently",
-    "new": "fresh", "old": "former", "good": "positive", "bad": "negative", "hard": "difficult",
-    "easy": "simple", "problem": "issue", "problems": "issues", "issue": "matter",
-    "plan": "proposal", "plans": "proposals", "change": "shift", "changes": "shifts",
-    "changed": "altered", "increase": "rise", "increased": "rose", "decrease": "decline",
-    "reduce": "cut", "reduced": "cut", "report": "study", "reported": "stated", "reports": "studies",
-    "expect": "anticipate", "expected": "anticipated", "expects": "anticipates", "allow": "permit",
-    "allowed": "permitted", "allows": "permits", "ask": "request", "asked": "requested",
-    "build": "construct", "built": "constructed", "building": "constructing", "keep": "retain",
-    "kept": "retained", "leave": "depart", "left": "departed", "meet": "encounter",
-    "include": "comprise", "includes": "comprises", "including": "such as", "large-scale": "broad",
-    "main": "primary", "maybe": "perhaps", "enough": "sufficient", "whole": "entire",
-    "happy": "pleased", "chance": "opportunity", "chances": "opportunities", "area": "region",
-    "areas": "regions", "answer": "response", "result": "outcome", "results": "outcomes",
-    "idea": "concept", "ideas": "concepts", "week": "seven days", "tell": "inform", "tells": "informs",
-    "seek": "pursue", "seeking": "pursuing", "sought": "pursued", "warn": "caution",
-    "warned": "cautioned", "warns": "cautions", "claim": "assert", "claimed": "asserted",
-    "claims": "asserts", "hit": "struck", "rise": "climb", "rose": "climbed", "fell": "dropped",
-    "fall": "drop", "amid": "during", "despite": "notwithstanding", "while": "whereas",
-    "however": "nevertheless", "therefore": "thus", "likely": "probably", "probably": "likely",
+    "said": "stated", "says": "states", "told": "informed", "tells": "informs", "tell": "inform",
+    "announced": "unveiled", "announces": "unveils", "announce": "unveil", "began": "started",
+    "begins": "starts", "big": "large", "large": "big", "huge": "massive", "small": "modest",
+    "buy": "purchase", "bought": "purchased", "buying": "purchasing", "showed": "demonstrated", "important": "essential", "major": "significant",
+    "quick": "fast", "rapidly": "quickly", "quickly": "swiftly", "people": "individuals",
+    "company": "firm", "companies": "firms", "officials": "authorities", "country": "nation",
+    "countries": "nations", "car": "vehicle", "cars": "vehicles", "job": "position",
+    "jobs": "positions", "tried": "attempted", "needed": "required", "thinks": "believes",
+    "think": "believe", "wanted": "wished", "wants": "wishes", "find": "discover",
+    "found": "discovered", "finds": "discovers", "because": "since", "often": "frequently",
+    "sometimes": "occasionally", "problem": "issue",
+    "problems": "issues", "change": "shift", "changes": "shifts", "changed": "altered",
+    "reduce": "cut", "reduced": "cut", "expected": "anticipated", "expects": "anticipates",
+    "expect": "anticipate", "allowed": "permitted", "allows": "permits", "allow": "permit",
+    "built": "constructed", "main": "primary", "maybe": "perhaps", "happy": "pleased",
+    "warned": "cautioned", "warns": "cautions", "warn": "caution", "seeking": "pursuing",
+    "sought": "pursued", "claimed": "asserted", "rose": "climbed", "fell": "dropped",
+    "amid": "during", "however": "nevertheless", "therefore": "thus", "probably": "likely",
+    "attack": "assault", "attacks": "assaults", "rules": "regulations", "laws": "legislation",
+    "difficult": "tough", "children": "kids", "residents": "locals",
+    "percent": "per cent", "program": "programme", "programs": "programmes", "center": "centre",
+    "organization": "organisation", "organizations": "organisations", "color": "colour",
+    "behavior": "behaviour", "analyze": "analyse", "favorite": "favourite", "whether": "if",
+    "although": "though", "received": "got", "obtain": "get", "demonstrate": "show",
+    "additional": "extra", "approximately": "about", "nearly": "almost", "around": "about",
+    "currently": "now", "several": "a number of",
+    "numerous": "many", "utilize": "use", "individuals": "people", "according": "according",
 }
+SYNONYMS.pop("according")
+SYNONYMS.pop("around")  # "around the world"
+# house style: wire copy spells contractions out
+CONTRACTIONS = {
+    "don't": "do not", "doesn't": "does not", "didn't": "did not", "can't": "cannot", "won't": "will not",
+    "isn't": "is not", "aren't": "are not", "wasn't": "was not", "weren't": "were not", "couldn't": "could not",
+    "wouldn't": "would not", "shouldn't": "should not", "haven't": "have not", "hasn't": "has not",
+    "it's": "it is", "that's": "that is", "there's": "there is", "we're": "we are", "they're": "they are",
+    "you're": "you are", "we've": "we have", "they've": "they have", "you've": "you have", "i'm": "I am",
+    "i've": "I have", "let's": "let us",
+}
+SYNONYMS.update({
+    "great": "excellent", "pretty": "fairly", "different": "distinct", "simple": "straightforward",
+    "interesting": "intriguing", "possible": "feasible", "available": "accessible", "understand": "grasp",
+    "similar": "comparable", "specific": "particular", "wrote": "penned", "within": "inside",
+    "almost": "nearly", "current": "present", "example": "instance", "examples": "instances",
+    "create": "generate", "real": "genuine", "though": "although",
+})
+
+
+def replacement(word):
+    """Synonym or contraction expansion for a lower-cased word, or None."""
+    w = word.replace("’", "'")
+    return SYNONYMS.get(w) or CONTRACTIONS.get(w)
+
+
+# a replacement is skipped when the next word is one of these ("because of", "find out")
+BLOCK_BEFORE = {
+    "because": {"of"}, "find": {"out"}, "finds": {"out"}, "found": {"out"}, "think": {"of", "about"},
+    "thinks": {"of", "about"}, "whether": {"or"}, "change": {"of"}, "changes": {"of"},
+    "it's": {"been", "got"}, "that's": {"been", "got"}, "there's": {"been", "got"}, "real": {"estate"},
+    "pretty": {"much"}, "let's": {"encrypt"},
+}
+CONJUNCTIONS = {"and", "or", "but", "nor", "&"}
 DROPPABLE_ADVERBS = set(
-    """very really just actually basically simply certainly clearly finally nearly quite already
-    especially particularly previously originally eventually officially roughly approximately
-    widely highly completely entirely extremely fully mostly primarily relatively slightly strongly
-    typically usually generally recently currently significantly largely reportedly essentially
-    definitely obviously apparently fairly truly totally absolutely literally ultimately""".split()
+    """very really just actually basically simply certainly clearly finally quite already also
+    especially particularly previously originally eventually officially widely highly completely
+    entirely extremely fully mostly primarily relatively slightly strongly typically usually
+    generally recently significantly largely reportedly essentially definitely obviously
+    apparently fairly truly totally absolutely literally ultimately""".split()
 )
-TITLE_PREFIXES = ["WATCH:", "BREAKING:", "UPDATE:", "EXCLUSIVE:", "ANALYSIS:", "LIVE:", "VIDEO:", "JUST IN:"]
+TITLE_PREFIXES = ["WATCH:", "BREAKING:", "UPDATE:", "EXCLUSIVE:", "ANALYSIS:", "LIVE:", "VIDEO:", "JUST IN:",
+                  "Explained:", "Opinion |", "What we know:"]
 TITLE_SUFFIXES = [" | World News", " - Reuters", " | AP News", " - The Daily Brief", " | Tech Desk", " (Updated)"]
 DATELINES = [
     "SINGAPORE (Reuters) -", "WASHINGTON (AP) —", "LONDON (Reuters) -", "NEW YORK (AFP) -",
@@ -567,84 +596,153 @@ def _match_case(src, repl):
     return repl
 
 
+TOKEN_RE = re.compile(r"^([\"“‘(\[]*)([^\W\d_]+(?:['’-][^\W\d_]+)*)([\"”’)\],.;:!?]*)$")
+
+
+def _quote_state(tok, inside):
+    """Update 'inside a quotation' across one token (curly quotes, or toggling straight quotes)."""
+    for c in tok:
+        if c == "“":
+            inside = True
+        elif c == "”":
+            inside = False
+        elif c == '"':
+            inside = not inside
+    return inside
+
+
+def quoted_flags(tokens):
+    """For each token, whether it is (partly) inside a quotation: quotes are not reworded."""
+    flags, inside = [], False
+    for tok in tokens:
+        after = _quote_state(tok, inside)
+        flags.append(inside or after or "“" in tok or '"' in tok)
+        inside = after
+    return flags
+
+
 def reword(paras, rate, rng):
     """Replace ~rate of the words with synonyms or drop adverbs. Returns (paras, achieved_rate)."""
     total = sum(len(p.split()) for p in paras)
     target = max(1, round(total * rate))
-    # candidate positions: (para, token index)
-    cands = []
-    for pi, p in enumerate(paras):
-        for ti, tok in enumerate(p.split()):
-            core = tok.strip("\"“”‘’()[],.;:!?")
-            if core.lower() in SYNONYMS or core.lower() in DROPPABLE_ADVERBS:
-                cands.append((pi, ti))
-    rng.shuffle(cands)
-    chosen = set(cands[:target])
-    out, changed = [], 0
+    cands = []  # (para, token) positions that can be changed
     for pi, p in enumerate(paras):
         toks = p.split()
-        new = []
+        quoted = quoted_flags(toks)
         for ti, tok in enumerate(toks):
+            m = TOKEN_RE.match(tok)
+            if not m or quoted[ti]:
+                continue
+            core = m.group(2)
+            if not core.islower() and core.replace("’", "'") not in ("I'm", "I've"):
+                continue  # leave names and sentence starts alone
+            low = core.lower().replace("’", "'")
+            nxt = toks[ti + 1].lower() if ti + 1 < len(toks) else ""
+            prv = toks[ti - 1].lower() if ti > 0 else ""
+            rep = replacement(low)
+            if rep and not m.group(3) and nxt in BLOCK_BEFORE.get(low, ()):
+                rep = None
+            droppable = (low in DROPPABLE_ADVERBS and ti > 0 and not m.group(1) and not m.group(3)
+                         and prv not in CONJUNCTIONS and nxt not in CONJUNCTIONS and prv[-1:] not in ",;:")
+            if rep or droppable:
+                cands.append((pi, ti, droppable))
+    rng.shuffle(cands)
+    chosen = {(pi, ti): d for pi, ti, d in cands[:target]}
+    out, changed = [], 0
+    for pi, p in enumerate(paras):
+        new = []
+        for ti, tok in enumerate(p.split()):
             if (pi, ti) not in chosen:
                 new.append(tok)
                 continue
-            m = re.match(r"^([\"“‘(\[]*)(.*?)([\"”’)\]\],.;:!?]*)$", tok)
-            pre, core, post = m.group(1), m.group(2), m.group(3)
-            low = core.lower()
-            if low in DROPPABLE_ADVERBS and (low not in SYNONYMS or rng.random() < 0.5):
-                if post or pre or ti == 0:
-                    # keep punctuation / sentence start intact: substitute instead if we can
-                    if low in SYNONYMS:
-                        new.append(pre + _match_case(core, SYNONYMS[low]) + post)
-                        changed += 1
-                    else:
-                        new.append(tok)
-                    continue
-                changed += 1
-                continue  # dropped
-            new.append(pre + _match_case(core, SYNONYMS[low]) + post)
+            pre, core, post = TOKEN_RE.match(tok).groups()
             changed += 1
+            rep = replacement(core.lower())
+            if rep and not (chosen[(pi, ti)] and rng.random() < 0.5):
+                if new and new[-1].lower() in ("a", "an"):  # keep the article agreeing
+                    art = "an" if rep[0] in "aeiou" else "a"
+                    new[-1] = art if new[-1].islower() else art.capitalize()
+                new.append(pre + rep + post)
+            # else: adverb dropped
         out.append(" ".join(new))
     return out, changed / max(1, total)
 
 
-def retitle(title, other_titles, rng):
-    style = rng.choice(["prefix", "suffix", "reorder", "synonyms", "rewrite"])
-    t = title.strip() or "Untitled"
-    if style == "prefix":
-        return f"{rng.choice(TITLE_PREFIXES)} {t}", "retitle:prefix"
-    if style == "suffix":
-        return t + rng.choice(TITLE_SUFFIXES), "retitle:suffix"
-    if style == "reorder":
-        for sep in (": ", " – ", " — ", " - ", ", "):
+def sentence_case(title, keep):
+    """'Trump Says No Need To Think' -> 'Trump says no need to think', keeping names in `keep`."""
+    out = []
+    for i, w in enumerate(title.split()):
+        core = w.strip("\"“”‘’'()[],.;:!?")
+        if i == 0 or not core or core in keep or core.isupper() or any(c.isdigit() for c in core) \
+                or any(c.isupper() for c in core[1:]) or out and out[-1].endswith(":"):
+            out.append(w)
+        else:
+            out.append(w.lower())
+    return " ".join(out)
+
+
+def title_case(title):
+    small = {"a", "an", "the", "and", "or", "but", "of", "in", "on", "at", "to", "for", "by", "with", "as"}
+    out = []
+    for i, w in enumerate(title.split()):
+        out.append(w if (w.lower() in small and i > 0) or not w[:1].islower() else w[:1].upper() + w[1:])
+    return " ".join(out)
+
+
+def retitle(base, rng):
+    """A republisher's headline for `base`. Returns (title, edit-label)."""
+    t = base.title.strip() or "Untitled"
+    style = rng.choice(["prefix", "prefix", "suffix", "suffix", "reorder", "synonyms", "case", "lede"])
+    if style == "reorder":  # swap the halves of a two-part headline ("A: B" -> "B: A")
+        for sep in (": ", " – ", " — ", " - ", " | ", "? ", ". "):
             if sep in t:
                 a, b = t.split(sep, 1)
-                return f"{b[:1].upper()}{b[1:]}{sep}{a}", "retitle:reorder"
-        words = t.split()
-        if len(words) >= 4:
-            k = rng.randint(1, len(words) - 2)
-            moved = words[k:] + words[:k]
-            return " ".join(moved[:1]).capitalize() + " " + " ".join(moved[1:]), "retitle:reorder"
-        return f"{rng.choice(TITLE_PREFIXES)} {t}", "retitle:prefix"
+                a, b = a.strip(), b.strip().rstrip(".")
+                if a and b:
+                    joiner = sep if sep.strip() in (":", "–", "—", "-", "|") else sep.strip() + " "
+                    return f"{b[:1].upper()}{b[1:]}{joiner}{a}", "retitle:reorder"
+        style = "prefix"
     if style == "synonyms":
         toks = t.split()
-        hits = [i for i, w in enumerate(toks) if w.lower().strip(",:;'\"") in SYNONYMS]
+        hits = []
+        for i, w in enumerate(toks):
+            m = TOKEN_RE.match(w)
+            if m and replacement(m.group(2).lower()):
+                hits.append(i)
         if hits:
-            for i in rng.sample(hits, min(len(hits), rng.randint(1, 2))):
-                core = toks[i].strip(",:;'\"")
-                toks[i] = toks[i].replace(core, _match_case(core, SYNONYMS[core.lower()]))
+            for i in sorted(rng.sample(hits, min(len(hits), rng.randint(1, 2)))):
+                pre, core, post = TOKEN_RE.match(toks[i]).groups()
+                rep = replacement(core.lower())
+                if core[:1].isupper() and " " not in rep:
+                    rep = rep[:1].upper() + rep[1:]
+                toks[i] = pre + rep + post
             return " ".join(toks), "retitle:synonyms"
-        return t + rng.choice(TITLE_SUFFIXES), "retitle:suffix"
-    # rewrite: new headline words around the story's main capitalised terms
-    caps = [w.strip(",:;'\"") for w in t.split()[1:] if w[:1].isupper()]
-    lead = " ".join(caps[:3]) if caps else " ".join(t.split()[:4])
-    frame = rng.choice(["What we know about {}", "{}: what happens next", "Everything to know about {}",
-                        "Explained: {}", "{} — the latest"])
-    return frame.format(lead), "retitle:rewrite"
+        style = "case"
+    if style == "case":
+        words = [w for w in t.split() if w[:1].isalpha()]
+        upper = sum(1 for w in words if w[:1].isupper())
+        if words and upper / len(words) > 0.6:
+            new = sentence_case(t, base.entities)
+        else:
+            new = title_case(t)
+        if new != t:
+            return new, "retitle:case"
+        style = "suffix"
+    if style == "lede":  # aggregators that headline the first words of the lede
+        first = split_sentences(base.paras[0])[0] if base.paras else ""
+        words = first.split()
+        if 6 <= len(words):
+            cut = words[: rng.randint(8, 12)]
+            return " ".join(cut).rstrip(",;:") + ("…" if len(cut) < len(words) else ""), "retitle:lede"
+        style = "prefix"
+    if style == "prefix":
+        return f"{rng.choice(TITLE_PREFIXES)} {t}", "retitle:prefix"
+    return t + rng.choice(TITLE_SUFFIXES), "retitle:suffix"
 
 
 def relink(link, rng):
-    slug = re.sub(r"[^a-z0-9]+", "-", (link.rsplit("/", 1)[-1] or "story").lower()).strip("-")[:60] or "story"
+    segs = [s for s in re.sub(r"^[a-z]+://[^/]*", "", link or "").split("?")[0].split("/") if s]
+    slug = re.sub(r"[^a-z0-9]+", "-", (segs[-1] if segs else "story").lower()).strip("-")[:60] or "story"
     host = rng.choice(HOSTS)
     if rng.random() < 0.5 and link:
         return f"{link}{'&' if '?' in link else '?'}utm_source=partner&utm_medium=syndication"
@@ -655,67 +753,74 @@ def sentences_layout(paras):
     return [split_sentences(p) for p in paras]
 
 
-def join_layout(layout):
-    return ["  ".join(s).replace("  ", " ") for s in layout if s]
-
-
 def trim(paras, frac):
-    """Drop the last `frac` of the paragraphs (or of the sentences, for few paragraphs)."""
-    if len(paras) >= 4:
-        keep = max(1, round(len(paras) * (1 - frac)))
-        return paras[:keep], f"trim:paragraphs:{1 - keep / len(paras):.2f}"
-    layout = sentences_layout(paras)
-    flat = [(pi, s) for pi, ss in enumerate(layout) for s in ss]
-    keep = max(1, round(len(flat) * (1 - frac)))
-    out = collections.OrderedDict()
-    for pi, s in flat[:keep]:
-        out.setdefault(pi, []).append(s)
-    return [" ".join(ss) for ss in out.values()], f"trim:sentences:{1 - keep / len(flat):.2f}"
+    """Drop about the last `frac` of the words: whole trailing paragraphs and then trailing sentences
+    of the paragraph where the cut falls (the cut lands on the sentence boundary nearest the target)."""
+    total = sum(len(p.split()) for p in paras)
+    target = total * (1 - frac)
+    kept, n = [], 0
+    for p in paras:
+        sents = split_sentences(p)
+        keep = []
+        for s in sents:
+            w = len(s.split())
+            if n + w <= target or (n + w - target) < (target - n):
+                keep.append(s)
+                n += w
+            else:
+                break
+        if keep:
+            kept.append(" ".join(keep))
+        if len(keep) < len(sents):
+            break
+    kept = kept or paras[:1]
+    left = sum(len(p.split()) for p in kept)
+    return kept, f"trim:{1 - left / total:.2f}"
 
 
 def reorder(paras, rng, count):
-    """Move `count` sentences: swap adjacent sentences inside a paragraph, or swap two paragraphs."""
+    """Swap `count` pairs of adjacent sentences inside paragraphs (the lede's first sentence stays,
+    sentences with quotation marks are not moved).
+
+    Returns (paras, label) or (paras, None) when there is nothing to swap.
+    """
     layout = sentences_layout(paras)
-    done = 0
-    for _ in range(count * 6):
-        if done >= count:
-            break
-        multi = [i for i, ss in enumerate(layout) if len(ss) >= 2]
-        if multi and (rng.random() < 0.7 or len(layout) < 3):
-            pi = rng.choice(multi)
-            j = rng.randrange(len(layout[pi]) - 1)
-            layout[pi][j], layout[pi][j + 1] = layout[pi][j + 1], layout[pi][j]
-            done += 1
-        elif len(layout) >= 3:
-            j = rng.randrange(1, len(layout) - 1)  # keep the lede in place
-            layout[j], layout[j + 1] = layout[j + 1], layout[j]
-            done += 1
-    return [" ".join(ss) for ss in layout if ss], done
+    def plain(s):
+        return not any(q in s for q in '"“”')  # keep quotations intact
+
+    slots = [(pi, j) for pi, ss in enumerate(layout) for j in range(len(ss) - 1)
+             if (pi, j) != (0, 0) and plain(ss[j]) and plain(ss[j + 1])]
+    if not slots:
+        return paras, None
+    picks = rng.sample(slots, min(count, len(slots)))
+    for pi, j in picks:
+        layout[pi][j], layout[pi][j + 1] = layout[pi][j + 1], layout[pi][j]
+    return [" ".join(ss) for ss in layout if ss], f"reorder:{len(picks)}"
 
 
 def insert_also_read(paras, titles, rng, count):
-    """Insert 'ALSO READ: <title>' lines at sentence boundaries."""
+    """Insert 'ALSO READ: <title>' lines at sentence boundaries (never after the last sentence)."""
     layout = sentences_layout(paras)
-    flat = []  # list of paragraphs as lists of sentences, with breakpoints allowed between sentences
-    for ss in layout:
-        flat.append(ss)
-    bounds = [(pi, si) for pi, ss in enumerate(flat) for si in range(1, len(ss) + 1)
-              if not (pi == len(flat) - 1 and si == len(ss))]
-    if not bounds:
+    bounds = []
+    for pi, ss in enumerate(layout):
+        inside = False
+        for si, s in enumerate(ss, start=1):
+            for tok in s.split():
+                inside = _quote_state(tok, inside)
+            if not inside and not (pi == len(layout) - 1 and si == len(ss)):
+                bounds.append((pi, si))  # never inside a quotation, never after the very end
+    if not bounds or not titles:
         return paras, 0
-    picks = sorted(rng.sample(bounds, min(count, len(bounds))), reverse=True)
-    out_layout = [list(ss) for ss in flat]
     inserts = collections.defaultdict(list)
+    picks = rng.sample(bounds, min(count, len(bounds)))
     for pi, si in picks:
         inserts[pi].append(si)
     out = []
-    for pi, ss in enumerate(out_layout):
-        cuts = sorted(inserts.get(pi, []))
+    for pi, ss in enumerate(layout):
         prev = 0
-        for si in cuts:
-            chunk = ss[prev:si]
-            if chunk:
-                out.append(" ".join(chunk))
+        for si in sorted(inserts.get(pi, [])):
+            if ss[prev:si]:
+                out.append(" ".join(ss[prev:si]))
             out.append("ALSO READ: " + rng.choice(titles))
             prev = si
         if ss[prev:]:
@@ -729,11 +834,11 @@ def make_positive(base, rng, intensity, also_titles):
     title = base.title
     edits = []
     # which edits, by intensity; retitling is near-universal when outlets republish
-    pool = ["trim", "also_read", "footer", "dateline", "reword", "reorder"]
+    pool = ["trim", "also_read", "footer", "attribution", "reword", "reorder"]
     n_body = {"light": rng.randint(1, 2), "medium": rng.randint(2, 3), "heavy": rng.randint(4, 5)}[intensity]
     chosen = set(rng.sample(pool, n_body))
     if rng.random() < 0.9:
-        title, e = retitle(title, also_titles, rng)
+        title, e = retitle(base, rng)
         edits.append(e)
     scale = {"light": 0.0, "medium": 0.5, "heavy": 1.0}[intensity]
     if "reword" in chosen:
@@ -741,9 +846,9 @@ def make_positive(base, rng, intensity, also_titles):
         paras, got = reword(paras, rate, rng)
         edits.append(f"reword:{got:.3f}")
     if "reorder" in chosen:
-        paras, n = reorder(paras, rng, rng.randint(1, 2 + int(scale)))
-        if n:
-            edits.append(f"reorder:{n}")
+        paras, e = reorder(paras, rng, rng.randint(1, 2 + int(scale)))
+        if e:
+            edits.append(e)
     if "trim" in chosen:
         frac = 0.20 + 0.25 * min(1.0, scale * rng.uniform(0.5, 1.0) + rng.uniform(0, 0.35))
         paras, e = trim(paras, frac)
@@ -752,7 +857,7 @@ def make_positive(base, rng, intensity, also_titles):
         paras, n = insert_also_read(paras, also_titles, rng, rng.randint(1, 1 + int(2 * scale) or 1))
         if n:
             edits.append(f"also-read:{n}")
-    if "dateline" in chosen:
+    if "attribution" in chosen:
         kind = rng.choice(["dateline", "dateline", "byline", "credit"])
         if kind == "dateline":
             paras[0] = f"{rng.choice(DATELINES)} {paras[0]}"
@@ -791,32 +896,49 @@ def spread_pick(items, n, rng):
     return out
 
 
-def candidate_pairs(items, key, min_df_items=2, max_df_frac=0.05, weight=None):
-    """Score all pairs that share at least one term of `key` (via an inverted index).
-
-    Terms present in more than max_df_frac of the items are ignored for candidate
-    generation (but the score uses the full sets). Returns {(i, j): shared_count}.
-    """
-    n = len(items)
+def shared_weights(sets, weight=None, cross_feed_of=None):
+    """Inverted index over `sets`: {(i, j): summed weight of shared terms} for i < j."""
     index = collections.defaultdict(list)
-    for i, it in enumerate(items):
-        for t in getattr(it, key):
+    for i, s in enumerate(sets):
+        for t in s:
             index[t].append(i)
-    shared = collections.Counter()
-    cap = max(min_df_items, int(n * max_df_frac))
+    shared = collections.defaultdict(float)
     for t in sorted(index):
         post = index[t]
-        if len(post) < 2 or len(post) > cap:
-            continue
         w = weight(len(post)) if weight else 1
         for x in range(len(post)):
-            px = post[x]
             for y in range(x + 1, len(post)):
-                shared[(px, post[y])] += w
+                i, j = post[x], post[y]
+                if cross_feed_of is not None and cross_feed_of[i] == cross_feed_of[j]:
+                    continue
+                shared[(i, j)] += w
     return shared
 
 
+def pool_near_duplicates(items):
+    """All item pairs in the pool whose 5-shingle Jaccard exceeds NEG_SHINGLE_MAX (for the report)."""
+    index = collections.defaultdict(list)
+    for i, it in enumerate(items):
+        for s in it.sh:
+            index[s].append(i)
+    common = collections.Counter()
+    for s in sorted(index):
+        post = index[s]
+        if 2 <= len(post) <= 50:  # a shingle in more than 50 items is boilerplate
+            for x in range(len(post)):
+                for y in range(x + 1, len(post)):
+                    common[(post[x], post[y])] += 1
+    out = []
+    for (i, j), c in sorted(common.items()):
+        if c >= 5:
+            sj = jaccard(items[i].sh, items[j].sh)
+            if sj > NEG_SHINGLE_MAX:
+                out.append((sj, i, j))
+    return sorted(out, reverse=True)
+
+
 def pick_negatives(items, rng, n_same, n_vocab, n_ent, log):
+    n = len(items)
     excluded = collections.Counter()
     excluded_examples = []
     used_pairs = set()
@@ -828,9 +950,11 @@ def pick_negatives(items, rng, n_same, n_vocab, n_ent, log):
         if (i, j) in used_pairs or item_uses[i] >= max_item_uses or item_uses[j] >= max_item_uses:
             return False
         sj = jaccard(a.sh, b.sh)
-        if sj > NEG_SHINGLE_MAX or (a.title and a.title.strip().lower() == b.title.strip().lower()):
-            excluded[kind] += 1
-            excluded_examples.append((kind, a.source, b.source, round(sj, 3)))
+        same_title = bool(a.title) and a.title.strip().lower() == b.title.strip().lower()
+        if sj > NEG_SHINGLE_MAX or same_title:
+            reason = "shingle-jaccard" if sj > NEG_SHINGLE_MAX else "same-title"
+            excluded[reason] += 1
+            excluded_examples.append((kind, reason, a.source, b.source, round(sj, 3), a.title, b.title))
             used_pairs.add((i, j))
             return False
         used_pairs.add((i, j))
@@ -839,40 +963,40 @@ def pick_negatives(items, rng, n_same, n_vocab, n_ent, log):
         results.append((kind, i, j, score, sj))
         return True
 
-    # (b) similar vocabulary across feeds: highest word-set Jaccard
-    shared = candidate_pairs(items, "vocab", max_df_frac=0.03)
-    scored = []
-    for (i, j), _ in shared.items():
-        if items[i].feed == items[j].feed:
-            continue
-        scored.append((jaccard(items[i].vocab, items[j].vocab), i, j))
-    scored.sort(key=lambda x: (-x[0], x[1], x[2]))
+    feeds_of = [it.feed for it in items]
+    # Topic vocabulary: content words that occur in at least 2 and at most 10% of the items
+    # (generic English would otherwise dominate a word-set Jaccard).
+    wdf = collections.Counter(w for it in items for w in it.vocab)
+    topic = [frozenset(w for w in it.vocab if 2 <= wdf[w] <= 0.10 * n) for it in items]
+
+    # (b) similar vocabulary across feeds: highest word-set Jaccard of the topic vocabulary
+    shared = shared_weights(topic, cross_feed_of=feeds_of)
+    scored = sorted(((jaccard(topic[i], topic[j]), i, j) for (i, j) in shared), key=lambda x: (-x[0], x[1], x[2]))
     feedpair = collections.Counter()
     got = 0
     for s, i, j in scored:
         if got >= n_vocab:
             break
-        fp = tuple(sorted((items[i].feed, items[j].feed)))
-        if feedpair[fp] >= 2:
+        fp = tuple(sorted((feeds_of[i], feeds_of[j])))
+        if feedpair[fp] >= MAX_PER_FEED_PAIR:
             continue
-        if accept(i, j, "similar-vocabulary", s, max_item_uses=1):
+        if accept(i, j, "similar-vocabulary", round(s, 3), max_item_uses=1):
             feedpair[fp] += 1
             got += 1
 
-    # (c) shared named entities: idf-weighted count of shared capitalised words
-    import math
-
-    n = len(items)
-    shared_e = candidate_pairs(items, "entities", max_df_frac=0.02, weight=lambda df: math.log(n / df))
-    scored = sorted(((s, i, j) for (i, j), s in shared_e.items()), key=lambda x: (-x[0], x[1], x[2]))
+    # (c) shared named entities across feeds: idf-weighted sum of the shared capitalised words,
+    # counting only names in at most 5% of the items, and at least 4 of them in common
+    edf = collections.Counter(e for it in items for e in it.entities)
+    ents = [frozenset(e for e in it.entities if 2 <= edf[e] <= 0.05 * n) for it in items]
+    shared_e = shared_weights(ents, weight=lambda d: math.log(n / d), cross_feed_of=feeds_of)
+    scored = sorted(((s, i, j) for (i, j), s in shared_e.items() if len(ents[i] & ents[j]) >= 4),
+                    key=lambda x: (-x[0], x[1], x[2]))
     got = 0
     for s, i, j in scored:
         if got >= n_ent:
             break
-        if len(items[i].entities & items[j].entities) < 3:
-            continue
-        fp = tuple(sorted((items[i].feed, items[j].feed)))
-        if feedpair[fp] >= 2:
+        fp = tuple(sorted((feeds_of[i], feeds_of[j])))
+        if feedpair[fp] >= MAX_PER_FEED_PAIR:
             continue
         if accept(i, j, "shared-entities", round(s, 2), max_item_uses=1):
             feedpair[fp] += 1
@@ -889,7 +1013,7 @@ def pick_negatives(items, rng, n_same, n_vocab, n_ent, log):
             continue
         if len(idx) > 80:  # bound the quadratic scan for very large feeds
             idx = sorted(rng.sample(idx, 80))
-        ps = [(jaccard(items[x].vocab, items[y].vocab), x, y) for a, x in enumerate(idx) for y in idx[a + 1:]]
+        ps = [(jaccard(topic[x], topic[y]), x, y) for a, x in enumerate(idx) for y in idx[a + 1:]]
         ps.sort(key=lambda t: (-t[0], t[1], t[2]))
         per_feed[f] = ps
     feeds = sorted(per_feed)
@@ -907,10 +1031,10 @@ def pick_negatives(items, rng, n_same, n_vocab, n_ent, log):
                     got += 1
                     break
 
-    log(f"negatives excluded as probable duplicates (5-shingle Jaccard > {NEG_SHINGLE_MAX} or same title): "
-        f"{sum(excluded.values())} ({', '.join(f'{k}={v}' for k, v in sorted(excluded.items()))})")
-    for kind, a, b, sj in excluded_examples:
-        log(f"  excluded {kind}: {a} ~ {b} shingle-J={sj}")
+    log(f"negative candidates excluded as probable duplicates: {sum(excluded.values())} "
+        f"(5-shingle Jaccard > {NEG_SHINGLE_MAX}: {excluded['shingle-jaccard']}, identical title: {excluded['same-title']})")
+    for kind, reason, a, b, sj, ta, tb in excluded_examples:
+        log(f"  excluded [{kind}, {reason}] {a} ~ {b} shingle-J={sj}: {ta[:50]!r} / {tb[:50]!r}")
     return results, excluded
 
 
@@ -938,6 +1062,7 @@ def main():
     ap.add_argument("--same-feed", type=int, default=100)
     ap.add_argument("--similar-vocabulary", type=int, default=100)
     ap.add_argument("--shared-entities", type=int, default=100)
+    ap.add_argument("--max-words", type=int, default=MAX_WORDS, help="cap each item's text at this many words")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
 
@@ -946,7 +1071,7 @@ def main():
             print(msg, file=sys.stderr)
 
     rng = random.Random(args.seed)
-    items, _ = load_items(args.corpus, log)
+    items, _ = load_items(args.corpus, log, args.max_words)
     log(f"feeds contributing items: {len({it.feed for it in items})}")
 
     lines = []
@@ -962,7 +1087,7 @@ def main():
     for k, base in enumerate(bases):
         others = [t for t in by_feed_titles[base.feed] if t != base.title] or all_titles
         if k < args.trivial:
-            title, e = retitle(base.title, others, rng)
+            title, e = retitle(base, rng)
             b = record(title=title, paras=base.paras, link=relink(base.link, rng), source=base.source)
             kind, edits = "title-link-only", [e, "relink"]
         else:
@@ -974,6 +1099,12 @@ def main():
         pos_j.append((kind, jaccard(base.sh, frozenset(shingles(b["text"])))))
         lines.append({"id": f"dup-{k + 1:04d}", "label": "duplicate", "kind": kind, "edits": edits,
                       "a": record(base), "b": b})
+
+    near = pool_near_duplicates(items)
+    log(f"pool pairs with 5-shingle Jaccard > {NEG_SHINGLE_MAX} (never used as negatives): {len(near)}, "
+        f"{sum(1 for _, i, j in near if items[i].feed != items[j].feed)} of them across feeds")
+    for sj, i, j in near:
+        log(f"  {items[i].source} ~ {items[j].source} shingle-J={sj:.3f}")
 
     # ---- negatives
     negs, excluded = pick_negatives(items, rng, args.same_feed, args.similar_vocabulary,
@@ -999,8 +1130,9 @@ def main():
     print(f"wrote {len(lines)} pairs to {args.out} ({os.path.getsize(args.out):,} bytes)")
     for (label, kind), c in sorted(counts.items()):
         print(f"  {label:9s} {kind:20s} {c}")
-    print(f"  negatives excluded as probable duplicates: {sum(excluded.values())} "
-          f"({', '.join(f'{k}={v}' for k, v in sorted(excluded.items())) or 'none'})")
+    print(f"negative candidates excluded as probable duplicates: {sum(excluded.values())} "
+          f"(5-shingle Jaccard > {NEG_SHINGLE_MAX}: {excluded['shingle-jaccard']}, "
+          f"identical title: {excluded['same-title']})")
 
     def dist(vals):
         vals = sorted(vals)

@@ -1,0 +1,114 @@
+//! Criterion benchmarks of the hot paths on the feeds in benches/data: parsing, matching
+//! an article against 10,000 terms, the bare Aho-Corasick ceiling, and compiling.
+//! Run with `cargo bench`; the whole-corpus figures come from `bench/run.sh`.
+
+use std::path::Path;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use newshound::feeds::parse::parse_feed;
+use newshound::feeds::Article;
+use newshound::watch::{compile, Document};
+
+#[path = "support/terms.rs"]
+mod terms;
+
+fn feeds() -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("benches/data")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "xml"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| (p.display().to_string(), std::fs::read(&p).expect("read")))
+        .collect()
+}
+
+fn articles(files: &[(String, Vec<u8>)]) -> Vec<Article> {
+    files
+        .iter()
+        .flat_map(|(n, b)| parse_feed(b, n, None).unwrap_or_default())
+        .collect()
+}
+
+fn text_len(a: &Article) -> usize {
+    a.title.len() + a.summary.len() + a.content.len()
+}
+
+fn bench(c: &mut Criterion) {
+    let files = feeds();
+    let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let arts = articles(&files);
+    let (specs, terms) = terms::watchlists(10_000, &arts);
+    let matcher = compile(&specs).expect("compiles");
+    let text: usize = arts.iter().map(text_len).sum();
+
+    let mut g = c.benchmark_group("parse");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("feed-rs via parse_feed", |b| b.iter(|| articles(&files)));
+    g.finish();
+
+    let mut g = c.benchmark_group("match 10k terms");
+    g.throughput(Throughput::Bytes(text as u64));
+    g.bench_function("normalise + match", |b| {
+        b.iter(|| {
+            arts.iter()
+                .map(|a| {
+                    matcher
+                        .match_document(
+                            &Document {
+                                title: &a.title,
+                                summary: &a.summary,
+                                content: &a.content,
+                            },
+                            &|_| true,
+                        )
+                        .len()
+                })
+                .sum::<usize>()
+        })
+    });
+    let ac = AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .match_kind(MatchKind::Standard)
+        .ascii_case_insensitive(true)
+        .build(&terms)
+        .expect("bare automaton");
+    let joined: Vec<String> = arts
+        .iter()
+        .map(|a| format!("{}\n{}\n{}", a.title, a.summary, a.content))
+        .collect();
+    g.bench_function("bare aho-corasick DFA (ceiling)", |b| {
+        b.iter(|| {
+            joined
+                .iter()
+                .map(|t| ac.find_overlapping_iter(t.as_str()).count())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+
+    if let Some(a) = arts.iter().min_by_key(|a| text_len(a).abs_diff(5_000)) {
+        let doc = Document {
+            title: &a.title,
+            summary: &a.summary,
+            content: &a.content,
+        };
+        c.bench_function(&format!("one {} B article, 10k terms", text_len(a)), |b| {
+            b.iter(|| matcher.match_document(&doc, &|_| true))
+        });
+    }
+    c.bench_function("compile 10k terms", |b| {
+        b.iter(|| compile(&specs).expect("compiles"))
+    });
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(20);
+    targets = bench
+}
+criterion_main!(benches);
