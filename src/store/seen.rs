@@ -150,7 +150,12 @@ fn story_seen(tx: &Transaction<'_>, watchlist: &str, keys: &[String]) -> Result<
     Ok(false)
 }
 
-fn queue_alert(tx: &Transaction<'_>, new: &NewAlert, now: DateTime<Utc>) -> Result<(), StoreError> {
+/// Writes the alert, its story keys and one pending delivery per sink (due `now`).
+pub(super) fn queue_alert(
+    tx: &Transaction<'_>,
+    new: &NewAlert,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
     let a = &new.alert;
     let body = serde_json::to_string(a).map_err(|source| StoreError::Corrupt {
         id: a.id.clone(),
@@ -171,7 +176,7 @@ fn queue_alert(tx: &Transaction<'_>, new: &NewAlert, now: DateTime<Utc>) -> Resu
         tx.execute(
             "INSERT OR IGNORE INTO deliveries (alert_id, sink, status, next_attempt_at, updated_at)
              VALUES (?1, ?2, 'pending', ?3, ?4)",
-            params![a.id, sink, now.timestamp(), at],
+            params![a.id, sink, now.timestamp_millis(), at],
         )?;
     }
     Ok(())
