@@ -4,6 +4,8 @@
 mod check;
 mod common;
 mod corpus;
+mod delivery;
+mod harness;
 mod match_cmd;
 mod once;
 mod run;
