@@ -4,6 +4,7 @@
 mod check;
 mod common;
 mod corpus;
+mod crash;
 mod delivery;
 mod harness;
 mod match_cmd;
