@@ -125,26 +125,37 @@ impl Receiver {
 /// A server for `/feeds/bulk.rss` (and anything else mounted on it later).
 pub async fn bulk_feed_server() -> MockServer {
     let server = MockServer::start().await;
+    serve_feed(&server, "bulk.rss").await;
+    server
+}
+
+/// Serves `tests/fixtures/it/NAME` at `/feeds/NAME` on `server`.
+pub async fn serve_feed(server: &MockServer, name: &str) {
     Mock::given(method("GET"))
-        .and(path("/feeds/bulk.rss"))
+        .and(path(format!("/feeds/{name}")))
         .respond_with(
             ResponseTemplate::new(200)
-                .set_body_raw(fixture_bytes("it/bulk.rss"), "application/rss+xml"),
+                .set_body_raw(fixture_bytes(&format!("it/{name}")), "application/rss+xml"),
         )
-        .mount(&server)
+        .mount(server)
         .await;
-    server
 }
 
 /// Writes the delivery config into `dir`: the bulk feed on `feeds`, alerts for items with
 /// `keyword` (`harbour`: all 40; `lighthouse`: 5), and `sinks` (TOML `[[sink]]` tables).
 pub fn delivery_config(dir: &Path, feeds: &MockServer, keyword: &str, sinks: &str) -> PathBuf {
+    let url = format!("{}/feeds/bulk.rss", feeds.uri());
+    delivery_config_for(dir, &url, keyword, sinks)
+}
+
+/// [`delivery_config`] with any feed URL; `keyword` may list several (`a", "b`).
+pub fn delivery_config_for(dir: &Path, feed_url: &str, keyword: &str, sinks: &str) -> PathBuf {
     let state = dir.join("state");
     write_config(
         dir,
         "it/delivery.toml.tmpl",
         &[
-            ("BASE", &feeds.uri()),
+            ("FEED_URL", feed_url),
             ("STATE", state.to_str().unwrap()),
             ("KEYWORD", keyword),
             ("SINKS", sinks),
