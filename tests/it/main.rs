@@ -6,6 +6,7 @@ mod common;
 mod corpus;
 mod crash;
 mod delivery;
+mod email;
 mod formats;
 mod harness;
 mod match_cmd;
