@@ -9,6 +9,7 @@ mod delivery;
 mod email;
 mod formats;
 mod harness;
+mod health;
 mod match_cmd;
 mod once;
 mod run;
