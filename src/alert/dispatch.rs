@@ -62,7 +62,7 @@ struct Worker {
 
 /// What one attempt sends, with the outbox rows it settles.
 enum Unit {
-    Single(Delivery),
+    Single(Box<Delivery>),
     Digest(Digest, u32, Option<i64>),
 }
 
@@ -240,7 +240,7 @@ impl Dispatcher {
     fn due_units(&self, w: &Worker, at: DateTime<Utc>) -> Result<Vec<Unit>, StoreError> {
         let Some(window) = w.digest else {
             let due = self.store.due_deliveries(&w.name, at, BATCH)?;
-            return Ok(due.into_iter().map(Unit::Single).collect());
+            return Ok(due.into_iter().map(|d| Unit::Single(Box::new(d))).collect());
         };
         let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
         while let Some(oldest) = self.store.next_due(&w.name)? {
@@ -266,24 +266,10 @@ impl Dispatcher {
         let (attempts, first) = unit.attempts();
         let v = verdict(outcome, attempts, first, w.policy, now.timestamp_millis());
         log_verdict(w, unit, &v, attempts + 1);
-        let (status, error, next) = match &v {
-            Verdict::Delivered => (DeliveryStatus::Delivered, None, now),
-            Verdict::Failed(e) => (DeliveryStatus::Failed, Some(e), now),
-            Verdict::Dead(e) => (DeliveryStatus::Dead, Some(e), now),
-            Verdict::Retry { reason, delay } => {
-                let delay = chrono::Duration::from_std(*delay).unwrap_or(chrono::Duration::MAX);
-                (
-                    DeliveryStatus::Pending,
-                    Some(reason),
-                    now.checked_add_signed(delay).unwrap_or(now),
-                )
-            }
-            Verdict::Gone(e) => {
-                w.disabled.store(true, Ordering::Relaxed);
-                (DeliveryStatus::Pending, Some(e), now)
-            }
-        };
-        let error = error.map(String::as_str);
+        if matches!(v, Verdict::Gone(_)) {
+            w.disabled.store(true, Ordering::Relaxed);
+        }
+        let (status, error, next) = recorded_as(&v, now);
         match unit {
             Unit::Single(d) => {
                 self.store
@@ -293,21 +279,39 @@ impl Dispatcher {
                 .store
                 .record_digest_attempt(&d.id, status, error, next, now)?,
         }
-        let n = unit.batch().alerts().len();
-        Ok(match status {
-            DeliveryStatus::Delivered => DispatchReport {
-                delivered: n,
-                ..Default::default()
-            },
-            DeliveryStatus::Pending => DispatchReport {
-                retrying: n,
-                ..Default::default()
-            },
-            _ => DispatchReport {
-                failed: n,
-                ..Default::default()
-            },
-        })
+        Ok(DispatchReport::counting(
+            status,
+            unit.batch().alerts().len(),
+        ))
+    }
+}
+
+/// How a verdict is stored: status, error, next attempt.
+fn recorded_as(v: &Verdict, now: DateTime<Utc>) -> (DeliveryStatus, Option<&str>, DateTime<Utc>) {
+    match v {
+        Verdict::Delivered => (DeliveryStatus::Delivered, None, now),
+        Verdict::Failed(e) => (DeliveryStatus::Failed, Some(e), now),
+        Verdict::Dead(e) => (DeliveryStatus::Dead, Some(e), now),
+        Verdict::Retry { reason, delay } => {
+            let delay = chrono::Duration::from_std(*delay).unwrap_or(chrono::Duration::MAX);
+            let next = now.checked_add_signed(delay).unwrap_or(now);
+            (DeliveryStatus::Pending, Some(reason), next)
+        }
+        // Due at once, for when a reload or restart enables the sink again.
+        Verdict::Gone(e) => (DeliveryStatus::Pending, Some(e), now),
+    }
+}
+
+impl DispatchReport {
+    /// `n` alerts that ended in `status`.
+    fn counting(status: DeliveryStatus, n: usize) -> DispatchReport {
+        let mut r = DispatchReport::default();
+        match status {
+            DeliveryStatus::Delivered => r.delivered = n,
+            DeliveryStatus::Pending => r.retrying = n,
+            DeliveryStatus::Failed | DeliveryStatus::Dead => r.failed = n,
+        }
+        r
     }
 }
 

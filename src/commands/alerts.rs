@@ -8,6 +8,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use super::{io, CommandError};
+use crate::alert::markup::truncate_chars;
 use crate::cli::StatusArg;
 use crate::config;
 use crate::store::{DeliveryStatus, OutboxRow, Store};
@@ -97,28 +98,10 @@ fn write_table(
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     for l in listed {
-        let title = crate::alert::markup::truncate_chars(l.title, 70);
+        let title = truncate_chars(l.title, 70);
         writeln!(out, "{}  {}  {}  {title}", l.id, l.created_at, l.watchlist)?;
         for d in &l.deliveries {
-            let mut note = String::new();
-            if let Some(next) = d.next_attempt_at {
-                note.push_str(&format!("  next {next}"));
-            }
-            if let Some(digest) = d.digest_id {
-                note.push_str(&format!("  digest {digest}"));
-            }
-            if let Some(e) = d.last_error {
-                note.push_str(&format!(
-                    "  last error: {}",
-                    crate::alert::markup::truncate_chars(e, 120)
-                ));
-            }
-            let status = d.status.as_str();
-            writeln!(
-                out,
-                "    {:<16} {status:<10} {:>3} attempts{note}",
-                d.sink, d.attempts
-            )?;
+            write_delivery(d, out)?;
         }
     }
     let count = |s: DeliveryStatus| rows.iter().filter(|r| r.status == s).count();
@@ -131,6 +114,26 @@ fn write_table(
         count(DeliveryStatus::Delivered),
         count(DeliveryStatus::Failed),
         count(DeliveryStatus::Dead)
+    )
+}
+
+/// `    SINK  STATUS  N attempts  next …  digest …  last error: …`
+fn write_delivery(d: &ListedDelivery<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut note = String::new();
+    if let Some(next) = d.next_attempt_at {
+        note.push_str(&format!("  next {next}"));
+    }
+    if let Some(digest) = d.digest_id {
+        note.push_str(&format!("  digest {digest}"));
+    }
+    if let Some(e) = d.last_error {
+        note.push_str(&format!("  last error: {}", truncate_chars(e, 120)));
+    }
+    let status = d.status.as_str();
+    writeln!(
+        out,
+        "    {:<16} {status:<10} {:>3} attempts{note}",
+        d.sink, d.attempts
     )
 }
 

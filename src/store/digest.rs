@@ -77,24 +77,9 @@ impl Store {
                 Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?))
             })?
             .collect::<Result<Vec<(String, u32, Option<i64>)>, _>>()?;
-        let mut members = conn.prepare_cached(
-            "SELECT a.id, a.body FROM deliveries d JOIN alerts a ON a.id = d.alert_id
-             WHERE d.digest_id = ?1 ORDER BY a.created_at, a.id",
-        )?;
         let mut out = Vec::new();
         for (id, attempts, first_attempt_at) in heads {
-            let rows = members.query_map([&id], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })?;
-            let mut alerts = Vec::new();
-            for row in rows {
-                let (alert_id, body) = row?;
-                let alert = serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
-                    id: alert_id,
-                    source,
-                })?;
-                alerts.push(alert);
-            }
+            let alerts = members(&conn, &id)?;
             out.push(PendingDigest {
                 id,
                 attempts,
@@ -144,6 +129,27 @@ impl Store {
         tx.commit()?;
         Ok(())
     }
+}
+
+/// The member alerts of digest `id`, oldest first.
+fn members(conn: &rusqlite::Connection, id: &str) -> Result<Vec<Alert>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, a.body FROM deliveries d JOIN alerts a ON a.id = d.alert_id
+         WHERE d.digest_id = ?1 ORDER BY a.created_at, a.id",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+    })?;
+    let mut alerts = Vec::new();
+    for row in rows {
+        let (alert_id, body) = row?;
+        let alert = serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+            id: alert_id,
+            source,
+        })?;
+        alerts.push(alert);
+    }
+    Ok(alerts)
 }
 
 /// Alert ids of pending deliveries to `sink` due by `now` and not in a digest, oldest first.

@@ -101,13 +101,29 @@ pub fn html_body(batch: Batch<'_>) -> String {
 }
 
 fn html_alert(out: &mut String, a: &Alert) {
+    html_heading(out, a);
+    if !a.article.summary.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", text(&a.article.summary));
+    }
+    out.push_str("<ul>\n");
+    for m in &a.matches {
+        let esc = |s: &str| text(s).into_owned();
+        let snippet = mark_hit(&m.snippet, &m.matched, esc, "<strong>", "</strong>");
+        let head = esc(&format!(
+            "{} ({}, {}, ×{})",
+            m.term, m.kind, m.field, m.count
+        ));
+        let _ = writeln!(out, "<li>{head}: {snippet}</li>");
+    }
+    out.push_str("</ul>\n");
+    let _ = writeln!(out, "<p><small>alert id {}</small></p>", text(&a.id));
+}
+
+/// The title (a link only for http and https URLs) and the watchlist line.
+fn html_heading(out: &mut String, a: &Alert) {
     let title = text(&a.article.title);
-    match a
-        .article
-        .url
-        .as_deref()
-        .filter(|u| u.starts_with("http://") || u.starts_with("https://"))
-    {
+    let url = a.article.url.as_deref();
+    match url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
         Some(url) => {
             let _ = writeln!(out, "<h3><a href=\"{}\">{title}</a></h3>", attr(url));
         }
@@ -126,19 +142,4 @@ fn html_alert(out: &mut String, a: &Alert) {
         text(&a.watchlist),
         text(&a.article.feed)
     );
-    if !a.article.summary.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", text(&a.article.summary));
-    }
-    out.push_str("<ul>\n");
-    for m in &a.matches {
-        let esc = |s: &str| text(s).into_owned();
-        let snippet = mark_hit(&m.snippet, &m.matched, esc, "<strong>", "</strong>");
-        let head = esc(&format!(
-            "{} ({}, {}, ×{})",
-            m.term, m.kind, m.field, m.count
-        ));
-        let _ = writeln!(out, "<li>{head}: {snippet}</li>");
-    }
-    out.push_str("</ul>\n");
-    let _ = writeln!(out, "<p><small>alert id {}</small></p>", text(&a.id));
 }
