@@ -179,3 +179,64 @@ fn cut_escaped(text: &str, max: usize) -> String {
     }
     cut
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alert::{AlertArticle, AlertMatch, Digest};
+
+    fn huge_alert(i: usize) -> Alert {
+        let cjk = "灯塔*_".repeat(2000);
+        Alert {
+            id: format!("id{i}"),
+            watchlist: "w".repeat(300),
+            severity: Some("high".into()),
+            detected_at: chrono::DateTime::UNIX_EPOCH,
+            article: AlertArticle {
+                title: cjk.clone(),
+                url: Some("https://example.org/x".into()),
+                feed: "f".into(),
+                guid: None,
+                published: None,
+                summary: cjk.clone(),
+            },
+            matches: (0..40)
+                .map(|m| AlertMatch {
+                    term: format!("{m}{cjk}"),
+                    kind: "keyword".into(),
+                    matched: "灯塔".into(),
+                    field: "content".into(),
+                    count: 1,
+                    snippet: format!("before [灯塔] {cjk}"),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn huge_alerts_fit_every_limit() {
+        let one = huge_alert(0);
+        let digest = Digest {
+            id: "d".into(),
+            alerts: (0..12).map(huge_alert).collect(),
+        };
+        for body in [
+            payload(Batch::Single(&one)),
+            payload(Batch::Digest(&digest)),
+        ] {
+            let len = |v: &Value| v.as_str().map_or(0, |s| s.chars().count());
+            assert!(len(&body["content"]) <= limits::CONTENT);
+            let embeds = body["embeds"].as_array().unwrap();
+            assert!(embeds.len() <= limits::EMBEDS);
+            for e in embeds {
+                assert!(len(&e["title"]) <= limits::TITLE);
+                assert!(len(&e["description"]) <= limits::DESCRIPTION);
+                for f in e["fields"].as_array().unwrap() {
+                    assert!(len(&f["name"]) <= limits::FIELD_NAME);
+                    assert!(len(&f["value"]) <= limits::FIELD_VALUE);
+                }
+            }
+            assert!(embeds.iter().map(embed_chars).sum::<usize>() <= limits::TOTAL);
+        }
+    }
+}

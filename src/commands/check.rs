@@ -85,6 +85,21 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
             }
         }
     }
+    for h in &cfg.health {
+        let sinks: Vec<&str> = h
+            .sinks
+            .iter()
+            .filter_map(|&i| cfg.sinks.get(i))
+            .map(|s| s.name.as_str())
+            .collect();
+        let n = h.after_failures;
+        writeln!(
+            out,
+            "health rule {}: after {n} failed polls; sinks: {}",
+            h.name,
+            sinks.join(", ")
+        )?;
+    }
     Ok(())
 }
 
