@@ -1,4 +1,4 @@
-//! Command-line definitions (clap): `run`, `once`, `check`, `match`.
+//! Command-line definitions (clap): `run`, `once`, `check`, `match`, `alerts`.
 
 use std::path::PathBuf;
 
@@ -101,6 +101,61 @@ pub enum Command {
         #[arg(long, value_name = "DUR", value_parser = parse_duration)]
         since: Option<std::time::Duration>,
     },
+    /// List the alert outbox with the delivery state of each alert per sink.
+    #[command(
+        args_conflicts_with_subcommands = true,
+        after_help = "Examples:\n  newshound alerts -c /etc/newshound/config.toml\n  newshound alerts --status dead\n  newshound alerts --json | jq .\n  newshound alerts replay --dead"
+    )]
+    Alerts {
+        /// `replay`; without it, the listing.
+        #[command(subcommand)]
+        action: Option<AlertsAction>,
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// Only deliveries in this state.
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        /// One JSON object per alert per line instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// At most this many deliveries, newest alerts first.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+}
+
+/// `alerts` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum AlertsAction {
+    /// Queue alerts for delivery again: every delivery of the given alerts, or every dead one.
+    #[command(
+        after_help = "Examples:\n  newshound alerts replay -c /etc/newshound/config.toml 4f0c9a1e…\n  newshound alerts replay --dead"
+    )]
+    Replay {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// Alert ids, as `newshound alerts` lists them.
+        #[arg(value_name = "ID", required_unless_present = "dead")]
+        ids: Vec<String>,
+        /// Every dead delivery instead of named alerts.
+        #[arg(long, conflicts_with = "ids")]
+        dead: bool,
+    },
+}
+
+/// A delivery state, for `alerts --status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusArg {
+    /// Not yet acknowledged; will be (re)tried.
+    Pending,
+    /// Acknowledged by the receiver.
+    Delivered,
+    /// Refused permanently.
+    Failed,
+    /// Gave up after `give_up_after`; replayable.
+    Dead,
 }
 
 /// A duration on the command line (`30d`, `12h`).

@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::alert::{AnySink, DispatchReport, Dispatcher};
+use crate::alert::{DispatchReport, Dispatcher, SinkBuildError};
 use crate::config::{self, Config};
 use crate::feeds::fetch::Fetcher;
 use crate::feeds::schedule;
@@ -30,6 +30,9 @@ pub enum DaemonError {
     /// The HTTP client could not be built (TLS set-up).
     #[error("building the HTTP client failed")]
     Client(#[from] reqwest::Error),
+    /// A sink could not be built.
+    #[error(transparent)]
+    Sink(#[from] SinkBuildError),
 }
 
 /// Options of `once`.
@@ -46,15 +49,6 @@ pub struct OnceReport {
     pub feeds: Vec<PollOutcome>,
     /// Delivery counts (all zero for a dry run).
     pub delivery: DispatchReport,
-}
-
-/// Builds the sinks of `config`.
-fn build_sinks(config: &Config) -> Result<Vec<(String, Arc<AnySink>)>, reqwest::Error> {
-    config
-        .sinks
-        .iter()
-        .map(|s| Ok((s.name.clone(), Arc::new(AnySink::build(s, &config.http)?))))
-        .collect()
 }
 
 /// Polls every feed once, then delivers what is due from the outbox.
@@ -87,7 +81,7 @@ pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, Daemo
     };
     if !opts.dry_run {
         prune(&store, pipeline.config.daemon.retention);
-        let dispatcher = Dispatcher::new(store, build_sinks(&pipeline.config)?);
+        let dispatcher = Dispatcher::from_config(store, &pipeline.config)?;
         report.delivery = dispatcher.deliver_due(&CancellationToken::new()).await?;
     }
     Ok(report)
@@ -169,7 +163,7 @@ impl Generation {
         let cancel = root.child_token();
         let tasks = TaskTracker::new();
         let wake = Arc::new(Notify::new());
-        let dispatcher = Dispatcher::new(store.clone(), build_sinks(&config)?);
+        let dispatcher = Dispatcher::from_config(store.clone(), &config)?;
         let pipeline = Pipeline {
             fetcher: Fetcher::new(&config.http)?,
             config: Arc::new(config),
@@ -208,23 +202,10 @@ impl Generation {
     }
 }
 
-/// Delivers due alerts whenever a poll queues some, and when retries fall due.
+/// Delivers due alerts whenever a poll queues some, and when retries fall due: one worker
+/// per sink, so a slow or failing sink never holds up another.
 async fn delivery_loop(dispatcher: Dispatcher, wake: Arc<Notify>, cancel: CancellationToken) {
-    let sinks = dispatcher.sink_names();
-    loop {
-        if let Err(e) = dispatcher.deliver_due(&cancel).await {
-            tracing::error!(error = %crate::net::error_chain(&e), "delivery round failed");
-        }
-        let wait = match dispatcher_next_due(&dispatcher, &sinks) {
-            Some(secs) => Duration::from_secs(secs.clamp(1, 30)),
-            None => Duration::from_secs(30),
-        };
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = wake.notified() => {}
-            _ = tokio::time::sleep(wait) => {}
-        }
-    }
+    dispatcher.run(wake, cancel).await
 }
 
 /// Deletes stored articles past `retention`; a failure is logged, never fatal.
@@ -247,10 +228,4 @@ async fn maintenance_loop(store: Store, retention: Duration, cancel: Cancellatio
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
     }
-}
-
-/// Seconds until the next pending delivery is due, if any.
-fn dispatcher_next_due(dispatcher: &Dispatcher, sinks: &[String]) -> Option<u64> {
-    let next = dispatcher.store().next_due(sinks).ok().flatten()?;
-    Some((next - chrono::Utc::now().timestamp()).max(0) as u64)
 }

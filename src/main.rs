@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use newshound::cli::{Cli, Command, LogFormat};
+use newshound::cli::{AlertsAction, Cli, Command, LogFormat};
 use newshound::commands::{self, CommandError};
 use newshound::daemon::{self, Event};
 use newshound::systemd::Notifier;
@@ -68,6 +68,17 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             watchlists,
             since,
         } => commands::backtest(&config.path, &watchlists, since, &mut stdout)?,
+        Command::Alerts {
+            action: None,
+            config,
+            status,
+            json,
+            limit,
+        } => commands::alerts(&config.path, status, json, limit, &mut stdout)?,
+        Command::Alerts {
+            action: Some(AlertsAction::Replay { config, ids, dead }),
+            ..
+        } => commands::replay(&config.path, &ids, dead, &mut stdout)?,
         Command::Run { config } => {
             drop(stdout);
             run(&config.path).await?

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use tracing::Instrument;
 
-use crate::alert::Alert;
+use crate::alert::{health, Alert};
 use crate::config::{Config, FeedConfig};
 use crate::feeds::fetch::{Fetched, Fetcher};
 use crate::feeds::fingerprint::Fingerprint;
@@ -115,6 +115,13 @@ impl Pipeline {
             validators,
             at: Utc::now(),
         })?;
+        let failures_before = state.as_ref().map_or(0, |s| s.consecutive_failures);
+        let health = health::after_poll(&self.config, feed, failures_before, &result, Utc::now());
+        self.store.queue_alerts(&health, Utc::now())?;
+        let alerts = alerts
+            .into_iter()
+            .chain(health.into_iter().map(|h| h.alert))
+            .collect();
         Ok(PollOutcome {
             feed: feed.name.clone(),
             result,

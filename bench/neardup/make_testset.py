@@ -538,6 +538,14 @@ SYNONYMS.update({
 })
 
 
+# headline-only substitutions (on top of SYNONYMS / CONTRACTIONS)
+TITLE_SYNONYMS = {
+    "and": "&", "&": "and", "new": "latest", "guide": "primer", "best": "top", "says": "claims",
+    "introducing": "meet", "launches": "debuts", "released": "out", "release": "launch", "vs": "versus",
+    "vs.": "versus", "part": "pt.", "tips": "advice", "review": "verdict", "update": "refresh", "first": "debut",
+}
+
+
 def replacement(word):
     """Synonym or contraction expansion for a lower-cased word, or None."""
     w = word.replace("’", "'")
@@ -674,7 +682,7 @@ def sentence_case(title, keep):
     for i, w in enumerate(title.split()):
         core = w.strip("\"“”‘’'()[],.;:!?")
         if i == 0 or not core or core in keep or core.isupper() or any(c.isdigit() for c in core) \
-                or any(c.isupper() for c in core[1:]) or out and out[-1].endswith(":"):
+                or any(c.isupper() for c in core[1:]) or out and out[-1].endswith((":", "]", ")")):
             out.append(w)
         else:
             out.append(w.lower())
@@ -707,13 +715,15 @@ def retitle(base, rng):
         hits = []
         for i, w in enumerate(toks):
             m = TOKEN_RE.match(w)
-            if m and replacement(m.group(2).lower()):
+            low = m.group(2).lower() if m else w.lower()
+            if (m and replacement(low)) or low in TITLE_SYNONYMS:
                 hits.append(i)
         if hits:
             for i in sorted(rng.sample(hits, min(len(hits), rng.randint(1, 2)))):
-                pre, core, post = TOKEN_RE.match(toks[i]).groups()
-                rep = replacement(core.lower())
-                if core[:1].isupper() and " " not in rep:
+                m = TOKEN_RE.match(toks[i])
+                pre, core, post = m.groups() if m else ("", toks[i], "")
+                rep = TITLE_SYNONYMS.get(core.lower()) or replacement(core.lower())
+                if core[:1].isupper():
                     rep = rep[:1].upper() + rep[1:]
                 toks[i] = pre + rep + post
             return " ".join(toks), "retitle:synonyms"
@@ -722,7 +732,10 @@ def retitle(base, rng):
         words = [w for w in t.split() if w[:1].isalpha()]
         upper = sum(1 for w in words if w[:1].isupper())
         if words and upper / len(words) > 0.6:
-            new = sentence_case(t, base.entities)
+            # names: words the body writes capitalised more often than not (or uses as entities)
+            forms = collections.Counter(words_of(base.text))
+            keep = {w for w in forms if w[:1].isupper() and forms[w] > forms.get(w.lower(), 0)}
+            new = sentence_case(t, keep | set(base.entities))
         else:
             new = title_case(t)
         if new != t:
@@ -755,7 +768,7 @@ def sentences_layout(paras):
 
 def trim(paras, frac):
     """Drop about the last `frac` of the words: whole trailing paragraphs and then trailing sentences
-    of the paragraph where the cut falls (the cut lands on the sentence boundary nearest the target)."""
+    of the paragraph where the cut falls (at a sentence boundary, never more than frac + 0.05)."""
     total = sum(len(p.split()) for p in paras)
     target = total * (1 - frac)
     kept, n = [], 0
@@ -764,7 +777,8 @@ def trim(paras, frac):
         keep = []
         for s in sents:
             w = len(s.split())
-            if n + w <= target or (n + w - target) < (target - n):
+            # keep the sentence if it fits, or if stopping before it would cut well past `frac`
+            if n + w <= target or 1 - n / total > frac + 0.05:
                 keep.append(s)
                 n += w
             else:
@@ -775,6 +789,17 @@ def trim(paras, frac):
             break
     kept = kept or paras[:1]
     left = sum(len(p.split()) for p in kept)
+    if 1 - left / total < frac - 0.1:  # sentences too long to cut near the target: cut mid-sentence
+        kept, n = [], 0
+        for p in paras:
+            w = p.split()
+            if n + len(w) <= target:
+                kept.append(p)
+                n += len(w)
+                continue
+            kept.append(" ".join(w[: max(1, int(target - n))]) + "…")
+            break
+        left = sum(len(p.split()) for p in kept)
     return kept, f"trim:{1 - left / total:.2f}"
 
 
@@ -841,6 +866,11 @@ def make_positive(base, rng, intensity, also_titles):
         title, e = retitle(base, rng)
         edits.append(e)
     scale = {"light": 0.0, "medium": 0.5, "heavy": 1.0}[intensity]
+    # trim first, so that every recorded edit is visible in the copy
+    if "trim" in chosen:
+        frac = 0.20 + 0.25 * min(1.0, scale * rng.uniform(0.5, 1.0) + rng.uniform(0, 0.35))
+        paras, e = trim(paras, frac)
+        edits.append(e)
     if "reword" in chosen:
         rate = 0.03 + 0.05 * min(1.0, scale * rng.uniform(0.6, 1.0) + rng.uniform(0, 0.3))
         paras, got = reword(paras, rate, rng)
@@ -849,10 +879,6 @@ def make_positive(base, rng, intensity, also_titles):
         paras, e = reorder(paras, rng, rng.randint(1, 2 + int(scale)))
         if e:
             edits.append(e)
-    if "trim" in chosen:
-        frac = 0.20 + 0.25 * min(1.0, scale * rng.uniform(0.5, 1.0) + rng.uniform(0, 0.35))
-        paras, e = trim(paras, frac)
-        edits.append(e)
     if "also_read" in chosen:
         paras, n = insert_also_read(paras, also_titles, rng, rng.randint(1, 1 + int(2 * scale) or 1))
         if n:
@@ -1146,6 +1172,17 @@ def main():
         print(f"  duplicate {kind:20s} {dist([v for k, v in pos_j if k == kind])}")
     for kind in sorted({k for k, _ in neg_j}):
         print(f"  different {kind:20s} {dist([v for k, v in neg_j if k == kind])}")
+    def jc4(rec):  # exact max(Jaccard, containment) over 4-word shingles
+        a, b = shingles(rec["a"]["text"], 4), shingles(rec["b"]["text"], 4)
+        if not a or not b:
+            return 0.0
+        inter = len(a & b)
+        return max(inter / len(a | b), inter / min(len(a), len(b)))
+
+    scored = [(r["label"], r["kind"], jc4(r)) for r in lines]
+    print("exact max(Jaccard, containment) over 4-word shingles of a vs b:")
+    for label, kind in sorted({(l, k) for l, k, _ in scored}):
+        print(f"  {label:9s} {kind:20s} {dist([s for l, k, s in scored if (l, k) == (label, kind)])}")
     ec = collections.Counter(e.split(":")[0] for r in lines for e in r["edits"])
     print("edits used:", ", ".join(f"{k}={v}" for k, v in sorted(ec.items())))
 

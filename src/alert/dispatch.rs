@@ -1,26 +1,40 @@
-//! Delivery from the outbox: each sink's due deliveries are attempted in order, outcomes
-//! recorded, failures rescheduled with exponential backoff and jitter. Sinks run side by
-//! side, so a slow or failing sink never delays another.
+//! Delivery from the outbox. Each sink has its own worker: it attempts the sink's due
+//! deliveries (or digests) in order, within its rate limit, records each verdict, and
+//! sleeps until its next delivery falls due. Workers run side by side and share nothing but
+//! the store, so a slow, failing, rate-limited or disabled sink never delays another.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::future::join_all;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::sink::{AnySink, DeliveryError, RetryPolicy, Sink};
-use crate::store::{Delivery, DeliveryStatus, Store, StoreError};
+use super::ratelimit::RateLimiter;
+use super::retry::{verdict, Verdict};
+use super::sink::{AnySink, DeliveryError, RetryPolicy, Sink, SinkBuildError};
+use super::{Batch, Digest};
+use crate::config::{Config, DeliveryConfig};
+use crate::store::{Delivery, DeliveryStatus, PendingDigest, Store, StoreError};
 
 /// How many deliveries are loaded from the outbox at a time per sink.
 const BATCH: usize = 64;
+/// Most alerts in one digest; more go into the next one, right after.
+pub const DIGEST_MAX: usize = 100;
+/// Longest sleep of an idle worker (it also catches deliveries requeued by another
+/// process, such as `alerts replay`).
+const IDLE: Duration = Duration::from_secs(30);
+/// Pause after a state database error, so a broken state is not hammered.
+const ERROR_PAUSE: Duration = Duration::from_secs(1);
 
 /// Counts of one dispatch round.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct DispatchReport {
     /// Acknowledged by the receiver.
     pub delivered: usize,
-    /// Failed, to be retried.
+    /// Failed, to be retried (or waiting for a disabled sink).
     pub retrying: usize,
     /// Failed permanently, or given up (dead).
     pub failed: usize,
@@ -34,16 +48,75 @@ impl std::ops::AddAssign for DispatchReport {
     }
 }
 
+/// One sink and its delivery state in this process.
+struct Worker {
+    name: String,
+    sink: Arc<AnySink>,
+    policy: RetryPolicy,
+    digest: Option<Duration>,
+    limiter: Option<Mutex<RateLimiter>>,
+    /// Set by a 410; cleared only by a new dispatcher (reload or restart).
+    disabled: AtomicBool,
+    wake: Notify,
+}
+
+/// What one attempt sends, with the outbox rows it settles.
+enum Unit {
+    Single(Box<Delivery>),
+    Digest(Digest, u32, Option<i64>),
+}
+
+impl Unit {
+    fn batch(&self) -> Batch<'_> {
+        match self {
+            Unit::Single(d) => Batch::Single(&d.alert),
+            Unit::Digest(d, ..) => Batch::Digest(d),
+        }
+    }
+
+    fn attempts(&self) -> (u32, Option<i64>) {
+        match self {
+            Unit::Single(d) => (d.attempts, d.first_attempt_at),
+            Unit::Digest(_, attempts, first) => (*attempts, *first),
+        }
+    }
+}
+
 /// The configured sinks and the outbox they deliver from.
 pub struct Dispatcher {
     store: Store,
-    sinks: Vec<(String, Arc<AnySink>)>,
+    workers: Vec<Worker>,
 }
 
 impl Dispatcher {
-    /// A dispatcher over `sinks` (name, sink).
-    pub fn new(store: Store, sinks: Vec<(String, Arc<AnySink>)>) -> Dispatcher {
-        Dispatcher { store, sinks }
+    /// A dispatcher over `sinks`: (name, sink, its delivery settings).
+    pub fn new(store: Store, sinks: Vec<(String, Arc<AnySink>, DeliveryConfig)>) -> Dispatcher {
+        let workers = sinks
+            .into_iter()
+            .map(|(name, sink, d)| Worker {
+                name,
+                sink,
+                policy: RetryPolicy::from(&d),
+                digest: d.digest,
+                limiter: d.rate_limit.map(|r| Mutex::new(RateLimiter::new(r))),
+                disabled: AtomicBool::new(false),
+                wake: Notify::new(),
+            })
+            .collect();
+        Dispatcher { store, workers }
+    }
+
+    /// Builds every sink of `config`.
+    pub fn from_config(store: Store, config: &Config) -> Result<Dispatcher, SinkBuildError> {
+        let sinks = config
+            .sinks
+            .iter()
+            .map(|s| {
+                let sink = Arc::new(AnySink::build(s, &config.http)?);
+                Ok((s.name.clone(), sink, s.delivery.clone()))
+            })
+            .collect::<Result<_, SinkBuildError>>()?;
+        Ok(Dispatcher::new(store, sinks))
     }
 
     /// The state the outbox lives in.
@@ -53,19 +126,16 @@ impl Dispatcher {
 
     /// The sink names.
     pub fn sink_names(&self) -> Vec<String> {
-        self.sinks.iter().map(|(n, _)| n.clone()).collect()
+        self.workers.iter().map(|w| w.name.clone()).collect()
     }
 
-    /// Attempts every delivery due now, once each; stops early when `cancel` fires
-    /// (what is left stays pending).
+    /// Attempts every delivery due now, once each, every sink side by side; stops early
+    /// when `cancel` fires (what is left stays pending).
     pub async fn deliver_due(
         &self,
         cancel: &CancellationToken,
     ) -> Result<DispatchReport, StoreError> {
-        let rounds = self
-            .sinks
-            .iter()
-            .map(|(name, sink)| self.drain_sink(name, sink, cancel));
+        let rounds = self.workers.iter().map(|w| self.drain(w, cancel));
         let mut total = DispatchReport::default();
         for r in join_all(rounds).await {
             total += r?;
@@ -73,139 +143,241 @@ impl Dispatcher {
         Ok(total)
     }
 
-    async fn drain_sink(
+    /// Delivers until `cancel` fires: one loop per sink, each woken when `wake` is
+    /// notified (a poll queued alerts) or when its next delivery falls due. An attempt
+    /// in flight at cancellation finishes; the rest stays pending.
+    pub async fn run(&self, wake: Arc<Notify>, cancel: CancellationToken) {
+        let fan_out = async {
+            loop {
+                tokio::select! {
+                    _ = cancel.cancelled() => return,
+                    _ = wake.notified() => self.workers.iter().for_each(|w| w.wake.notify_one()),
+                }
+            }
+        };
+        let loops = join_all(self.workers.iter().map(|w| self.worker_loop(w, &cancel)));
+        tokio::join!(fan_out, loops);
+    }
+
+    async fn worker_loop(&self, w: &Worker, cancel: &CancellationToken) {
+        loop {
+            let pause = match self.drain(w, cancel).await {
+                Ok(_) => self.pause(w),
+                Err(e) => {
+                    let error = crate::net::error_chain(&e);
+                    tracing::error!(sink = %w.name, error, "delivery round failed");
+                    ERROR_PAUSE
+                }
+            };
+            if w.disabled.load(Ordering::Relaxed) {
+                return cancel.cancelled().await;
+            }
+            tokio::select! {
+                _ = cancel.cancelled() => return,
+                _ = w.wake.notified() => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
+        }
+    }
+
+    /// How long `w` may sleep: until its next delivery, digest or free rate slot.
+    fn pause(&self, w: &Worker) -> Duration {
+        let now = Utc::now().timestamp_millis();
+        let next = match self.next_wake(w) {
+            Ok(Some(at)) => at,
+            Ok(None) => return IDLE,
+            Err(e) => {
+                let error = crate::net::error_chain(&e);
+                tracing::error!(sink = %w.name, error, "reading the outbox failed");
+                return ERROR_PAUSE;
+            }
+        };
+        let next = match w.limiter.as_ref() {
+            Some(l) => lock(l).wait_until(now).map_or(next, |free| free.max(next)),
+            None => next,
+        };
+        Duration::from_millis(u64::try_from(next - now).unwrap_or(0)).min(IDLE)
+    }
+
+    /// When (unix ms) `w` has something to send next.
+    fn next_wake(&self, w: &Worker) -> Result<Option<i64>, StoreError> {
+        let oldest = self.store.next_due(&w.name)?;
+        let Some(window) = w.digest else {
+            return Ok(oldest);
+        };
+        let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
+        let formed = oldest.map(|t| t.saturating_add(window_ms));
+        let digest = self.store.next_digest_due(&w.name)?;
+        Ok([formed, digest].into_iter().flatten().min())
+    }
+
+    /// One round for one sink: every unit due when it started, once each.
+    async fn drain(
         &self,
-        name: &str,
-        sink: &AnySink,
+        w: &Worker,
         cancel: &CancellationToken,
     ) -> Result<DispatchReport, StoreError> {
+        // Only units due when this round started: a retry scheduled now waits.
         let started = Utc::now();
         let mut report = DispatchReport::default();
         loop {
-            // Only deliveries due when this round started: a retry scheduled now waits.
-            let due = self.store.due_deliveries(name, started, BATCH)?;
-            if due.is_empty() {
+            let units = self.due_units(w, started)?;
+            if units.is_empty() {
                 return Ok(report);
             }
-            for d in due {
-                if cancel.is_cancelled() {
+            for unit in units {
+                if cancel.is_cancelled() || w.disabled.load(Ordering::Relaxed) || !take_slot(w) {
                     return Ok(report);
                 }
-                let outcome = sink.deliver(&d.alert).await;
-                report += self.record(&d, outcome, sink.retry_policy())?;
+                let outcome = w.sink.deliver(unit.batch()).await;
+                report += self.settle(w, &unit, outcome)?;
             }
         }
     }
 
-    fn record(
+    /// The units of `w` due at `at`: for a digest sink, digests (formed once the oldest
+    /// waiting alert is a window old); otherwise single deliveries.
+    fn due_units(&self, w: &Worker, at: DateTime<Utc>) -> Result<Vec<Unit>, StoreError> {
+        let Some(window) = w.digest else {
+            let due = self.store.due_deliveries(&w.name, at, BATCH)?;
+            return Ok(due.into_iter().map(|d| Unit::Single(Box::new(d))).collect());
+        };
+        let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
+        while let Some(oldest) = self.store.next_due(&w.name)? {
+            if oldest.saturating_add(window.num_milliseconds()) > at.timestamp_millis() {
+                break;
+            }
+            if self.store.form_digest(&w.name, at, DIGEST_MAX)?.is_none() {
+                break;
+            }
+        }
+        let due = self.store.due_digests(&w.name, at)?;
+        Ok(due.into_iter().map(digest_unit).collect())
+    }
+
+    /// Records the verdict on one attempt.
+    fn settle(
         &self,
-        d: &Delivery,
+        w: &Worker,
+        unit: &Unit,
         outcome: Result<(), DeliveryError>,
-        policy: RetryPolicy,
     ) -> Result<DispatchReport, StoreError> {
         let now = Utc::now();
-        let (id, sink) = (d.alert.id.as_str(), d.sink.as_str());
-        match outcome {
-            Ok(()) => {
-                tracing::debug!(alert_id = id, sink, "delivered");
-                self.store
-                    .record_attempt(id, sink, DeliveryStatus::Delivered, None, now, now)?;
-                Ok(DispatchReport {
-                    delivered: 1,
-                    ..Default::default()
-                })
-            }
-            Err(DeliveryError::Permanent { reason }) => {
-                tracing::error!(alert_id = id, sink, error = %reason, "delivery failed permanently");
-                self.store.record_attempt(
-                    id,
-                    sink,
-                    DeliveryStatus::Failed,
-                    Some(&reason),
-                    now,
-                    now,
-                )?;
-                Ok(DispatchReport {
-                    failed: 1,
-                    ..Default::default()
-                })
-            }
-            Err(DeliveryError::Retryable {
-                reason,
-                retry_after,
-            }) => {
-                let first = d
-                    .first_attempt_at
-                    .and_then(|t| DateTime::from_timestamp(t, 0))
-                    .unwrap_or(now);
-                let failing_for = (now - first).to_std().unwrap_or_default();
-                if failing_for >= policy.give_up_after {
-                    tracing::error!(alert_id = id, sink, error = %reason, attempts = d.attempts + 1, "delivery gave up: dead");
-                    self.store.record_attempt(
-                        id,
-                        sink,
-                        DeliveryStatus::Dead,
-                        Some(&reason),
-                        now,
-                        now,
-                    )?;
-                    return Ok(DispatchReport {
-                        failed: 1,
-                        ..Default::default()
-                    });
-                }
-                let delay = retry_after
-                    .unwrap_or_else(|| backoff_delay(policy, d.attempts))
-                    .min(policy.backoff_max.max(policy.backoff));
-                let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
-                tracing::warn!(alert_id = id, sink, error = %reason, attempts = d.attempts + 1, retry_in = %humantime::format_duration(delay), "delivery failed, will retry");
-                self.store.record_attempt(
-                    id,
-                    sink,
-                    DeliveryStatus::Pending,
-                    Some(&reason),
-                    next,
-                    now,
-                )?;
-                Ok(DispatchReport {
-                    retrying: 1,
-                    ..Default::default()
-                })
-            }
+        let (attempts, first) = unit.attempts();
+        let v = verdict(outcome, attempts, first, w.policy, now.timestamp_millis());
+        log_verdict(w, unit, &v, attempts + 1);
+        if matches!(v, Verdict::Gone(_)) {
+            w.disabled.store(true, Ordering::Relaxed);
         }
+        let (status, error, next) = recorded_as(&v, now);
+        match unit {
+            Unit::Single(d) => {
+                self.store
+                    .record_attempt(&d.alert.id, &w.name, status, error, next, now)?
+            }
+            Unit::Digest(d, ..) => self
+                .store
+                .record_digest_attempt(&d.id, status, error, next, now)?,
+        }
+        Ok(DispatchReport::counting(
+            status,
+            unit.batch().alerts().len(),
+        ))
     }
 }
 
-/// The delay before retry number `attempts + 1`: `backoff * 2^attempts`, capped at
-/// `backoff_max`, with ±20% jitter so many failing deliveries do not retry in lockstep.
-pub fn backoff_delay(policy: RetryPolicy, attempts: u32) -> Duration {
-    let base = policy
-        .backoff
-        .saturating_mul(1u32 << attempts.min(20))
-        .min(policy.backoff_max);
-    let jitter = 0.8 + fastrand::f64() * 0.4;
-    base.mul_f64(jitter).min(policy.backoff_max)
+/// How a verdict is stored: status, error, next attempt.
+fn recorded_as(v: &Verdict, now: DateTime<Utc>) -> (DeliveryStatus, Option<&str>, DateTime<Utc>) {
+    match v {
+        Verdict::Delivered => (DeliveryStatus::Delivered, None, now),
+        Verdict::Failed(e) => (DeliveryStatus::Failed, Some(e), now),
+        Verdict::Dead(e) => (DeliveryStatus::Dead, Some(e), now),
+        Verdict::Retry { reason, delay } => {
+            let delay = chrono::Duration::from_std(*delay).unwrap_or(chrono::Duration::MAX);
+            let next = now.checked_add_signed(delay).unwrap_or(now);
+            (DeliveryStatus::Pending, Some(reason), next)
+        }
+        // Due at once, for when a reload or restart enables the sink again.
+        Verdict::Gone(e) => (DeliveryStatus::Pending, Some(e), now),
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_jitter_up_to_the_cap() {
-        let p = RetryPolicy {
-            backoff: Duration::from_secs(5),
-            backoff_max: Duration::from_secs(60),
-            give_up_after: Duration::from_secs(3600),
-        };
-        for attempts in 0..10u32 {
-            let d = backoff_delay(p, attempts);
-            let base = (5u64 << attempts).min(60) as f64;
-            assert!(d.as_secs_f64() >= base * 0.8 - 1e-9, "{attempts}: {d:?}");
-            assert!(
-                d.as_secs_f64() <= (base * 1.2).min(60.0) + 1e-9,
-                "{attempts}: {d:?}"
-            );
+impl DispatchReport {
+    /// `n` alerts that ended in `status`.
+    fn counting(status: DeliveryStatus, n: usize) -> DispatchReport {
+        let mut r = DispatchReport::default();
+        match status {
+            DeliveryStatus::Delivered => r.delivered = n,
+            DeliveryStatus::Pending => r.retrying = n,
+            DeliveryStatus::Failed | DeliveryStatus::Dead => r.failed = n,
         }
+        r
+    }
+}
+
+fn digest_unit(p: PendingDigest) -> Unit {
+    let digest = Digest {
+        id: p.id,
+        alerts: p.alerts,
+    };
+    Unit::Digest(digest, p.attempts, p.first_attempt_at)
+}
+
+/// Takes a rate-limit slot for an attempt now; `false` when the sink must wait.
+fn take_slot(w: &Worker) -> bool {
+    let Some(limiter) = &w.limiter else {
+        return true;
+    };
+    let now = Utc::now().timestamp_millis();
+    let mut l = lock(limiter);
+    if l.wait_until(now).is_some() {
+        return false;
+    }
+    l.record(now);
+    true
+}
+
+fn lock(l: &Mutex<RateLimiter>) -> std::sync::MutexGuard<'_, RateLimiter> {
+    // The limiter holds plain numbers: a panic elsewhere cannot leave it inconsistent.
+    l.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn log_verdict(w: &Worker, unit: &Unit, v: &Verdict, attempt: u32) {
+    let sink = w.name.as_str();
+    let (id, alerts) = (unit.batch().id(), unit.batch().alerts().len());
+    match v {
+        Verdict::Delivered => tracing::debug!(id, sink, alerts, "delivered"),
+        Verdict::Failed(error) => {
+            tracing::error!(id, sink, alerts, error, "delivery failed permanently")
+        }
+        Verdict::Dead(error) => {
+            tracing::error!(
+                id,
+                sink,
+                alerts,
+                error,
+                attempts = attempt,
+                "delivery gave up: dead"
+            )
+        }
+        Verdict::Retry { reason, delay } => {
+            let retry_in = humantime::format_duration(*delay).to_string();
+            tracing::warn!(
+                id,
+                sink,
+                alerts,
+                error = reason,
+                attempts = attempt,
+                retry_in,
+                "delivery failed, will retry"
+            )
+        }
+        Verdict::Gone(error) => tracing::error!(
+            id,
+            sink,
+            error,
+            "SINK DISABLED: the receiver says the endpoint is gone (HTTP 410); its deliveries stay \
+             pending until a reload (SIGHUP) or restart re-enables it"
+        ),
     }
 }

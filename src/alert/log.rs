@@ -1,7 +1,7 @@
-//! The log sink: one structured tracing event per alert.
+//! The log sink: one structured tracing event per alert (a digest logs each of its alerts).
 
 use super::sink::{DeliveryError, Sink};
-use super::Alert;
+use super::{Alert, Batch};
 
 /// Writes each alert as one `INFO` event with target `newshound::alert`.
 pub struct LogSink {
@@ -18,7 +18,16 @@ impl LogSink {
 }
 
 impl Sink for LogSink {
-    async fn deliver(&self, alert: &Alert) -> Result<(), DeliveryError> {
+    async fn deliver(&self, batch: Batch<'_>) -> Result<(), DeliveryError> {
+        for alert in batch.alerts() {
+            self.log(alert);
+        }
+        Ok(())
+    }
+}
+
+impl LogSink {
+    fn log(&self, alert: &Alert) {
         let matches = alert
             .matches
             .iter()
@@ -43,6 +52,5 @@ impl Sink for LogSink {
             also_seen_in = alert.also_seen_in.len(),
             "alert"
         );
-        Ok(())
     }
 }

@@ -1,17 +1,30 @@
-//! Alerts and their delivery: the alert type, its wire form, the sink contract and kinds,
-//! and the dispatcher that delivers from the outbox.
+//! Alerts and their delivery: the alert type, its wire form and message formats (Slack,
+//! Discord, Teams, templates), the sink contract and kinds (webhook, log, email), feed-health
+//! alerts, and the dispatcher that delivers from the outbox with retries, rate limits and
+//! digests.
 
 #[allow(clippy::module_inception)]
 mod alert;
+mod batch;
+pub mod discord;
 pub mod dispatch;
+pub mod email;
+pub mod health;
 pub mod log;
+pub mod markup;
+pub mod ratelimit;
+pub mod retry;
 pub mod sink;
+pub mod slack;
+pub mod teams;
+pub mod template;
 pub mod webhook;
 pub mod wire;
 
 pub use alert::{
     alert_id, truncate_words, Alert, AlertArticle, AlertMatch, SeenIn, SUMMARY_MAX_CHARS,
 };
+pub use batch::{Batch, Digest};
 pub use dispatch::{DispatchReport, Dispatcher};
-pub use sink::{AnySink, DeliveryError, RetryPolicy, Sink};
-pub use wire::WireAlertV1;
+pub use sink::{AnySink, DeliveryError, RetryPolicy, Sink, SinkBuildError};
+pub use wire::{WireAlertV1, WireDigestV1};

@@ -3,10 +3,11 @@
 use std::future::Future;
 use std::time::Duration;
 
+use super::email::EmailSink;
 use super::log::LogSink;
 use super::webhook::WebhookSink;
-use super::Alert;
-use crate::config::{HttpConfig, SinkConfig, SinkKind};
+use super::Batch;
+use crate::config::{DeliveryConfig, HttpConfig, SinkConfig, SinkKind};
 
 /// Why a delivery did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,9 +20,16 @@ pub enum DeliveryError {
         /// The receiver's `Retry-After`, when it sent one.
         retry_after: Option<Duration>,
     },
-    /// Trying again will not help (e.g. a 4xx other than 408/429).
+    /// Trying again will not help (e.g. a 4xx other than 408/410/429, a template error).
     #[error("{reason}")]
     Permanent {
+        /// What happened.
+        reason: String,
+    },
+    /// The receiver says the endpoint is gone for good (HTTP 410): the sink is disabled
+    /// until a reload or restart, and its deliveries stay pending.
+    #[error("{reason}")]
+    Gone {
         /// What happened.
         reason: String,
     },
@@ -29,16 +37,17 @@ pub enum DeliveryError {
 
 /// A destination for alerts.
 ///
-/// Contract: `deliver` is called by the dispatcher once per attempt for one (alert, sink)
-/// delivery, after the alert is committed to the outbox. `Ok` means the receiver
-/// acknowledged it and it will not be sent again. `Err(Retryable)` means the dispatcher
-/// owns the retry: it schedules another attempt with backoff until the sink's
-/// `give_up_after`. `Err(Permanent)` marks the delivery failed; it is kept and listed, and
-/// never retried automatically. A sink never retries internally and never panics on a
-/// receiver's answer.
+/// Contract: `deliver` is called by the dispatcher once per attempt for one delivery (an
+/// alert, or a digest of alerts, to this sink), after it is committed to the outbox. `Ok`
+/// means the receiver acknowledged it and it will not be sent again. `Err(Retryable)` means
+/// the dispatcher owns the retry: it schedules another attempt with backoff until the
+/// sink's `give_up_after`, then marks it dead. `Err(Permanent)` marks the delivery failed;
+/// it is kept and listed, and never retried automatically. `Err(Gone)` disables the sink
+/// (until reload or restart) and keeps its deliveries pending. A sink never retries
+/// internally, never panics on a receiver's answer, and may be called concurrently.
 pub trait Sink: Send + Sync {
-    /// Delivers one alert.
-    fn deliver(&self, alert: &Alert) -> impl Future<Output = Result<(), DeliveryError>> + Send;
+    /// Delivers one alert or digest.
+    fn deliver(&self, batch: Batch<'_>) -> impl Future<Output = Result<(), DeliveryError>> + Send;
 }
 
 /// Retry timing of a sink.
@@ -54,12 +63,41 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
+        RetryPolicy::from(&DeliveryConfig::default())
+    }
+}
+
+impl From<&DeliveryConfig> for RetryPolicy {
+    fn from(d: &DeliveryConfig) -> Self {
         RetryPolicy {
-            backoff: Duration::from_secs(5),
-            backoff_max: Duration::from_secs(3600),
-            give_up_after: Duration::from_secs(72 * 3600),
+            backoff: d.backoff,
+            backoff_max: d.backoff_max,
+            give_up_after: d.give_up_after,
         }
     }
+}
+
+/// Why a sink could not be built at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkBuildError {
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("building the HTTP client of sink '{sink}' failed")]
+    Http {
+        /// The sink.
+        sink: String,
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The SMTP transport could not be built from `smtp_url`.
+    #[error("building the SMTP transport of sink '{sink}' failed")]
+    Smtp {
+        /// The sink.
+        sink: String,
+        /// The cause.
+        #[source]
+        source: lettre::transport::smtp::Error,
+    },
 }
 
 /// One configured sink, ready to deliver.
@@ -68,31 +106,41 @@ pub enum AnySink {
     Webhook(WebhookSink),
     /// Tracing event.
     Log(LogSink),
+    /// Email over SMTP.
+    Email(EmailSink),
 }
 
 impl AnySink {
     /// Builds the sink described by `cfg`.
-    pub fn build(cfg: &SinkConfig, http: &HttpConfig) -> Result<AnySink, reqwest::Error> {
+    pub fn build(cfg: &SinkConfig, http: &HttpConfig) -> Result<AnySink, SinkBuildError> {
         Ok(match &cfg.kind {
-            SinkKind::Webhook(w) => AnySink::Webhook(WebhookSink::new(&cfg.name, w, http)?),
+            SinkKind::Webhook(w) => {
+                AnySink::Webhook(WebhookSink::new(&cfg.name, w, http).map_err(|source| {
+                    SinkBuildError::Http {
+                        sink: cfg.name.clone(),
+                        source,
+                    }
+                })?)
+            }
             SinkKind::Log => AnySink::Log(LogSink::new(&cfg.name)),
+            SinkKind::Email(e) => {
+                AnySink::Email(EmailSink::new(&cfg.name, e, http).map_err(|source| {
+                    SinkBuildError::Smtp {
+                        sink: cfg.name.clone(),
+                        source,
+                    }
+                })?)
+            }
         })
-    }
-
-    /// The sink's retry timing.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        match self {
-            AnySink::Webhook(w) => w.retry_policy(),
-            AnySink::Log(_) => RetryPolicy::default(),
-        }
     }
 }
 
 impl Sink for AnySink {
-    async fn deliver(&self, alert: &Alert) -> Result<(), DeliveryError> {
+    async fn deliver(&self, batch: Batch<'_>) -> Result<(), DeliveryError> {
         match self {
-            AnySink::Webhook(w) => w.deliver(alert).await,
-            AnySink::Log(l) => l.deliver(alert).await,
+            AnySink::Webhook(w) => w.deliver(batch).await,
+            AnySink::Log(l) => l.deliver(batch).await,
+            AnySink::Email(e) => e.deliver(batch).await,
         }
     }
 }

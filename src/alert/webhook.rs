@@ -1,17 +1,18 @@
-//! The webhook sink: POSTs the v1 JSON payload with Standard Webhooks headers, signed with
-//! HMAC-SHA256 when a secret is set.
+//! The webhook sink: POSTs the configured format (v1 JSON by default, or Slack, Discord,
+//! Teams, a template) with Standard Webhooks headers, signed with HMAC-SHA256 when a secret
+//! is set, and classifies the receiver's answer.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use reqwest::header::{HeaderMap, HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use sha2::Sha256;
 
-use super::sink::{DeliveryError, RetryPolicy, Sink};
-use super::wire::WireAlertV1;
-use super::Alert;
-use crate::config::{HttpConfig, WebhookConfig};
+use super::sink::{DeliveryError, Sink};
+use super::wire::{WireAlertV1, WireDigestV1};
+use super::{discord, slack, teams, Batch};
+use crate::config::{HttpConfig, WebhookConfig, WebhookFormat};
 use crate::net::{error_chain, http_client};
 
 /// Delivers alerts to one HTTP endpoint.
@@ -35,21 +36,29 @@ impl WebhookSink {
         })
     }
 
-    /// This sink's retry timing.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy {
-            backoff: self.cfg.backoff,
-            backoff_max: self.cfg.backoff_max,
-            give_up_after: self.cfg.give_up_after,
-        }
+    /// The request body for `batch` in this sink's format.
+    pub fn body(&self, batch: Batch<'_>) -> Result<String, DeliveryError> {
+        Ok(match (&self.cfg.format, batch) {
+            (WebhookFormat::Json, Batch::Single(a)) => WireAlertV1::new(a).to_json(),
+            (WebhookFormat::Json, Batch::Digest(d)) => WireDigestV1::new(d).to_json(),
+            (WebhookFormat::Slack, _) => slack::payload(batch).to_string(),
+            (WebhookFormat::Discord, _) => discord::payload(batch).to_string(),
+            (WebhookFormat::Teams, _) => teams::payload(batch).to_string(),
+            (WebhookFormat::Template(t), _) => {
+                t.render(batch).map_err(|e| DeliveryError::Permanent {
+                    reason: format!("webhook '{}': template failed: {e}", self.name),
+                })?
+            }
+        })
     }
 
     fn headers(&self, id: &str, timestamp: i64, body: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
+        // JSON unless the user's headers say otherwise (a template may render text).
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         for (name, value) in &self.cfg.headers {
             h.insert(name.clone(), value.clone());
         }
-        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let text = |s: String| HeaderValue::from_str(&s).unwrap_or(HeaderValue::from_static(""));
         h.insert("webhook-id", text(id.to_string()));
         h.insert("webhook-timestamp", text(timestamp.to_string()));
@@ -73,10 +82,10 @@ pub fn sign(key: &[u8], id: &str, timestamp: i64, body: &str) -> String {
 }
 
 impl Sink for WebhookSink {
-    async fn deliver(&self, alert: &Alert) -> Result<(), DeliveryError> {
-        let body = WireAlertV1::new(alert).to_json();
+    async fn deliver(&self, batch: Batch<'_>) -> Result<(), DeliveryError> {
+        let body = self.body(batch)?;
         let timestamp = chrono::Utc::now().timestamp();
-        let headers = self.headers(&alert.id, timestamp, &body);
+        let headers = self.headers(batch.id(), timestamp, &body);
         let resp = self
             .client
             .post(self.cfg.url.clone())
@@ -110,14 +119,26 @@ fn classify(
         let retry_after = headers
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
+            .and_then(|v| retry_after(v, SystemTime::now()));
         return Err(DeliveryError::Retryable {
             reason,
             retry_after,
         });
     }
+    if status.as_u16() == 410 {
+        return Err(DeliveryError::Gone { reason });
+    }
     Err(DeliveryError::Permanent { reason })
+}
+
+/// A `Retry-After` value: delay-seconds, or an HTTP-date (a date in the past means now).
+pub fn retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -150,7 +171,11 @@ mod tests {
                 "{code}"
             );
         }
-        for code in [400u16, 401, 404, 410, 301] {
+        assert!(matches!(
+            classify("s", reqwest::StatusCode::GONE, &h),
+            Err(DeliveryError::Gone { .. })
+        ));
+        for code in [400u16, 401, 404, 301] {
             let s = reqwest::StatusCode::from_u16(code).unwrap();
             assert!(
                 matches!(classify("s", s, &h), Err(DeliveryError::Permanent { .. })),
@@ -166,6 +191,21 @@ mod tests {
                 reason: "webhook 's' answered HTTP 429".into(),
                 retry_after: Some(Duration::from_secs(7))
             })
+        );
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_http_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        assert_eq!(retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(now + Duration::from_secs(90));
+        assert_eq!(retry_after(&later, now), Some(Duration::from_secs(90)));
+        let past = httpdate::fmt_http_date(now - Duration::from_secs(90));
+        assert_eq!(retry_after(&past, now), Some(Duration::ZERO));
+        assert_eq!(retry_after("soon", now), None);
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now),
+            Some(Duration::ZERO)
         );
     }
 }

@@ -21,7 +21,9 @@ pub struct WireAlertV1<'a> {
     pub article: WireArticleV1<'a>,
     /// Why it fired.
     pub matches: Vec<WireMatchV1<'a>>,
-    /// Near copies of the story seen in other feeds, known when it was sent.
+    /// Near copies of the story seen in other feeds, known when it was sent; the key is
+    /// left out when there are none, so the common payload is exactly the documented one.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also_seen_in: Vec<WireSeenInV1<'a>>,
 }
 
@@ -116,5 +118,36 @@ impl<'a> From<&'a AlertMatch> for WireMatchV1<'a> {
             count: m.count,
             snippet: &m.snippet,
         }
+    }
+}
+
+/// Version 1 of a digest payload: the v1 alerts one window collected, under the digest's id.
+#[derive(Debug, Serialize)]
+pub struct WireDigestV1<'a> {
+    /// Stable digest id (also the `webhook-id` header).
+    pub id: &'a str,
+    /// Always `"digest"`, so receivers tell it from a single alert.
+    pub kind: &'static str,
+    /// How many alerts follow.
+    pub count: usize,
+    /// The alerts, oldest first, each in the v1 shape.
+    pub alerts: Vec<WireAlertV1<'a>>,
+}
+
+impl<'a> WireDigestV1<'a> {
+    /// The wire form of `digest`.
+    pub fn new(digest: &'a super::Digest) -> Self {
+        WireDigestV1 {
+            id: &digest.id,
+            kind: "digest",
+            count: digest.alerts.len(),
+            alerts: digest.alerts.iter().map(WireAlertV1::new).collect(),
+        }
+    }
+
+    /// Serialises to compact JSON.
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings and numbers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
     }
 }

@@ -61,9 +61,57 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
             SinkKind::Log => writeln!(out, "  {} (log)", s.name)?,
             SinkKind::Webhook(w) => {
                 let signed = if w.secret.is_some() { ", signed" } else { "" };
-                writeln!(out, "  {} (webhook {}{signed})", s.name, w.url)?
+                let format = match w.format.name() {
+                    "json" => String::new(),
+                    other => format!(", {other}"),
+                };
+                writeln!(
+                    out,
+                    "  {} (webhook {}{format}{signed}{})",
+                    s.name,
+                    w.url,
+                    timing(s)
+                )?
+            }
+            SinkKind::Email(e) => {
+                let to = e.to.len();
+                writeln!(
+                    out,
+                    "  {} (email via {}, {to} recipients{})",
+                    s.name,
+                    e.smtp_url,
+                    timing(s)
+                )?
             }
         }
     }
+    for h in &cfg.health {
+        let sinks: Vec<&str> = h
+            .sinks
+            .iter()
+            .filter_map(|&i| cfg.sinks.get(i))
+            .map(|s| s.name.as_str())
+            .collect();
+        let n = h.after_failures;
+        writeln!(
+            out,
+            "health rule {}: after {n} failed polls; sinks: {}",
+            h.name,
+            sinks.join(", ")
+        )?;
+    }
     Ok(())
+}
+
+/// The rate limit and digest window of a sink, when set.
+fn timing(s: &crate::config::SinkConfig) -> String {
+    let mut out = String::new();
+    if let Some(r) = s.delivery.rate_limit {
+        let per = humantime::format_duration(r.per);
+        out.push_str(&format!(", at most {} per {per}", r.count));
+    }
+    if let Some(d) = s.delivery.digest {
+        out.push_str(&format!(", digest every {}", humantime::format_duration(d)));
+    }
+    out
 }

@@ -1,11 +1,13 @@
 //! The bodies of the CLI commands, one file each: they read their inputs, call into the
 //! library and write what the user sees. `main` maps their errors to exit codes.
 
+mod alerts;
 mod backtest;
 mod check;
 mod matching;
 mod once;
 
+pub use alerts::{alerts, replay};
 pub use backtest::backtest;
 pub use check::check;
 pub use matching::{match_file, MATCH_MAX_INPUT};
@@ -33,6 +35,12 @@ pub enum CommandError {
     /// A named watchlist does not exist (exit 1).
     #[error("no watchlist named '{0}'")]
     NoWatchlist(String),
+    /// `alerts replay` named alerts the outbox does not hold (exit 1); nothing was requeued.
+    #[error("no alert with id {} in the outbox (nothing requeued)", .0.iter().map(|i| format!("'{i}'")).collect::<Vec<_>>().join(", "))]
+    NoAlert(Vec<String>),
+    /// The state database failed (exit 3).
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     /// Reading input or writing output failed (exit 3).
     #[error("{what} failed")]
     Io {
@@ -45,9 +53,6 @@ pub enum CommandError {
     /// The daemon could not run (exit 3).
     #[error(transparent)]
     Daemon(#[from] DaemonError),
-    /// The state could not be read (exit 3).
-    #[error(transparent)]
-    Store(#[from] crate::store::StoreError),
 }
 
 impl From<ConfigError> for CommandError {
@@ -60,7 +65,7 @@ impl CommandError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CommandError::Config(_) | CommandError::NoWatchlist(_) => 1,
+            CommandError::Config(_) | CommandError::NoWatchlist(_) | CommandError::NoAlert(_) => 1,
             CommandError::NotAFeed { .. } => 2,
             CommandError::Io { .. } | CommandError::Daemon(_) | CommandError::Store(_) => 3,
         }

@@ -1,10 +1,15 @@
 //! Configuration: TOML file + `NEWSHOUND__…` environment overrides, read in two phases
 //! (`raw` mirrors the file, `validate` checks everything and compiles the watchlists).
 
+pub mod delivery;
+mod files;
 pub mod raw;
+pub mod raw_sinks;
 pub mod types;
 pub mod validate;
+mod validate_sinks;
 
+pub use delivery::*;
 pub use types::*;
 pub use validate::Context;
 
@@ -94,6 +99,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     } else {
         base_dir
     };
+    issues.extend(files::read_sink_files(&mut raw, &base_dir));
     let ctx = Context {
         base_dir,
         state_directory_env: std::env::var("STATE_DIRECTORY").ok(),
@@ -118,7 +124,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 /// Orders issues as the file reads: by section, then by table index.
 fn issue_order(key: &str) -> (usize, usize) {
     let section = key.split(['.', '[']).next().unwrap_or("");
-    let rank = ["daemon", "http", "feed", "watchlist", "sink"]
+    let rank = ["daemon", "http", "feed", "watchlist", "sink", "health"]
         .iter()
         .position(|s| *s == section)
         .unwrap_or(5);

@@ -29,6 +29,9 @@ pub struct RawConfig {
     /// `[[sink]]`
     #[serde(default)]
     pub sink: Vec<RawSink>,
+    /// `[[health]]`: feed-health alert rules.
+    #[serde(default)]
+    pub health: Vec<super::raw_sinks::RawHealth>,
 }
 
 /// `[daemon]`: where state lives and how often to poll.
@@ -137,6 +140,8 @@ pub enum RawSink {
     Webhook(RawWebhook),
     /// One structured log event per alert.
     Log(RawLog),
+    /// One email per alert or digest, over SMTP.
+    Email(super::raw_sinks::RawEmail),
 }
 
 impl RawSink {
@@ -145,6 +150,7 @@ impl RawSink {
         match self {
             RawSink::Webhook(w) => w.name.as_deref(),
             RawSink::Log(l) => l.name.as_deref(),
+            RawSink::Email(e) => e.name.as_deref(),
         }
     }
 }
@@ -157,8 +163,15 @@ pub struct RawWebhook {
     pub name: Option<String>,
     /// Receiver URL.
     pub url: Option<String>,
-    /// Payload format; only `json` for now.
+    /// Payload format: `json` (default), `slack`, `discord`, `teams` or `template`.
     pub format: Option<String>,
+    /// A minijinja template (`format = "template"`).
+    pub template: Option<String>,
+    /// A file holding the template, relative to the config file's folder.
+    pub template_file: Option<PathBuf>,
+    /// Set by the loader when `template` was read from `template_file`.
+    #[serde(skip)]
+    pub template_from_file: bool,
     /// Signing secret, `whsec_<base64>`.
     pub secret: Option<String>,
     /// A file holding the secret (absolute, or relative to `$CREDENTIALS_DIRECTORY`).
@@ -178,6 +191,11 @@ pub struct RawWebhook {
     /// After this long failing, the delivery is dead.
     #[serde(default, with = "humantime_serde")]
     pub give_up_after: Option<Duration>,
+    /// `N/s`, `N/min` or `N/h`: excess alerts wait.
+    pub rate_limit: Option<String>,
+    /// Batch alerts into one message per window.
+    #[serde(default, with = "humantime_serde")]
+    pub digest: Option<Duration>,
 }
 
 /// `type = "log"`.

@@ -23,6 +23,8 @@ pub struct Config {
     pub watchlists: Vec<WatchlistConfig>,
     /// `[[sink]]`, in file order.
     pub sinks: Vec<SinkConfig>,
+    /// `[[health]]` rules, in file order.
+    pub health: Vec<super::HealthRule>,
     /// Every watchlist compiled into one matcher.
     pub matcher: Arc<Matcher>,
     /// A hash of everything that decides what matches (watchlists and their feed filters).
@@ -134,6 +136,8 @@ pub struct SinkConfig {
     pub name: String,
     /// What kind, with its settings.
     pub kind: SinkKind,
+    /// Retry timing, rate limit and digest window.
+    pub delivery: super::DeliveryConfig,
 }
 
 /// The closed set of sink kinds.
@@ -143,6 +147,8 @@ pub enum SinkKind {
     Webhook(WebhookConfig),
     /// One tracing event per alert.
     Log,
+    /// One email per alert or digest.
+    Email(super::EmailConfig),
 }
 
 /// `type = "webhook"`
@@ -150,16 +156,12 @@ pub enum SinkKind {
 pub struct WebhookConfig {
     /// Receiver.
     pub url: Url,
+    /// What the body looks like.
+    pub format: super::WebhookFormat,
     /// HMAC key (decoded from `whsec_…`).
     pub secret: Option<Vec<u8>>,
     /// Extra headers.
     pub headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
-    /// First retry delay.
-    pub backoff: Duration,
-    /// Largest retry delay.
-    pub backoff_max: Duration,
-    /// Failing longer than this makes a delivery dead.
-    pub give_up_after: Duration,
 }
 
 impl std::fmt::Debug for WebhookConfig {
@@ -167,11 +169,9 @@ impl std::fmt::Debug for WebhookConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookConfig")
             .field("url", &self.url.as_str())
+            .field("format", &self.format)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("headers", &self.headers.len())
-            .field("backoff", &self.backoff)
-            .field("backoff_max", &self.backoff_max)
-            .field("give_up_after", &self.give_up_after)
             .finish()
     }
 }

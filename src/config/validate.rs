@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
 use url::Url;
 
-use super::raw::{RawConfig, RawFeed, RawSink, RawWatchlist, RawWebhook};
+use super::raw::{RawConfig, RawFeed, RawWatchlist};
+use super::validate_sinks;
 use super::{
-    Config, ConfigIssue, DaemonConfig, FeedConfig, FeedSource, HttpConfig, SinkConfig, SinkKind,
-    WatchlistConfig, WebhookConfig,
+    Config, ConfigIssue, DaemonConfig, FeedConfig, FeedSource, HttpConfig, SinkConfig,
+    WatchlistConfig,
 };
 use crate::feeds::article::hex_digest;
 use crate::net::{check_host, HostCheck};
@@ -33,10 +33,10 @@ pub const DEFAULT_NEAR_DUP_SIMILARITY: f64 = 0.5;
 
 /// Collects issues while walking the raw config.
 #[derive(Default)]
-struct Issues(Vec<ConfigIssue>);
+pub(super) struct Issues(pub(super) Vec<ConfigIssue>);
 
 impl Issues {
-    fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.0.push(ConfigIssue {
             key: key.into(),
             message: message.into(),
@@ -50,8 +50,9 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
     let daemon = daemon(&raw, ctx, &mut issues);
     let http = http(&raw, &mut issues);
     let feeds = feeds(&raw.feed, &daemon, &http, ctx, &mut issues);
-    let sinks = sinks(&raw.sink, &http, &mut issues);
+    let sinks = validate_sinks::sinks(&raw.sink, &http, &mut issues);
     let watchlists = watchlists(&raw.watchlist, &feeds, &sinks, &mut issues);
+    let health = validate_sinks::health(&raw.health, &raw.watchlist, &feeds, &sinks, &mut issues);
     let specs: Vec<WatchlistSpec> = raw.watchlist.iter().map(spec_of).collect();
     let matcher = match watch::compile(&specs) {
         Ok(m) => Some(m),
@@ -77,6 +78,7 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
             feeds,
             watchlists,
             sinks,
+            health,
             matcher: Arc::new(matcher),
             watch_fingerprint: fingerprint,
         }),
@@ -229,7 +231,7 @@ fn feeds(
 }
 
 /// Checks a name is present, non-blank and unique among its kind.
-fn required_name(
+pub(super) fn required_name(
     name: Option<&str>,
     key: &str,
     seen: &mut HashMap<String, String>,
@@ -281,7 +283,7 @@ fn feed_source(
 }
 
 /// Parses an http(s) URL and applies the private-network switch to literal hosts.
-fn web_url(u: &str, http: &HttpConfig, key: &str, issues: &mut Issues) -> Option<Url> {
+pub(super) fn web_url(u: &str, http: &HttpConfig, key: &str, issues: &mut Issues) -> Option<Url> {
     let url = match Url::parse(u) {
         Ok(url) => url,
         Err(e) => {
@@ -309,108 +311,6 @@ fn web_url(u: &str, http: &HttpConfig, key: &str, issues: &mut Issues) -> Option
         }
     }
     Some(url)
-}
-
-fn sinks(raw: &[RawSink], http: &HttpConfig, issues: &mut Issues) -> Vec<SinkConfig> {
-    let mut seen = HashMap::new();
-    let mut out = Vec::new();
-    for (i, s) in raw.iter().enumerate() {
-        let key = format!("sink[{i}]");
-        let name = required_name(s.name(), &key, &mut seen, "sink", issues);
-        let kind = match s {
-            RawSink::Log(_) => Some(SinkKind::Log),
-            RawSink::Webhook(w) => webhook(w, http, &key, issues).map(SinkKind::Webhook),
-        };
-        if let (Some(name), Some(kind)) = (name, kind) {
-            out.push(SinkConfig { name, kind });
-        }
-    }
-    out
-}
-
-fn webhook(
-    w: &RawWebhook,
-    http: &HttpConfig,
-    key: &str,
-    issues: &mut Issues,
-) -> Option<WebhookConfig> {
-    let url = match w.url.as_deref() {
-        None => {
-            issues.push(format!("{key}.url"), "missing");
-            None
-        }
-        Some(u) => web_url(u, http, &format!("{key}.url"), issues),
-    };
-    match w.format.as_deref().unwrap_or("json") {
-        "json" => {}
-        other => issues.push(
-            format!("{key}.format"),
-            format!("unknown format '{other}' (supported: json)"),
-        ),
-    }
-    if w.secret.is_some() && w.secret_file.is_some() && !w.secret_from_file {
-        issues.push(
-            format!("{key}.secret"),
-            "set either secret or secret_file, not both",
-        );
-    }
-    let secret = w.secret.as_deref().and_then(|s| match decode_secret(s) {
-        Ok(k) => Some(k),
-        Err(why) => {
-            let k = if w.secret_from_file {
-                "secret_file"
-            } else {
-                "secret"
-            };
-            issues.push(format!("{key}.{k}"), why);
-            None
-        }
-    });
-    let mut headers = Vec::new();
-    for (name, value) in &w.headers {
-        match (
-            reqwest::header::HeaderName::from_bytes(name.as_bytes()),
-            reqwest::header::HeaderValue::from_str(value),
-        ) {
-            (Ok(n), Ok(v)) => headers.push((n, v)),
-            _ => issues.push(
-                format!("{key}.headers.{name}"),
-                "not a valid HTTP header name and value",
-            ),
-        }
-    }
-    let backoff = w.backoff.unwrap_or(Duration::from_secs(5));
-    let backoff_max = w.backoff_max.unwrap_or(Duration::from_secs(3600));
-    if backoff.is_zero() {
-        issues.push(format!("{key}.backoff"), "must be more than 0s");
-    }
-    if backoff_max < backoff {
-        issues.push(
-            format!("{key}.backoff_max"),
-            "must not be less than backoff",
-        );
-    }
-    let give_up_after = w.give_up_after.unwrap_or(Duration::from_secs(72 * 3600));
-    Some(WebhookConfig {
-        url: url?,
-        secret,
-        headers,
-        backoff,
-        backoff_max,
-        give_up_after,
-    })
-}
-
-/// Decodes a Standard Webhooks secret: `whsec_` then base64 of the key bytes.
-pub fn decode_secret(s: &str) -> Result<Vec<u8>, String> {
-    let Some(b64) = s.trim().strip_prefix("whsec_") else {
-        return Err("must be 'whsec_' followed by the base64 key".into());
-    };
-    match base64::engine::general_purpose::STANDARD.decode(b64) {
-        Ok(key) if !key.is_empty() => Ok(key),
-        Ok(_) => Err("the key after 'whsec_' is empty".into()),
-        Err(e) => Err(format!("the part after 'whsec_' is not base64: {e}")),
-    }
 }
 
 fn watchlists(
@@ -464,7 +364,7 @@ fn watchlist_sinks(
     ids
 }
 
-fn feed_filter(
+pub(super) fn feed_filter(
     names: &[String],
     feeds: &[FeedConfig],
     key: &str,

@@ -9,7 +9,7 @@ use rusqlite::Connection;
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -76,6 +76,27 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
 ";
 
+/// Version 2: delivery times in unix milliseconds (sub-second backoff), and digests: a
+/// digest row owns the member deliveries it batches (`deliveries.digest_id`).
+const MIGRATE_V2: &str = "
+UPDATE deliveries SET next_attempt_at = next_attempt_at * 1000,
+    first_attempt_at = first_attempt_at * 1000;
+ALTER TABLE deliveries ADD COLUMN digest_id TEXT;
+CREATE INDEX deliveries_digest ON deliveries (digest_id);
+CREATE TABLE digests (
+    id TEXT PRIMARY KEY,
+    sink TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL,
+    first_attempt_at INTEGER,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+CREATE INDEX digests_due ON digests (sink, status, next_attempt_at);
+";
+
 /// A failure of the state database.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -138,14 +159,16 @@ impl Store {
             path: path.clone(),
             source,
         };
-        let conn = Connection::open(&path).map_err(open_err)?;
+        let mut conn = Connection::open(&path).map_err(open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_err)?;
+        // WAL with synchronous = FULL: a commit is on disk before the call returns, so an
+        // alert queued or a delivery recorded survives a power loss too, not only a crash.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
         .map_err(open_err)?;
-        migrate(&conn, &path)?;
+        migrate(&mut conn, &path)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             read_only: false,
@@ -163,6 +186,7 @@ impl Store {
         };
         let conn = Connection::open_in_memory().map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
+        conn.execute_batch(MIGRATE_V2).map_err(open_err)?;
         if path.is_file() {
             let uri = format!("file:{}?mode=ro", path.display());
             conn.execute("ATTACH DATABASE ?1 AS disk", [uri])
@@ -217,7 +241,8 @@ impl Store {
     }
 }
 
-fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+/// Brings the file to [`SCHEMA_VERSION`] in one transaction.
+fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
@@ -225,7 +250,12 @@ fn migrate(conn: &Connection, path: &Path) -> Result<(), StoreError> {
             found: version,
         });
     }
-    conn.execute_batch(SCHEMA)?;
-    conn.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+    let tx = conn.transaction()?;
+    tx.execute_batch(SCHEMA)?;
+    if version < 2 {
+        tx.execute_batch(MIGRATE_V2)?;
+    }
+    tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
+    tx.commit()?;
     Ok(())
 }

@@ -3,12 +3,15 @@
 
 mod copies;
 mod db;
+mod digest;
 mod history;
 mod outbox;
+mod replay;
 mod seen;
 
 pub use copies::NearDupCheck;
 pub use db::{Store, StoreError};
+pub use digest::PendingDigest;
 pub use history::{ago, PastAlert};
 pub use outbox::{Delivery, DeliveryStatus, OutboxRow};
 pub use seen::{FeedState, NewAlert, PollRecord, Recorded};

@@ -1,9 +1,11 @@
-//! The alert outbox: one delivery row per (alert, sink), written before any attempt.
+//! The alert outbox: one delivery row per (alert, sink), written before any attempt;
+//! times in unix milliseconds.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::params;
+use rusqlite::{params, Connection};
 
 use super::copies::copies_with;
+use super::seen::{queue_alert, NewAlert};
 use super::{Store, StoreError};
 use crate::alert::Alert;
 
@@ -32,7 +34,8 @@ impl DeliveryStatus {
         }
     }
 
-    fn parse(s: &str) -> DeliveryStatus {
+    /// The status named `s` (unknown names read as pending, never lost).
+    pub fn parse(s: &str) -> DeliveryStatus {
         match s {
             "delivered" => DeliveryStatus::Delivered,
             "failed" => DeliveryStatus::Failed,
@@ -51,7 +54,7 @@ pub struct Delivery {
     pub sink: String,
     /// Attempts made before this one.
     pub attempts: u32,
-    /// Unix time of the first attempt, if any.
+    /// Unix milliseconds of the first attempt, if any.
     pub first_attempt_at: Option<i64>,
 }
 
@@ -62,6 +65,8 @@ pub struct OutboxRow {
     pub alert_id: String,
     /// Watchlist.
     pub watchlist: String,
+    /// The story's title.
+    pub title: String,
     /// Sink name.
     pub sink: String,
     /// State.
@@ -70,12 +75,17 @@ pub struct OutboxRow {
     pub attempts: u32,
     /// The last error, if any.
     pub last_error: Option<String>,
+    /// When a pending delivery is next attempted (RFC 3339, milliseconds).
+    pub next_attempt_at: Option<String>,
+    /// The digest that batches this delivery, if any.
+    pub digest_id: Option<String>,
     /// When the alert was created.
     pub created_at: String,
 }
 
 impl Store {
-    /// Pending deliveries to `sink` due at `now`, oldest first.
+    /// Pending deliveries to `sink` due at `now`, oldest first, not batched in a digest.
+    /// A row whose alert no longer decodes is marked failed (and logged), never retried.
     pub fn due_deliveries(
         &self,
         sink: &str,
@@ -85,10 +95,10 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT a.id, a.body, d.attempts, d.first_attempt_at FROM deliveries d JOIN alerts a ON a.id = d.alert_id
-             WHERE d.sink = ?1 AND d.status = 'pending' AND d.next_attempt_at <= ?2
+             WHERE d.sink = ?1 AND d.status = 'pending' AND d.digest_id IS NULL AND d.next_attempt_at <= ?2
              ORDER BY d.next_attempt_at, a.created_at LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![sink, now.timestamp(), limit as i64], |r| {
+        let rows = stmt.query_map(params![sink, now.timestamp_millis(), limit as i64], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -100,37 +110,30 @@ impl Store {
         drop(stmt);
         let mut out = Vec::new();
         for (id, body, attempts, first_attempt_at) in rows {
-            let mut alert: Alert =
-                serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
-                    id: id.clone(),
-                    source,
-                })?;
-            alert.also_seen_in = copies_with(&conn, &id)?;
-            out.push(Delivery {
-                alert,
-                sink: sink.to_string(),
-                attempts,
-                first_attempt_at,
-            });
+            match serde_json::from_str::<Alert>(&body) {
+                Ok(mut alert) => {
+                    alert.also_seen_in = copies_with(&conn, &id)?;
+                    out.push(Delivery {
+                        alert,
+                        sink: sink.to_string(),
+                        attempts,
+                        first_attempt_at,
+                    })
+                }
+                Err(e) => mark_corrupt(&conn, &id, sink, &e)?,
+            }
         }
         Ok(out)
     }
 
-    /// The earliest time a pending delivery to one of `sinks` is due, as unix seconds.
-    pub fn next_due(&self, sinks: &[String]) -> Result<Option<i64>, StoreError> {
+    /// When (unix ms) the oldest pending delivery to `sink` outside a digest is due.
+    pub fn next_due(&self, sink: &str) -> Result<Option<i64>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT MIN(next_attempt_at) FROM deliveries WHERE sink = ?1 AND status = 'pending'",
+            "SELECT MIN(next_attempt_at) FROM deliveries
+             WHERE sink = ?1 AND status = 'pending' AND digest_id IS NULL",
         )?;
-        let mut best: Option<i64> = None;
-        for sink in sinks {
-            let t: Option<i64> = stmt.query_row([sink], |r| r.get(0))?;
-            best = match (best, t) {
-                (Some(b), Some(t)) => Some(b.min(t)),
-                (b, t) => b.or(t),
-            };
-        }
-        Ok(best)
+        Ok(stmt.query_row([sink], |r| r.get(0))?)
     }
 
     /// Records the outcome of an attempt: `status` with an optional error, and for
@@ -154,11 +157,23 @@ impl Store {
                 sink,
                 status.as_str(),
                 error,
-                next_attempt_at.timestamp(),
-                now.timestamp(),
+                next_attempt_at.timestamp_millis(),
+                now.timestamp_millis(),
                 now.to_rfc3339_opts(SecondsFormat::Secs, true)
             ],
         )?;
+        Ok(())
+    }
+
+    /// Queues alerts that remember no story (feed-health alerts): the alert and one
+    /// pending delivery per sink, in one transaction.
+    pub fn queue_alerts(&self, alerts: &[NewAlert], now: DateTime<Utc>) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        for new in alerts {
+            queue_alert(&tx, new, None, now)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 
@@ -170,21 +185,28 @@ impl Store {
     ) -> Result<Vec<OutboxRow>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT d.alert_id, a.watchlist, d.sink, d.status, d.attempts, d.last_error, a.created_at
+            "SELECT d.alert_id, a.watchlist, COALESCE(json_extract(a.body, '$.article.title'), ''),
+               d.sink, d.status, d.attempts, d.last_error, d.next_attempt_at, d.digest_id, a.created_at
              FROM deliveries d JOIN alerts a ON a.id = d.alert_id
              WHERE ?1 IS NULL OR d.status = ?1 ORDER BY a.created_at DESC, d.alert_id, d.sink LIMIT ?2",
         )?;
         let rows = stmt.query_map(
             params![status.map(DeliveryStatus::as_str), limit as i64],
             |r| {
+                let status = DeliveryStatus::parse(&r.get::<_, String>(4)?);
+                let next: i64 = r.get(7)?;
                 Ok(OutboxRow {
                     alert_id: r.get(0)?,
                     watchlist: r.get(1)?,
-                    sink: r.get(2)?,
-                    status: DeliveryStatus::parse(&r.get::<_, String>(3)?),
-                    attempts: r.get(4)?,
-                    last_error: r.get(5)?,
-                    created_at: r.get(6)?,
+                    title: r.get(2)?,
+                    sink: r.get(3)?,
+                    status,
+                    attempts: r.get(5)?,
+                    last_error: r.get(6)?,
+                    next_attempt_at: (status == DeliveryStatus::Pending)
+                        .then(|| millis_rfc3339(next)),
+                    digest_id: r.get(8)?,
+                    created_at: r.get(9)?,
                 })
             },
         )?;
@@ -200,4 +222,25 @@ impl Store {
             |r| r.get(0),
         )?)
     }
+}
+
+/// Unix milliseconds as RFC 3339 with milliseconds.
+pub(super) fn millis_rfc3339(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn mark_corrupt(
+    conn: &Connection,
+    id: &str,
+    sink: &str,
+    e: &serde_json::Error,
+) -> Result<(), StoreError> {
+    tracing::error!(alert_id = id, sink, error = %e, "stored alert is corrupt: delivery marked failed");
+    conn.execute(
+        "UPDATE deliveries SET status = 'failed', last_error = ?3 WHERE alert_id = ?1 AND sink = ?2",
+        params![id, sink, format!("stored alert is corrupt: {e}")],
+    )?;
+    Ok(())
 }

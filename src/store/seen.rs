@@ -150,7 +150,7 @@ impl Store {
                     continue;
                 }
             }
-            queue_alert(&tx, &new, article, now)?;
+            queue_alert(&tx, &new, Some(article), now)?;
             out.queued.push(new.alert);
         }
         let fingerprint = near.map(|n| n.fingerprint.to_bytes());
@@ -193,10 +193,11 @@ fn story_seen(tx: &Transaction<'_>, watchlist: &str, keys: &[String]) -> Result<
     Ok(false)
 }
 
-fn queue_alert(
+/// Writes the alert, its story keys and one pending delivery per sink (due `now`).
+pub(super) fn queue_alert(
     tx: &Transaction<'_>,
     new: &NewAlert,
-    article: &Article,
+    article: Option<&Article>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let a = &new.alert;
@@ -213,8 +214,8 @@ fn queue_alert(
             a.watchlist,
             at,
             body,
-            article.feed,
-            article.id.as_str()
+            article.map_or("", |a| a.feed.as_str()),
+            article.map_or("", |a| a.id.as_str())
         ],
     )?;
     for key in &new.story_keys {
@@ -227,7 +228,7 @@ fn queue_alert(
         tx.execute(
             "INSERT OR IGNORE INTO deliveries (alert_id, sink, status, next_attempt_at, updated_at)
              VALUES (?1, ?2, 'pending', ?3, ?4)",
-            params![a.id, sink, now.timestamp(), at],
+            params![a.id, sink, now.timestamp_millis(), at],
         )?;
     }
     Ok(())

@@ -55,7 +55,7 @@ async fn a_republished_copy_does_not_alert_again_and_is_listed() {
     assert!(story.contains(&copy_url) && copy_url != first["article"]["url"].as_str().unwrap());
     for b in &bodies {
         if b != first {
-            assert!(b["also_seen_in"].as_array().unwrap().is_empty(), "{b}");
+            assert!(b.get("also_seen_in").is_none(), "no copies, no key: {b}");
         }
     }
 

@@ -1,0 +1,172 @@
+//! `newshound alerts`: the outbox listed per alert with each sink's delivery state, and
+//! `alerts replay` to queue alerts for delivery again.
+
+use std::io::Write;
+use std::path::Path;
+
+use chrono::Utc;
+use serde::Serialize;
+
+use super::{io, CommandError};
+use crate::alert::markup::truncate_chars;
+use crate::cli::StatusArg;
+use crate::config;
+use crate::store::{DeliveryStatus, OutboxRow, Store};
+
+impl From<StatusArg> for DeliveryStatus {
+    fn from(s: StatusArg) -> Self {
+        match s {
+            StatusArg::Pending => DeliveryStatus::Pending,
+            StatusArg::Delivered => DeliveryStatus::Delivered,
+            StatusArg::Failed => DeliveryStatus::Failed,
+            StatusArg::Dead => DeliveryStatus::Dead,
+        }
+    }
+}
+
+/// One alert of the listing with its deliveries (the `--json` line).
+#[derive(Debug, Serialize)]
+struct Listed<'a> {
+    id: &'a str,
+    watchlist: &'a str,
+    title: &'a str,
+    created_at: &'a str,
+    deliveries: Vec<ListedDelivery<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ListedDelivery<'a> {
+    sink: &'a str,
+    status: DeliveryStatus,
+    attempts: u32,
+    last_error: Option<&'a str>,
+    next_attempt_at: Option<&'a str>,
+    digest_id: Option<&'a str>,
+}
+
+/// `alerts`: lists the outbox (newest alerts first) as a table, or JSON lines.
+pub fn alerts(
+    path: &Path,
+    status: Option<StatusArg>,
+    json: bool,
+    limit: usize,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let cfg = config::load(path)?;
+    let store = Store::open(&cfg.daemon.state_dir)?;
+    let rows = store.outbox(status.map(DeliveryStatus::from), limit)?;
+    let listed = group(&rows);
+    let written = if json {
+        listed
+            .iter()
+            .try_for_each(|l| writeln!(out, "{}", serde_json::to_string(l).unwrap_or_default()))
+    } else {
+        write_table(&listed, &rows, out)
+    };
+    written.map_err(io("writing the listing"))
+}
+
+/// Groups delivery rows (ordered by alert) into alerts.
+fn group(rows: &[OutboxRow]) -> Vec<Listed<'_>> {
+    let mut out: Vec<Listed<'_>> = Vec::new();
+    for r in rows {
+        let d = ListedDelivery {
+            sink: &r.sink,
+            status: r.status,
+            attempts: r.attempts,
+            last_error: r.last_error.as_deref(),
+            next_attempt_at: r.next_attempt_at.as_deref(),
+            digest_id: r.digest_id.as_deref(),
+        };
+        match out.last_mut() {
+            Some(last) if last.id == r.alert_id => last.deliveries.push(d),
+            _ => out.push(Listed {
+                id: &r.alert_id,
+                watchlist: &r.watchlist,
+                title: &r.title,
+                created_at: &r.created_at,
+                deliveries: vec![d],
+            }),
+        }
+    }
+    out
+}
+
+fn write_table(
+    listed: &[Listed<'_>],
+    rows: &[OutboxRow],
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    for l in listed {
+        let title = truncate_chars(l.title, 70);
+        writeln!(out, "{}  {}  {}  {title}", l.id, l.created_at, l.watchlist)?;
+        for d in &l.deliveries {
+            write_delivery(d, out)?;
+        }
+    }
+    let count = |s: DeliveryStatus| rows.iter().filter(|r| r.status == s).count();
+    writeln!(
+        out,
+        "{} alerts, {} deliveries: {} pending, {} delivered, {} failed, {} dead",
+        listed.len(),
+        rows.len(),
+        count(DeliveryStatus::Pending),
+        count(DeliveryStatus::Delivered),
+        count(DeliveryStatus::Failed),
+        count(DeliveryStatus::Dead)
+    )
+}
+
+/// `    SINK  STATUS  N attempts  next …  digest …  last error: …`
+fn write_delivery(d: &ListedDelivery<'_>, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut note = String::new();
+    if let Some(next) = d.next_attempt_at {
+        note.push_str(&format!("  next {next}"));
+    }
+    if let Some(digest) = d.digest_id {
+        note.push_str(&format!("  digest {digest}"));
+    }
+    if let Some(e) = d.last_error {
+        note.push_str(&format!("  last error: {}", truncate_chars(e, 120)));
+    }
+    let status = d.status.as_str();
+    writeln!(
+        out,
+        "    {:<16} {status:<10} {:>3} attempts{note}",
+        d.sink, d.attempts
+    )
+}
+
+/// `alerts replay`: requeues every delivery of `ids`, or (`dead`) every dead delivery.
+/// An unknown id is an error and nothing is requeued.
+pub fn replay(
+    path: &Path,
+    ids: &[String],
+    dead: bool,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
+    let cfg = config::load(path)?;
+    let store = Store::open(&cfg.daemon.state_dir)?;
+    let (deliveries, alerts) = if dead {
+        store.replay_dead(Utc::now())?
+    } else {
+        let mut ids = ids.to_vec();
+        ids.sort();
+        ids.dedup();
+        let mut unknown = Vec::new();
+        for id in &ids {
+            if !store.alert_exists(id)? {
+                unknown.push(id.clone());
+            }
+        }
+        if !unknown.is_empty() {
+            return Err(CommandError::NoAlert(unknown));
+        }
+        (store.replay_alerts(&ids, Utc::now())?, ids.len())
+    };
+    writeln!(
+        out,
+        "requeued {deliveries} deliveries of {alerts} alerts; `newshound once` or a running daemon (within 30 s) sends them"
+    )
+    .map_err(io("writing the result"))
+}
