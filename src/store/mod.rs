@@ -6,7 +6,9 @@ mod db;
 mod digest;
 mod history;
 mod outbox;
+mod poll;
 mod replay;
+mod schedule;
 mod seen;
 
 pub use copies::NearDupCheck;
@@ -14,4 +16,6 @@ pub use db::{Store, StoreError};
 pub use digest::PendingDigest;
 pub use history::{ago, PastAlert};
 pub use outbox::{Delivery, DeliveryStatus, OutboxRow};
+pub use poll::{ArticleWrite, PollWrite};
+pub use schedule::FeedSchedule;
 pub use seen::{FeedState, NewAlert, PollRecord, Recorded};
