@@ -99,12 +99,8 @@ fn utf8(bytes: &[u8]) -> Cow<'_, [u8]> {
             _ => Cow::Borrowed(bytes),
         };
     }
-    let lossy = String::from_utf8_lossy(bytes);
-    let mostly_utf8 = lossy
-        .chars()
-        .any(|c| !c.is_ascii() && c != char::REPLACEMENT_CHARACTER);
-    let text = if mostly_utf8 {
-        lossy.into_owned()
+    let text = if mostly_utf8(bytes) {
+        String::from_utf8_lossy(bytes).into_owned()
     } else {
         WINDOWS_1252
             .decode_without_bom_handling(bytes)
@@ -112,6 +108,18 @@ fn utf8(bytes: &[u8]) -> Cow<'_, [u8]> {
             .into_owned()
     };
     Cow::Owned(declare_utf8(text.into_bytes()))
+}
+
+/// Whether invalid UTF-8 is mostly UTF-8 (at least as many valid multi-byte characters as
+/// invalid sequences: a few broken bytes in a UTF-8 feed) rather than a legacy encoding
+/// with the odd valid-looking pair.
+fn mostly_utf8(bytes: &[u8]) -> bool {
+    let (mut valid, mut invalid) = (0usize, 0usize);
+    for chunk in bytes.utf8_chunks() {
+        valid += chunk.valid().chars().filter(|c| !c.is_ascii()).count();
+        invalid += usize::from(!chunk.invalid().is_empty());
+    }
+    valid >= invalid
 }
 
 /// Code unit size, big-endianness and BOM length of UTF-16 or UTF-32 input.

@@ -30,7 +30,8 @@ pub enum Fetched {
         etag: Option<String>,
         /// The Last-Modified to send next time.
         last_modified: Option<String>,
-        /// Where the body came from after redirects (base for relative links).
+        /// Where the body came from after redirects, or its `Content-Location` (the base
+        /// for relative links).
         final_url: Option<Url>,
         /// The `Content-Type` header (its charset wins over the XML declaration).
         content_type: Option<String>,
@@ -217,7 +218,11 @@ impl Fetcher {
         let etag = header(reqwest::header::ETAG);
         let last_modified = header(reqwest::header::LAST_MODIFIED);
         let content_type = header(reqwest::header::CONTENT_TYPE);
-        let final_url = resp.url().clone();
+        // Relative links resolve against Content-Location when the server names one.
+        let final_url = header(reqwest::header::CONTENT_LOCATION)
+            .and_then(|loc| resp.url().join(&loc).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .unwrap_or_else(|| resp.url().clone());
         let too_large = || FetchError::TooLarge {
             url: final_url.to_string(),
             limit: self.max_body,

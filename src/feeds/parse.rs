@@ -23,7 +23,9 @@ use super::article::Article;
 use super::encoding::{html_charset, to_utf8};
 use super::html::{html_title, html_to_text, looks_like_html};
 use super::limits::cap_items;
-use super::repair::{clean_prolog, contains, repair, repair_atom, strip_people, ATOM03};
+use super::repair::{
+    clean_prolog, contains, rdf_item_links, repair, repair_atom, strip_people, ATOM03,
+};
 use super::signals::{publish_gap, update_period, FeedSignals};
 
 /// Why bytes could not be turned into articles.
@@ -115,11 +117,14 @@ pub fn parse_document(
     let clean = clean_prolog(&utf8);
     let bytes = cap_items(&clean, opts.max_items);
     let bytes = bytes.as_ref();
-    // Atom 0.3 would parse "fine" with no entries at all, so upgrade it up front.
+    // Atom 0.3 would parse "fine" with no entries at all, so upgrade it up front; so would
+    // RSS 1.0 whose items lack a link.
     let atom = contains(bytes, ATOM03)
         .then(|| repair_atom(bytes))
         .flatten();
     let bytes = atom.as_deref().unwrap_or(bytes);
+    let rdf = rdf_item_links(bytes);
+    let bytes = rdf.as_deref().unwrap_or(bytes);
     let base = opts.base.as_ref();
     let parsed = read(bytes, feed, base)?;
     let ttl = parsed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));

@@ -66,6 +66,46 @@ fn later_declarations(body: &[u8]) -> Vec<(usize, usize)> {
     out
 }
 
+/// feed-rs drops RSS 1.0 (and 0.90) items without a `<link>`. An item's `rdf:about` is
+/// its URI, which the spec says is its link, so this gives such items that link. None
+/// when the document is not RDF or every item has a link.
+pub(crate) fn rdf_item_links(bytes: &[u8]) -> Option<Vec<u8>> {
+    if !contains(bytes, b"<rdf:RDF") {
+        return None;
+    }
+    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+    for at in memchr::memmem::find_iter(bytes, b"<item") {
+        let tag_end = at + memchr::memchr(b'>', &bytes[at..])?;
+        let tag = &bytes[at..tag_end];
+        if !matches!(tag.get(5), Some(b' ' | b'\t' | b'\r' | b'\n')) || tag.ends_with(b"/") {
+            continue;
+        }
+        let body_end = memchr::memmem::find(&bytes[tag_end..], b"</item>")
+            .map_or(bytes.len(), |e| tag_end + e);
+        if contains(&bytes[tag_end..body_end], b"<link") {
+            continue;
+        }
+        let Some(about) = attribute(tag, b"rdf:about=") else {
+            continue;
+        };
+        let link = [b"<link>".as_slice(), about, b"</link>"].concat();
+        edits.push((tag_end + 1, tag_end + 1, link));
+    }
+    let edits: Vec<(usize, usize, &[u8])> = edits
+        .iter()
+        .map(|(s, e, t)| (*s, *e, t.as_slice()))
+        .collect();
+    (!edits.is_empty()).then(|| apply_edits(bytes, &edits))
+}
+
+/// The value of attribute `name` (given with its `=`) in a tag's text.
+fn attribute<'a>(tag: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let at = memchr::memmem::find(tag, name)? + name.len();
+    let quote = *tag.get(at).filter(|q| **q == b'"' || **q == b'\'')?;
+    let len = memchr::memchr(quote, &tag[at + 1..])?;
+    Some(&tag[at + 1..at + 1 + len])
+}
+
 /// RSS person elements (and Dublin Core's and iTunes'), which feed-rs 3.0 slices at byte offsets that can fall inside a
 /// multi-byte character (`<author>me@example.com”(Editor)</author>` panics it). newshound
 /// does not read them, so a document feed-rs panicked on is tried again without them.

@@ -8,6 +8,7 @@ mod corpus;
 mod crash;
 mod delivery;
 mod email;
+mod encoding;
 mod formats;
 mod harness;
 mod health;
