@@ -143,12 +143,18 @@ impl Pipeline {
                 .map(str::to_string),
             max_items: self.config.http.max_items,
         };
+        let max = opts.max_items;
         match parse_feed_blocking(bytes, feed.name.clone(), opts).await {
-            Ok(parsed) => Got::Parsed {
-                feed: parsed,
-                validators,
-                http,
-            },
+            Ok(parsed) => {
+                if parsed.capped {
+                    tracing::warn!(feed = %feed.name, "more items than http.max_items: kept the first {max} items");
+                }
+                Got::Parsed {
+                    feed: parsed,
+                    validators,
+                    http,
+                }
+            }
             Err(e) => failed(&e, http),
         }
     }

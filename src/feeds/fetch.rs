@@ -53,6 +53,14 @@ pub enum FetchError {
         /// The server's `Retry-After`, if it sent one.
         retry_after: Option<Duration>,
     },
+    /// A redirect the client did not follow (to another scheme than http or https).
+    #[error("{url} redirects to '{location}', which is not followed: only http and https are")]
+    Redirect {
+        /// The URL that redirected.
+        url: String,
+        /// Where to.
+        location: String,
+    },
     /// No complete answer within `http.timeout` (a server that never answers, or drips).
     #[error("no complete answer from {url} within {} (http.timeout)", humantime::format_duration(*limit))]
     Timeout {
@@ -192,6 +200,14 @@ impl Fetcher {
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified { signals });
         }
+        if status.is_redirection() {
+            if let Some(location) = resp.headers().get(reqwest::header::LOCATION) {
+                return Err(FetchError::Redirect {
+                    url: resp.url().to_string(),
+                    location: String::from_utf8_lossy(location.as_bytes()).into_owned(),
+                });
+            }
+        }
         if !status.is_success() {
             return Err(FetchError::Status {
                 status: status.as_u16(),
@@ -230,14 +246,20 @@ impl Fetcher {
         if resp.content_length().is_some_and(|n| n > self.max_body) {
             return Err(too_large());
         }
-        let mut body = BytesMut::new();
+        let mut body = BytesMut::with_capacity(resp.content_length().unwrap_or(0) as usize);
         while let Some(chunk) = resp
             .chunk()
             .await
             .map_err(|e| self.body_err(&final_url, e))?
         {
-            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+            let needed = body.len() as u64 + chunk.len() as u64;
+            if needed > self.max_body {
                 return Err(too_large());
+            }
+            // Grow by doubling, but never past the cap: an 8 MiB body holds 8 MiB, not 16.
+            if needed as usize > body.capacity() {
+                let target = (body.capacity() as u64 * 2).clamp(needed, self.max_body);
+                body.reserve(target as usize - body.len());
             }
             body.extend_from_slice(&chunk);
         }

@@ -7,6 +7,7 @@
 //! empty and let [`Article::new`] derive ours.
 
 use std::any::Any;
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{LazyLock, Once};
@@ -26,6 +27,7 @@ use super::limits::cap_items;
 use super::repair::{
     clean_prolog, contains, rdf_item_links, repair, repair_atom, strip_people, ATOM03,
 };
+use super::sanitize::strip_controls;
 use super::signals::{publish_gap, update_period, FeedSignals};
 
 /// Why bytes could not be turned into articles.
@@ -88,6 +90,8 @@ pub struct ParsedFeed {
     pub articles: Vec<Article>,
     /// `<ttl>`, `sy:updatePeriod` and the publishing pace.
     pub signals: FeedSignals,
+    /// Whether the document had more than `max_items` items (only the first were read).
+    pub capped: bool,
 }
 
 /// Parses RSS 0.9x/1.0/2.0, Atom or JSON Feed bytes into articles of feed `feed`; `base`
@@ -116,6 +120,7 @@ pub fn parse_document(
     let utf8 = to_utf8(bytes, opts.charset.as_deref());
     let clean = clean_prolog(&utf8);
     let bytes = cap_items(&clean, opts.max_items);
+    let mut capped = matches!(bytes, Cow::Owned(_));
     let bytes = bytes.as_ref();
     // Atom 0.3 would parse "fine" with no entries at all, so upgrade it up front; so would
     // RSS 1.0 whose items lack a link.
@@ -129,6 +134,7 @@ pub fn parse_document(
     let parsed = read(bytes, feed, base)?;
     let ttl = parsed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
     let mut articles = articles(parsed, feed, base);
+    capped |= articles.len() > opts.max_items;
     articles.truncate(opts.max_items);
     let dates = articles.iter().filter_map(|a| a.published.or(a.updated));
     let signals = FeedSignals {
@@ -136,7 +142,11 @@ pub fn parse_document(
         update_period: update_period(bytes),
         publish_gap: publish_gap(dates, Utc::now()),
     };
-    Ok(ParsedFeed { articles, signals })
+    Ok(ParsedFeed {
+        articles,
+        signals,
+        capped,
+    })
 }
 
 /// feed-rs over `bytes`, with second chances: a rejected document is repaired (see
@@ -320,7 +330,8 @@ fn article(entry: Entry, feed: &str, base: Option<&Url>) -> Article {
             .filter(|g| Url::parse(g).is_ok_and(|u| u.scheme().starts_with("http"))),
     };
     let media_titles = entry.media.iter().filter_map(|m| m.title.as_ref());
-    let title = one_line(&first_text(entry.title.iter().chain(media_titles)));
+    let title = first_text(entry.title.iter().chain(media_titles));
+    let title = one_line(&strip_controls(&title));
     let media_descriptions = entry.media.iter().filter_map(|m| m.description.as_ref());
     let summary = first_text(entry.summary.iter().chain(media_descriptions));
     let body = entry.content.and_then(|c| c.body).unwrap_or_default();
