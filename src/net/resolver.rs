@@ -53,6 +53,16 @@ impl GuardedResolver {
         }
     }
 
+    /// Resolves `host` and returns the addresses the guard allows, or why there are none
+    /// (for connections made outside reqwest, such as SMTP).
+    pub async fn resolve_allowed(&self, host: &str) -> Result<Vec<SocketAddr>, String> {
+        let addrs = self
+            .lookup(host)
+            .await
+            .map_err(|e| format!("resolving '{host}' failed: {e}"))?;
+        self.filter(host, addrs)
+    }
+
     async fn lookup(&self, host: &str) -> std::io::Result<Vec<SocketAddr>> {
         if let Some(ips) = self.pinned.get(&host.to_ascii_lowercase()) {
             return Ok(ips.iter().map(|ip| SocketAddr::new(*ip, 0)).collect());

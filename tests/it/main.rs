@@ -18,3 +18,4 @@ mod neardup;
 mod once;
 mod rawhttp;
 mod run;
+mod ssrf;
