@@ -82,9 +82,9 @@ async fn every_notation_is_refused_at_load_and_allowed_by_the_switch_or_the_allo
     .await;
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    for i in 0..urls.len() {
+    for (i, url) in urls.iter().enumerate() {
         assert!(
-            stderr.contains(&format!("feed[{i}].url: '{}'", urls[i])),
+            stderr.contains(&format!("feed[{i}].url: '{url}'")),
             "feed[{i}] not refused:\n{stderr}"
         );
     }
@@ -127,11 +127,10 @@ async fn allowed_notations_reach_the_server() {
     let config = config(dir.path(), "allow_hosts = [\"127.0.0.1\"]", &feeds(&urls));
     let out = newshound(&["once", "--dry-run", "-c", config.to_str().unwrap()]).await;
     let (stdout, stderr) = text(&out);
-    for i in 0..urls.len() {
+    for (i, url) in urls.iter().enumerate() {
         assert!(
             stderr.contains(&format!("feed f{i}: ok, 1 articles")),
-            "{}: {stderr}",
-            urls[i]
+            "{url}: {stderr}"
         );
     }
     assert_eq!(stdout.lines().count(), 1, "one story, one alert: {stdout}");
