@@ -50,8 +50,10 @@ pub enum Reason {
     Interval,
     /// How often the feed publishes.
     Publishing,
-    /// `Cache-Control: max-age` or `Expires`.
+    /// `Cache-Control: max-age`.
     Freshness,
+    /// `Expires`.
+    Expires,
     /// RSS `<ttl>`.
     Ttl,
     /// `sy:updatePeriod` / `sy:updateFrequency`.
@@ -69,6 +71,7 @@ impl Reason {
             Reason::Interval => "interval",
             Reason::Publishing => "publishing",
             Reason::Freshness => "cache-control",
+            Reason::Expires => "expires",
             Reason::Ttl => "ttl",
             Reason::UpdatePeriod => "sy:updatePeriod",
             Reason::Backoff => "backoff",
@@ -82,6 +85,7 @@ impl Reason {
             Reason::Interval,
             Reason::Publishing,
             Reason::Freshness,
+            Reason::Expires,
             Reason::Ttl,
             Reason::UpdatePeriod,
             Reason::Backoff,
@@ -126,7 +130,8 @@ pub fn next_interval(b: &Bounds, i: &Inputs) -> Decision {
     }
     let pace = pace(b, i);
     let floors = [
-        (i.http.freshness(), Reason::Freshness),
+        (i.http.max_age, Reason::Freshness),
+        (i.http.expires, Reason::Expires),
         (i.feed.and_then(|f| f.ttl), Reason::Ttl),
         (i.feed.and_then(|f| f.update_period), Reason::UpdatePeriod),
     ];

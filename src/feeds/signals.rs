@@ -42,11 +42,6 @@ impl HttpSignals {
             retry_after: text(RETRY_AFTER).and_then(|v| retry_after(v, now)),
         }
     }
-
-    /// The freshness the server announced: `max-age`, else `Expires`.
-    pub fn freshness(&self) -> Option<Duration> {
-        self.max_age.or(self.expires)
-    }
 }
 
 /// `max-age` from a `Cache-Control` value; `None` when absent, zero, or when `no-store` or
@@ -172,7 +167,6 @@ mod tests {
         let s = HttpSignals::from_headers(&h, now);
         assert_eq!(s.expires, Some(Duration::from_secs(3600)));
         assert_eq!(s.retry_after, Some(Duration::from_secs(120)));
-        assert_eq!(s.freshness(), Some(Duration::from_secs(3600)));
         h.insert(CACHE_CONTROL, HeaderValue::from_static("max-age=300"));
         let s = HttpSignals::from_headers(&h, now);
         assert_eq!(

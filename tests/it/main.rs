@@ -18,4 +18,5 @@ mod neardup;
 mod once;
 mod rawhttp;
 mod run;
+mod schedule;
 mod ssrf;
