@@ -10,7 +10,7 @@ use tracing::Instrument;
 use crate::alert::Alert;
 use crate::config::{Config, FeedConfig};
 use crate::feeds::encoding::charset_param;
-use crate::feeds::fetch::{Fetched, Fetcher};
+use crate::feeds::fetch::{FetchError, Fetched, Fetcher};
 use crate::feeds::gate::Gate;
 use crate::feeds::parse::{on_cpu, parse_document, ParseOptions};
 use crate::feeds::sanitize::strip_owned;
@@ -121,45 +121,30 @@ impl Pipeline {
         previous: Option<FeedSchedule>,
     ) -> Result<PollOutcome, StoreError> {
         let failures_before = state.as_ref().map_or(0, |s| s.consecutive_failures);
-        let body = match self.fetcher.fetch(&feed.source, state.as_ref()).await {
-            Ok(Fetched::Body {
-                bytes,
-                etag,
-                last_modified,
-                final_url,
-                content_type,
-                signals,
-            }) => Body {
-                bytes,
-                validators: (etag, last_modified),
-                final_url,
-                content_type,
-                http: signals,
-                first_poll: state.is_none(),
-            },
-            Ok(Fetched::NotModified { signals }) => {
-                let got = Got::NotModified(signals);
-                return self.record(feed, got, failures_before, previous.as_ref());
-            }
-            Err(e) => {
-                let http = HttpSignals {
-                    retry_after: e.retry_after(),
-                    ..HttpSignals::default()
-                };
-                let got = Got::Failed(strip_owned(error_chain(&e)), http);
-                return self.record(feed, got, failures_before, previous.as_ref());
-            }
-        };
-        // Parsing, matching and recording are CPU work: one blocking thread per core.
+        let fetched = self.fetcher.fetch(&feed.source, state.as_ref()).await;
+        match next_step(fetched, state.is_none()) {
+            Next::Digest(body) => self.digest(feed, body, failures_before, previous).await,
+            Next::Record(got) => self.record(feed, got, failures_before, previous.as_ref()),
+        }
+    }
+
+    /// Parses, matches and records a body: CPU work, on a blocking thread (one per core).
+    async fn digest(
+        &self,
+        feed: &FeedConfig,
+        body: Body,
+        failures_before: u32,
+        previous: Option<FeedSchedule>,
+    ) -> Result<PollOutcome, StoreError> {
         let (this, feed, span) = (self.clone(), feed.clone(), tracing::Span::current());
         let name = feed.name.clone();
-        let digest = move || {
+        let work = move || {
             span.in_scope(|| {
                 let got = this.parse(&feed, body);
                 this.record(&feed, got, failures_before, previous.as_ref())
             })
         };
-        match on_cpu(digest).await {
+        match on_cpu(work).await {
             Ok(outcome) => outcome,
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
             Err(_) => Ok(PollOutcome {
@@ -230,6 +215,40 @@ impl Pipeline {
                 })
             })
             .collect()
+    }
+}
+
+/// After a fetch: a body to digest, or what to record when there is none.
+enum Next {
+    Digest(Body),
+    Record(Got),
+}
+
+fn next_step(fetched: Result<Fetched, FetchError>, first_poll: bool) -> Next {
+    match fetched {
+        Ok(Fetched::Body {
+            bytes,
+            etag,
+            last_modified,
+            final_url,
+            content_type,
+            signals,
+        }) => Next::Digest(Body {
+            bytes,
+            validators: (etag, last_modified),
+            final_url,
+            content_type,
+            http: signals,
+            first_poll,
+        }),
+        Ok(Fetched::NotModified { signals }) => Next::Record(Got::NotModified(signals)),
+        Err(e) => {
+            let http = HttpSignals {
+                retry_after: e.retry_after(),
+                ..HttpSignals::default()
+            };
+            Next::Record(Got::Failed(strip_owned(error_chain(&e)), http))
+        }
     }
 }
 

@@ -13,7 +13,7 @@ use crate::feeds::schedule;
 use crate::feeds::signals::{FeedSignals, HttpSignals};
 use crate::feeds::Article;
 use crate::store::{
-    ArticleWrite, FeedSchedule, NearDupCheck, NewAlert, PollRecord, PollWrite, StoreError,
+    ArticleWrite, FeedSchedule, NearDupCheck, NewAlert, PollRecord, PollWrite, Recorded, StoreError,
 };
 
 /// A fetched body, before parsing.
@@ -53,17 +53,7 @@ impl Pipeline {
         }
         let now = Utc::now();
         let (result, articles, changed) = self.examine(&got)?;
-        let inputs = Inputs {
-            http: http_signals(&got),
-            feed: feed_signals(&got),
-            failures: if matches!(result, PollResult::Failed(_)) {
-                failures_before.saturating_add(1)
-            } else {
-                0
-            },
-            previous: previous.and_then(decision_of),
-        };
-        let schedule = schedule::plan(feed, &inputs, now, fastrand::f64());
+        let schedule = next_poll(feed, &got, &result, failures_before, previous, now);
         let health = health::after_poll(&self.config, feed, failures_before, &result, now);
         let health_alerts: Vec<Alert> = health.iter().map(|h| h.alert.clone()).collect();
         let changed: Vec<&Article> = changed.into_iter().map(|i| &articles[i]).collect();
@@ -81,23 +71,15 @@ impl Pipeline {
                 near: self.near_dup_check(fp.as_ref()),
             })
             .collect();
-        let write = PollWrite {
+        let recorded = self.store.finish_poll(PollWrite {
             record: poll_record(feed, &result, &got, now),
             schedule: Some(schedule.clone()),
             articles: writes,
             health,
             matcher: &self.config.watch_fingerprint,
             now,
-        };
-        let recorded = self.store.finish_poll(write)?;
-        let mut alerts = Vec::new();
-        for (article, rec) in changed.iter().zip(recorded) {
-            for (watchlist, original) in &rec.copies {
-                tracing::info!(feed = %article.feed, title = %article.title, watchlist, alert_id = %original, "near-duplicate of an alerted story: recorded, not alerted again");
-            }
-            alerts.extend(rec.queued);
-        }
-        alerts.extend(health_alerts);
+        })?;
+        let alerts = queued(&changed, recorded).chain(health_alerts).collect();
         Ok(PollOutcome {
             feed: feed.name.clone(),
             result,
@@ -162,6 +144,41 @@ fn fingerprints(
             (alerts, fp)
         })
         .collect()
+}
+
+/// When to poll `feed` next, from what this poll told.
+fn next_poll(
+    feed: &FeedConfig,
+    got: &Got,
+    result: &PollResult,
+    failures_before: u32,
+    previous: Option<&FeedSchedule>,
+    now: DateTime<Utc>,
+) -> FeedSchedule {
+    let failures = match result {
+        PollResult::Failed(_) => failures_before.saturating_add(1),
+        _ => 0,
+    };
+    let inputs = Inputs {
+        http: http_signals(got),
+        feed: feed_signals(got),
+        failures,
+        previous: previous.and_then(decision_of),
+    };
+    schedule::plan(feed, &inputs, now, fastrand::f64())
+}
+
+/// The alerts the recorded articles queued; near copies are logged, not alerted.
+fn queued<'a>(
+    changed: &'a [&'a Article],
+    recorded: Vec<Recorded>,
+) -> impl Iterator<Item = Alert> + 'a {
+    changed.iter().zip(recorded).flat_map(|(article, rec)| {
+        for (watchlist, original) in &rec.copies {
+            tracing::info!(feed = %article.feed, title = %article.title, watchlist, alert_id = %original, "near-duplicate of an alerted story: recorded, not alerted again");
+        }
+        rec.queued
+    })
 }
 
 fn http_signals(got: &Got) -> HttpSignals {
