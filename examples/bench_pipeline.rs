@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use newshound::feeds::parse::parse_feed;
 use newshound::feeds::Article;
-use newshound::watch::{compile, Document};
+use newshound::watch::{compile, normalise, Document};
 
 #[path = "../benches/support/terms.rs"]
 mod terms;
@@ -73,6 +73,21 @@ fn main() {
         "normalise + match: {:.1} MB/s of article text ({} watchlist matches)",
         mb(text_bytes) / secs(match_time),
         alerts
+    );
+
+    let (norm_time, _) = best_of(3, || {
+        articles
+            .iter()
+            .map(|a| {
+                normalise(&a.title).len()
+                    + normalise(&a.summary).len()
+                    + normalise(&a.content).len()
+            })
+            .sum::<usize>()
+    });
+    println!(
+        "normalise alone: {:.1} MB/s of article text",
+        mb(text_bytes) / secs(norm_time)
     );
 
     let texts: Vec<String> = articles
