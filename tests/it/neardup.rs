@@ -85,6 +85,11 @@ fn detector_precision_and_recall_on_the_test_set() {
     assert!(s.recall() >= 0.97, "recall {:.3}", s.recall());
     for (kind, k) in testset::score_by_kind(&pairs, t) {
         eprintln!("  {kind}: {} of {} right", k.right(), k.total());
-        assert!(k.right() * 10 >= k.total() * 9, "{kind}: {} of {}", k.right(), k.total());
+        assert!(
+            k.right() * 10 >= k.total() * 9,
+            "{kind}: {} of {}",
+            k.right(),
+            k.total()
+        );
     }
 }
