@@ -13,15 +13,25 @@
 //! - [`pipeline`]: one poll of one feed through every stage.
 //! - [`daemon`]: `once` and `run`, wiring the stages with shutdown and reload.
 //! - [`commands`]: the CLI commands' bodies; [`systemd`]: the notify protocol; [`net`]: the address guard.
+//! - Operations: [`status`] (what the daemon knows about itself), [`health`] (poll-loop
+//!   liveness behind the watchdog), [`metrics`], [`admin`] (the HTTP endpoint and status
+//!   page), [`pidfile`], [`logging`], [`opml`] (import).
 
+pub mod admin;
 pub mod alert;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod daemon;
 pub mod feeds;
+pub mod health;
+pub mod logging;
+pub mod metrics;
 pub mod net;
+pub mod opml;
+pub mod pidfile;
 pub mod pipeline;
+pub mod status;
 pub mod store;
 pub mod systemd;
 pub mod watch;

@@ -10,6 +10,7 @@ use futures_util::future::join_all;
 use tokio_util::sync::CancellationToken;
 
 use super::sink::{AnySink, DeliveryError, RetryPolicy, Sink};
+use crate::metrics::metrics;
 use crate::store::{Delivery, DeliveryStatus, Store, StoreError};
 
 /// How many deliveries are loaded from the outbox at a time per sink.
@@ -107,6 +108,7 @@ impl Dispatcher {
         let (id, sink) = (d.alert.id.as_str(), d.sink.as_str());
         match outcome {
             Ok(()) => {
+                metrics().record_delivery(sink, "delivered");
                 tracing::debug!(alert_id = id, sink, "delivered");
                 self.store
                     .record_attempt(id, sink, DeliveryStatus::Delivered, None, now, now)?;
@@ -116,6 +118,7 @@ impl Dispatcher {
                 })
             }
             Err(DeliveryError::Permanent { reason }) => {
+                metrics().record_delivery(sink, "failed");
                 tracing::error!(alert_id = id, sink, error = %reason, "delivery failed permanently");
                 self.store.record_attempt(
                     id,
@@ -140,6 +143,7 @@ impl Dispatcher {
                     .unwrap_or(now);
                 let failing_for = (now - first).to_std().unwrap_or_default();
                 if failing_for >= policy.give_up_after {
+                    metrics().record_delivery(sink, "dead");
                     tracing::error!(alert_id = id, sink, error = %reason, attempts = d.attempts + 1, "delivery gave up: dead");
                     self.store.record_attempt(
                         id,
@@ -158,6 +162,7 @@ impl Dispatcher {
                     .unwrap_or_else(|| backoff_delay(policy, d.attempts))
                     .min(policy.backoff_max.max(policy.backoff));
                 let next = now + chrono::Duration::from_std(delay).unwrap_or_default();
+                metrics().record_delivery(sink, "retry");
                 tracing::warn!(alert_id = id, sink, error = %reason, attempts = d.attempts + 1, retry_in = %humantime::format_duration(delay), "delivery failed, will retry");
                 self.store.record_attempt(
                     id,

@@ -4,7 +4,9 @@
 mod db;
 mod outbox;
 mod seen;
+mod status;
 
 pub use db::{Store, StoreError};
 pub use outbox::{Delivery, DeliveryStatus, OutboxRow};
 pub use seen::{FeedState, NewAlert, PollRecord};
+pub use status::{DeliveryState, OutboxCounts, RecentAlert};

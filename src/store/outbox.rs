@@ -31,7 +31,7 @@ impl DeliveryStatus {
         }
     }
 
-    fn parse(s: &str) -> DeliveryStatus {
+    pub(crate) fn parse(s: &str) -> DeliveryStatus {
         match s {
             "delivered" => DeliveryStatus::Delivered,
             "failed" => DeliveryStatus::Failed,
