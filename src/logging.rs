@@ -30,6 +30,33 @@ pub fn init(format: Option<LogFormat>) {
             builder.with_ansi(color).init()
         }
     }
+    log_panics();
+}
+
+/// Panics become error events (target `newshound::panic`), so they reach the journal or
+/// the JSON stream in the same shape as every other line instead of as raw stderr text;
+/// the backtrace follows when `RUST_BACKTRACE` asks for one. A panic in one feed's parser
+/// is caught and reported as that feed's failure: this only changes how it is logged.
+fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+            .unwrap_or("(no message)");
+        let location = info.location().map(|l| l.to_string()).unwrap_or_default();
+        let thread = std::thread::current()
+            .name()
+            .unwrap_or("unnamed")
+            .to_string();
+        let backtrace = std::backtrace::Backtrace::capture();
+        if backtrace.status() == std::backtrace::BacktraceStatus::Captured {
+            tracing::error!(target: "newshound::panic", %location, %thread, %backtrace, "panicked: {message}");
+        } else {
+            tracing::error!(target: "newshound::panic", %location, %thread, "panicked: {message}");
+        }
+    }));
 }
 
 /// The format to use: the one asked for, else `journald` when stderr is the journal.

@@ -40,8 +40,11 @@ article a { color: #1849a9; }
 .watchlist { font-weight: 600; } .severity { background: #fef0c7; color: #93370d; }
 ul.matches { margin: 4px 0; padding-left: 18px; }
 mark { background: #fde272; padding: 0 2px; }
-.empty { color: var(--muted); font-style: italic; }
+.empty, .more { color: var(--muted); font-style: italic; }
 ";
+
+/// Matches listed per alert; the rest are counted.
+const MATCHES_SHOWN: usize = 4;
 
 /// The whole page for `report`, with times shown relative to `now`.
 pub fn render_page(report: &StatusReport, now: DateTime<Utc>) -> String {
@@ -55,8 +58,8 @@ pub fn render_page(report: &StatusReport, now: DateTime<Utc>) -> String {
         text(&line)
     );
     header(&mut out, report, now);
-    feeds(&mut out, &report.feeds, now);
     outbox(&mut out, report);
+    feeds(&mut out, &report.feeds, now);
     alerts(&mut out, &report.alerts, now);
     out.push_str("</main></body></html>\n");
     out
@@ -89,7 +92,10 @@ fn feeds(out: &mut String, feeds: &[FeedStatus], now: DateTime<Utc>) {
     if feeds.is_empty() {
         out.push_str("<tr><td colspan=\"5\" class=\"empty\">no feeds configured</td></tr>\n");
     }
-    for f in feeds {
+    // Failing feeds first: with hundreds of feeds, those are the rows a person looks for.
+    let (failing, fine): (Vec<&FeedStatus>, Vec<&FeedStatus>) =
+        feeds.iter().partition(|f| f.consecutive_failures > 0);
+    for f in failing.into_iter().chain(fine) {
         feed_row(out, f, now);
     }
     out.push_str("</tbody></table></section>\n");
@@ -102,10 +108,10 @@ fn feed_row(out: &mut String, f: &FeedStatus, now: DateTime<Utc>) {
         ""
     };
     let tags: Vec<String> = f.tags.iter().map(|t| format!("#{t}")).collect();
-    let next = if f.polling {
-        "polling now".to_string()
-    } else {
-        relative(f.next_poll.as_deref(), now)
+    let next = match next_poll_in(f, now) {
+        _ if f.polling => "polling now".to_string(),
+        Some(secs) if secs <= 0 => "due now".to_string(),
+        _ => relative(f.next_poll.as_deref(), now),
     };
     let _ = writeln!(
         out,
@@ -121,6 +127,12 @@ fn feed_row(out: &mut String, f: &FeedStatus, now: DateTime<Utc>) {
         text(&next),
         f.consecutive_failures,
     );
+}
+
+/// Seconds until the feed's next poll (negative when overdue).
+fn next_poll_in(f: &FeedStatus, now: DateTime<Utc>) -> Option<i64> {
+    let t = DateTime::parse_from_rfc3339(f.next_poll.as_deref()?).ok()?;
+    Some((t.with_timezone(&Utc) - now).num_seconds())
 }
 
 fn result_cell(f: &FeedStatus) -> String {
@@ -187,7 +199,7 @@ fn alert(out: &mut String, recent: &RecentAlert, now: DateTime<Utc>) {
         text(&relative(Some(&detected), now)),
         text(&a.article.feed),
     );
-    for m in &a.matches {
+    for m in a.matches.iter().take(MATCHES_SHOWN) {
         let _ = write!(
             out,
             "<li>{} <b>{}</b> in {} ×{}: <q>{}</q></li>",
@@ -197,6 +209,14 @@ fn alert(out: &mut String, recent: &RecentAlert, now: DateTime<Utc>) {
             m.count,
             highlight(&m.snippet, &m.matched)
         );
+    }
+    if let Some(more) = a
+        .matches
+        .len()
+        .checked_sub(MATCHES_SHOWN)
+        .filter(|n| *n > 0)
+    {
+        let _ = write!(out, "<li class=\"more\">and {more} more</li>");
     }
     let deliveries: Vec<String> = recent
         .deliveries
@@ -235,6 +255,9 @@ pub fn relative(rfc3339: Option<&str>, now: DateTime<Utc>) -> String {
         return "—".into();
     };
     let secs = (t.with_timezone(&Utc) - now).num_seconds();
+    if secs == 0 {
+        return "just now".into();
+    }
     let span = human(secs.unsigned_abs());
     if secs > 0 {
         format!("in {span}")

