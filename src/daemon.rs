@@ -144,6 +144,12 @@ pub async fn run(
         }
     }
     notifier.notify("STOPPING=1\nSTATUS=stopping");
+    drain(root, tracker).await;
+    Ok(())
+}
+
+/// Stops every task and gives in-flight work [`SHUTDOWN_GRACE`] to finish.
+async fn drain(root: CancellationToken, tracker: TaskTracker) {
     tracing::info!("shutting down");
     root.cancel();
     tracker.close();
@@ -155,7 +161,6 @@ pub async fn run(
             "in-flight work did not finish in time; pending deliveries resume at next start"
         );
     }
-    Ok(())
 }
 
 /// Re-reads the config: a valid one replaces the running generation, an invalid one is
@@ -176,7 +181,19 @@ async fn reload_config(
             return Ok(generation);
         }
     };
-    let old = monitor.config();
+    warn_restart_only(&monitor.config(), &new);
+    metrics().record_reload("ok");
+    tracing::info!(
+        feeds = new.feeds.len(),
+        watchlists = new.watchlists.len(),
+        "config reloaded"
+    );
+    generation.stop().await;
+    Generation::start(new, store.clone(), monitor, root, tracker)
+}
+
+/// Keys read at start only: say so when a reload changes them.
+fn warn_restart_only(old: &Config, new: &Config) {
     for (key, changed) in [
         (
             "daemon.state_dir",
@@ -194,14 +211,6 @@ async fn reload_config(
             );
         }
     }
-    metrics().record_reload("ok");
-    tracing::info!(
-        feeds = new.feeds.len(),
-        watchlists = new.watchlists.len(),
-        "config reloaded"
-    );
-    generation.stop().await;
-    Generation::start(new, store.clone(), monitor, root, tracker)
 }
 
 /// The watchdog (when systemd asked for one) and the STATUS line updates.

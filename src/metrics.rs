@@ -128,73 +128,76 @@ impl Metrics {
     pub fn render(&self, gauges: &Gauges) -> String {
         let c = self.counts();
         let mut out = String::new();
-        let polls = c
-            .polls
-            .iter()
-            .map(|((f, r), v)| (vec![("feed", f), ("result", r)], *v));
-        family(
-            &mut out,
-            "newshound_feed_polls_total",
-            "counter",
-            "Polls of each feed, by result (ok, not_modified, error).",
-            polls,
-        );
-        let articles = std::iter::once((Vec::new(), c.articles));
-        family(
-            &mut out,
-            "newshound_articles_total",
-            "counter",
-            "New or changed articles matched against the watchlists.",
-            articles,
-        );
-        let alerts = c.alerts.iter().map(|(w, v)| (vec![("watchlist", w)], *v));
-        family(
-            &mut out,
-            "newshound_alerts_total",
-            "counter",
-            "Alerts queued, by watchlist.",
-            alerts,
-        );
-        let deliveries = c
-            .deliveries
-            .iter()
-            .map(|((s, r), v)| (vec![("sink", s), ("result", r)], *v));
-        family(
-            &mut out,
-            "newshound_deliveries_total",
-            "counter",
-            "Delivery attempts, by sink and result (delivered, retry, failed, dead).",
-            deliveries,
-        );
-        let reloads = c.reloads.iter().map(|(r, v)| (vec![("result", r)], *v));
-        family(
-            &mut out,
-            "newshound_reloads_total",
-            "counter",
-            "Config reloads, by result (ok, error).",
-            reloads,
-        );
-        gauge(
-            &mut out,
-            "newshound_outbox_pending",
-            "Deliveries waiting in the outbox.",
-            gauges.outbox_pending,
-        );
-        gauge(
-            &mut out,
-            "newshound_feeds",
-            "Feeds in the running config.",
-            gauges.feeds as u64,
-        );
-        gauge(
-            &mut out,
-            "newshound_feeds_failing",
-            "Feeds whose last poll failed.",
-            gauges.feeds_failing as u64,
-        );
+        let counters = [
+            (
+                "newshound_feed_polls_total",
+                "Polls of each feed, by result (ok, not_modified, error).",
+                pairs(&c.polls, "feed", "result"),
+            ),
+            (
+                "newshound_articles_total",
+                "New or changed articles matched against the watchlists.",
+                vec![(Vec::new(), c.articles)],
+            ),
+            (
+                "newshound_alerts_total",
+                "Alerts queued, by watchlist.",
+                singles(&c.alerts, "watchlist"),
+            ),
+            (
+                "newshound_deliveries_total",
+                "Delivery attempts, by sink and result (delivered, retry, failed, dead).",
+                pairs(&c.deliveries, "sink", "result"),
+            ),
+            (
+                "newshound_reloads_total",
+                "Config reloads, by result (ok, error).",
+                singles(&c.reloads, "result"),
+            ),
+        ];
+        for (name, help, samples) in counters {
+            family(&mut out, name, "counter", help, &samples);
+        }
+        let gauges = [
+            (
+                "newshound_outbox_pending",
+                "Deliveries waiting in the outbox.",
+                gauges.outbox_pending,
+            ),
+            (
+                "newshound_feeds",
+                "Feeds in the running config.",
+                gauges.feeds as u64,
+            ),
+            (
+                "newshound_feeds_failing",
+                "Feeds whose last poll failed.",
+                gauges.feeds_failing as u64,
+            ),
+        ];
+        for (name, help, value) in gauges {
+            family(&mut out, name, "gauge", help, &[(Vec::new(), value)]);
+        }
         histograms(&mut out, &c.fetch);
         out
     }
+}
+
+/// Label names and values of one sample, and its value.
+type Sample<'a> = (Vec<(&'static str, &'a String)>, u64);
+
+fn pairs<'a>(
+    m: &'a BTreeMap<(String, String), u64>,
+    k1: &'static str,
+    k2: &'static str,
+) -> Vec<Sample<'a>> {
+    m.iter()
+        .map(|((a, b), v)| (vec![(k1, a), (k2, b)], *v))
+        .collect()
+}
+
+fn singles<'a>(m: &'a BTreeMap<String, u64>, k: &'static str) -> Vec<Sample<'a>> {
+    m.iter().map(|(a, v)| (vec![(k, a)], *v)).collect()
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
@@ -206,22 +209,11 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# TYPE {name} {kind}");
 }
 
-fn family<'a>(
-    out: &mut String,
-    name: &str,
-    kind: &str,
-    help: &str,
-    samples: impl Iterator<Item = (Vec<(&'a str, &'a String)>, u64)>,
-) {
+fn family(out: &mut String, name: &str, kind: &str, help: &str, samples: &[Sample<'_>]) {
     header(out, name, kind, help);
     for (labels, value) in samples {
-        let _ = writeln!(out, "{name}{} {value}", label_set(&labels));
+        let _ = writeln!(out, "{name}{} {value}", label_set(labels));
     }
-}
-
-fn gauge(out: &mut String, name: &str, help: &str, value: u64) {
-    header(out, name, "gauge", help);
-    let _ = writeln!(out, "{name} {value}");
 }
 
 fn histograms(out: &mut String, fetch: &BTreeMap<String, Histogram>) {

@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
+use crate::alert::{Alert, AlertMatch};
 use crate::status::{FeedStatus, StatusReport};
 use crate::store::RecentAlert;
 
@@ -177,29 +178,50 @@ fn alert(out: &mut String, recent: &RecentAlert, now: DateTime<Utc>) {
         .as_deref()
         .map(|s| format!(" <span class=\"badge severity\">{}</span>", text(s)))
         .unwrap_or_default();
+    let _ = write!(
+        out,
+        "<article class=\"alert\"><div><span class=\"watchlist\">{}</span>{severity} \
+         <span class=\"when\" title=\"{}\">{} · feed {}</span></div><h3>{}</h3>",
+        text(&a.watchlist),
+        attr(&detected),
+        text(&relative(Some(&detected), now)),
+        text(&a.article.feed),
+        heading(a),
+    );
+    matches(out, &a.matches);
+    let deliveries: Vec<String> = recent
+        .deliveries
+        .iter()
+        .map(|d| format!("{}: {}", d.sink, d.status.as_str()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "<div class=\"deliveries\">{}</div></article>",
+        text(&deliveries.join(" · "))
+    );
+}
+
+/// The article's title, a link when its address is http(s).
+fn heading(a: &Alert) -> String {
     let title = if a.article.title.trim().is_empty() {
         "(untitled)"
     } else {
         a.article.title.as_str()
     };
-    let heading = match a.article.url.as_deref().filter(|u| is_web_link(u)) {
+    match a.article.url.as_deref().filter(|u| is_web_link(u)) {
         Some(url) => format!(
             "<a href=\"{}\" rel=\"noreferrer noopener\">{}</a>",
             attr(url),
             text(title)
         ),
         None => text(title).into_owned(),
-    };
-    let _ = write!(
-        out,
-        "<article class=\"alert\"><div><span class=\"watchlist\">{}</span>{severity} \
-         <span class=\"when\" title=\"{}\">{} · feed {}</span></div><h3>{heading}</h3><ul class=\"matches\">",
-        text(&a.watchlist),
-        attr(&detected),
-        text(&relative(Some(&detected), now)),
-        text(&a.article.feed),
-    );
-    for m in a.matches.iter().take(MATCHES_SHOWN) {
+    }
+}
+
+/// The first [`MATCHES_SHOWN`] matches with their snippets, and how many more there are.
+fn matches(out: &mut String, matches: &[AlertMatch]) {
+    out.push_str("<ul class=\"matches\">");
+    for m in matches.iter().take(MATCHES_SHOWN) {
         let _ = write!(
             out,
             "<li>{} <b>{}</b> in {} ×{}: <q>{}</q></li>",
@@ -210,24 +232,11 @@ fn alert(out: &mut String, recent: &RecentAlert, now: DateTime<Utc>) {
             highlight(&m.snippet, &m.matched)
         );
     }
-    if let Some(more) = a
-        .matches
-        .len()
-        .checked_sub(MATCHES_SHOWN)
-        .filter(|n| *n > 0)
-    {
+    if matches.len() > MATCHES_SHOWN {
+        let more = matches.len() - MATCHES_SHOWN;
         let _ = write!(out, "<li class=\"more\">and {more} more</li>");
     }
-    let deliveries: Vec<String> = recent
-        .deliveries
-        .iter()
-        .map(|d| format!("{}: {}", d.sink, d.status.as_str()))
-        .collect();
-    let _ = writeln!(
-        out,
-        "</ul><div class=\"deliveries\">{}</div></article>",
-        text(&deliveries.join(" · "))
-    );
+    out.push_str("</ul>");
 }
 
 /// The escaped snippet, its `[hit]` marked with `<mark>`.

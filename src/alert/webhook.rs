@@ -47,7 +47,10 @@ impl WebhookSink {
     fn headers(&self, id: &str, timestamp: i64, body: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (name, value) in &self.cfg.headers {
-            h.insert(name.clone(), value.clone());
+            // Configured headers often carry tokens: keep them out of any debug output.
+            let mut value = value.clone();
+            value.set_sensitive(true);
+            h.insert(name.clone(), value);
         }
         h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let text = |s: String| HeaderValue::from_str(&s).unwrap_or(HeaderValue::from_static(""));

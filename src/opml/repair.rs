@@ -46,8 +46,7 @@ fn start_tag(s: &str) -> (String, usize, usize) {
         .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
         .map_or(s.len(), |i| i + 1);
     let mut out = s[..name_end].to_string();
-    let mut pos = name_end;
-    let mut repaired = 0;
+    let (mut pos, mut repaired) = (name_end, 0);
     loop {
         let ws = s[pos..].len() - s[pos..].trim_start().len();
         out.push_str(&s[pos..pos + ws]);
@@ -56,36 +55,68 @@ fn start_tag(s: &str) -> (String, usize, usize) {
         if here.is_empty() || here.starts_with('>') || here.starts_with("/>") {
             return (out, pos, repaired);
         }
-        let name_len = here
-            .find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/')
-            .unwrap_or(here.len());
-        let eq = here[name_len..].trim_start();
-        if name_len == 0 || !eq.starts_with('=') {
+        let Some(at) = value_start(here) else {
             // Not `name=`: nothing to repair; copy one character and go on.
             let step = here.chars().next().map_or(1, char::len_utf8);
             out.push_str(&here[..step]);
             pos += step;
             continue;
+        };
+        out.push_str(&here[..at]);
+        pos += at;
+        match quoted_value(&s[pos..]) {
+            Value::Unquoted => {}
+            Value::Unclosed => {
+                out.push_str(&s[pos..]);
+                return (out, s.len(), repaired);
+            }
+            Value::Quoted { text, len, changed } => {
+                out.push_str(&text);
+                pos += len;
+                repaired += usize::from(changed);
+            }
         }
-        let value_at = here.len() - eq[1..].trim_start().len();
-        out.push_str(&here[..value_at]);
-        pos += value_at;
-        let Some(quote) = s[pos..].chars().next().filter(|c| *c == '"' || *c == '\'') else {
-            continue;
-        };
-        let body = &s[pos + 1..];
-        let Some(close) = closing_quote(body, quote) else {
-            out.push_str(&s[pos..]);
-            return (out, s.len(), repaired);
-        };
-        let value = &body[..close];
-        let entity = if quote == '"' { "&quot;" } else { "&apos;" };
-        let fixed = value.replace(quote, entity).replace('<', "&lt;");
-        repaired += usize::from(fixed != value);
-        out.push(quote);
-        out.push_str(&fixed);
-        out.push(quote);
-        pos += close + 2;
+    }
+}
+
+/// Where the value starts in `name = value…`, or `None` when `here` is not `name=`.
+fn value_start(here: &str) -> Option<usize> {
+    let name_len = here
+        .find(|c: char| c.is_whitespace() || c == '=' || c == '>' || c == '/')
+        .unwrap_or(here.len());
+    let eq = here[name_len..].trim_start();
+    (name_len > 0 && eq.starts_with('=')).then(|| here.len() - eq[1..].trim_start().len())
+}
+
+/// An attribute value at the start of a slice.
+enum Value {
+    /// Not quoted: left as it is.
+    Unquoted,
+    /// No quote closes it: left as it is, with the rest of the text.
+    Unclosed,
+    /// The value with its quotes, repaired; `len` bytes of the input.
+    Quoted {
+        text: String,
+        len: usize,
+        changed: bool,
+    },
+}
+
+fn quoted_value(s: &str) -> Value {
+    let Some(quote) = s.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+        return Value::Unquoted;
+    };
+    let body = &s[1..];
+    let Some(close) = closing_quote(body, quote) else {
+        return Value::Unclosed;
+    };
+    let value = &body[..close];
+    let entity = if quote == '"' { "&quot;" } else { "&apos;" };
+    let fixed = value.replace(quote, entity).replace('<', "&lt;");
+    Value::Quoted {
+        changed: fixed != value,
+        text: format!("{quote}{fixed}{quote}"),
+        len: close + 2,
     }
 }
 
