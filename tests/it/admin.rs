@@ -19,6 +19,7 @@ async fn healthz_metrics_and_status_describe_the_running_daemon() {
     let daemon = Daemon::start(&config, &[ADMIN_ANY_PORT]);
     let base = daemon.admin_url().await;
     assert_eq!(wait_for_hooks(&server, 6, Duration::from_secs(20)).await, 6);
+    settled(&base).await;
 
     let (status, _, body) = get(&format!("{base}/healthz")).await;
     assert_eq!((status, body.as_str()), (200, "ok\n"));
@@ -41,6 +42,27 @@ async fn healthz_metrics_and_status_describe_the_running_daemon() {
     assert!(page.contains("国防部回应美方会晤邀请"), "an alert: {page}");
     assert_eq!(get(&format!("{base}/nope")).await.0, 404);
     daemon.stop().await;
+}
+
+/// Waits until `/api/status` shows a finished poll for every feed (the broken ones too)
+/// and all 11 deliveries recorded: the webhook receiver sees a request a moment before the
+/// daemon records its answer.
+async fn settled(base: &str) {
+    let start = std::time::Instant::now();
+    loop {
+        let (_, _, body) = get(&format!("{base}/api/status")).await;
+        let status: Value = serde_json::from_str(&body).expect("status is JSON");
+        let feeds = status["feeds"].as_array().cloned().unwrap_or_default();
+        let polled = !feeds.is_empty() && feeds.iter().all(|f| f["last_poll"].is_string());
+        if polled && status["outbox"]["delivered"] == 11 {
+            return;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "not settled: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// The metric families of INTERFACE.md with the values this run must have produced, and
