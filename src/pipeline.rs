@@ -12,6 +12,7 @@ use crate::feeds::fetch::{Fetched, Fetcher};
 use crate::feeds::fingerprint::Fingerprint;
 use crate::feeds::parse::parse_feed_blocking;
 use crate::feeds::Article;
+use crate::metrics::metrics;
 use crate::net::error_chain;
 use crate::store::{NearDupCheck, NewAlert, PollRecord, Store, StoreError};
 use crate::watch::Document;
@@ -75,7 +76,9 @@ impl Pipeline {
 
     async fn poll_inner(&self, feed: &FeedConfig) -> Result<PollOutcome, StoreError> {
         let state = self.store.feed_state(&feed.name)?;
+        let started = std::time::Instant::now();
         let fetched = self.fetcher.fetch(&feed.source, state.as_ref()).await;
+        metrics().observe_fetch(&feed.name, started.elapsed());
         let (result, alerts, validators) = match fetched {
             Ok(Fetched::NotModified) => (PollResult::NotModified, Vec::new(), None),
             Err(e) => (PollResult::Failed(error_chain(&e)), Vec::new(), None),
@@ -122,11 +125,13 @@ impl Pipeline {
             .into_iter()
             .chain(health.into_iter().map(|h| h.alert))
             .collect();
-        Ok(PollOutcome {
+        let outcome = PollOutcome {
             feed: feed.name.clone(),
             result,
             alerts,
-        })
+        };
+        metrics().record_outcome(&outcome);
+        Ok(outcome)
     }
 
     /// Matches and records each new or changed article; returns (new count, alerts queued).

@@ -8,6 +8,7 @@ use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
 use crate::config::FeedConfig;
+use crate::health::Board;
 use crate::pipeline::{Pipeline, PollResult};
 
 /// The delay before a feed's first poll: uniformly random in `[0, interval / 10]`.
@@ -16,22 +17,27 @@ pub fn initial_delay(interval: Duration) -> Duration {
 }
 
 /// Polls `feed` on its interval until `cancel` fires; wakes the delivery loop when a poll
-/// queued alerts. At most `permits` polls run at once across all feeds.
+/// queued alerts. At most `permits` polls run at once across all feeds. Each step is
+/// marked on `board`, the heartbeat the watchdog reads.
 pub async fn poll_loop(
     pipeline: Pipeline,
     feed: FeedConfig,
     permits: Arc<Semaphore>,
     wake: Arc<Notify>,
+    board: Arc<Board>,
     cancel: CancellationToken,
 ) {
     let mut delay = initial_delay(feed.interval);
     loop {
+        board.sleeping(&feed.name, delay);
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(delay) => {}
         }
+        board.waiting(&feed.name);
         let poll = async {
             let _permit = permits.acquire().await;
+            board.polling(&feed.name);
             pipeline.poll(&feed).await
         };
         let outcome = tokio::select! {

@@ -8,6 +8,7 @@ mod history;
 mod outbox;
 mod replay;
 mod seen;
+mod status;
 
 pub use copies::NearDupCheck;
 pub use db::{Store, StoreError};
@@ -15,3 +16,4 @@ pub use digest::PendingDigest;
 pub use history::{ago, PastAlert};
 pub use outbox::{Delivery, DeliveryStatus, OutboxRow};
 pub use seen::{FeedState, NewAlert, PollRecord, Recorded};
+pub use status::{DeliveryState, OutboxCounts, RecentAlert};
