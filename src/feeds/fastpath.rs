@@ -1,0 +1,284 @@
+//! config → feeds (fetch → **parse**: fast path → Article): reads plain, well-formed
+//! RSS 2.0 and Atom 1.0 straight into [`Article`]s with quick-xml, skipping feed-rs's
+//! lenient date parser, per-item regexes and big model.
+//!
+//! It must give exactly what the feed-rs path gives, so it is strict: anything unusual
+//! (another encoding, a DOCTYPE, an unknown entity, media namespaces, child elements in
+//! text fields, a date that is not strict RFC 3339 / RFC 2822, a link it cannot make
+//! absolute) returns `None`, and [`super::parse::parse_feed`] falls back to feed-rs.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use super::article::Article;
+use super::fastxml::{Cursor, Elem, Ev, Ns};
+use super::html::html_to_text;
+use super::parse::one_line;
+
+/// An entry's raw fields, as feed-rs would hold them before [`super::parse`] maps them.
+#[derive(Default)]
+struct Raw {
+    id: String,
+    title: Option<String>,
+    summary: Option<String>,
+    body: Option<String>,
+    /// The picked link, already absolute.
+    url: Option<String>,
+    published: Option<DateTime<Utc>>,
+    updated: Option<DateTime<Utc>>,
+}
+
+/// Articles of feed `feed` from UTF-8 `bytes` (BOM already stripped), or `None` when the
+/// fast path cannot promise feed-rs's result. `base` is the caller's base URL.
+pub(crate) fn articles(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let mut cur = Cursor::new(text, base);
+    let root = cur.root()?;
+    let raws = match (root.local.as_str(), root.attr("version")) {
+        ("rss", Some("2.0")) => {
+            cur.set_default(Ns::Rss);
+            rss(&mut cur)?
+        }
+        ("feed", _) => {
+            cur.set_default(Ns::Atom);
+            atom(&mut cur)?
+        }
+        _ => return None,
+    };
+    cur.finish()?;
+    Some(raws.into_iter().map(|r| r.into_article(feed)).collect())
+}
+
+/// `<rss>`'s children: the first `<channel>` is read, anything else skipped.
+fn rss(cur: &mut Cursor) -> Option<Vec<Raw>> {
+    let mut raws = None;
+    while let Ev::Start(e) = next_child(cur)? {
+        if e.local == "channel" && raws.is_none() {
+            raws = Some(channel(cur)?);
+        } else {
+            cur.skip()?;
+        }
+    }
+    raws
+}
+
+/// The next child start tag, or [`Ev::End`] at the parent's end; text is skipped.
+fn next_child(cur: &mut Cursor) -> Option<Ev> {
+    loop {
+        match cur.next()? {
+            Ev::Text(_) => {}
+            Ev::Eof => return None,
+            ev => return Some(ev),
+        }
+    }
+}
+
+/// `<channel>`: its `<item>`s.
+fn channel(cur: &mut Cursor) -> Option<Vec<Raw>> {
+    let mut raws = Vec::new();
+    while let Ev::Start(e) = next_child(cur)? {
+        if (e.ns, e.local.as_str()) == (Ns::Rss, "item") {
+            raws.push(item(cur)?);
+        } else {
+            cur.skip()?;
+        }
+    }
+    Some(raws)
+}
+
+/// One RSS `<item>`, as feed-rs's `handle_item` reads it (last element wins).
+fn item(cur: &mut Cursor) -> Option<Raw> {
+    let mut raw = Raw::default();
+    while let Ev::Start(e) = next_child(cur)? {
+        match (e.ns, e.local.as_str()) {
+            (Ns::Rss, "title") => raw.title = cur.text()?.map(|t| t.trim().to_string()),
+            (Ns::Rss, "link") => {
+                if let Some(t) = cur.text()? {
+                    let href = absolute(&t, e.base.as_ref())?;
+                    raw.url.get_or_insert(href);
+                }
+            }
+            (Ns::Rss, "description") => raw.summary = cur.text()?.map(|t| t.trim().to_string()),
+            (Ns::Rss, "guid") => {
+                if let Some(t) = cur.text()? {
+                    raw.id = t.trim().to_string();
+                }
+            }
+            (Ns::Rss, "pubDate") | (Ns::Dc, "date") => raw.published = Some(date(&cur.text()??)?),
+            (Ns::Rss, "updated") | (Ns::Atom, "updated") => return None,
+            (Ns::Content, "encoded") => raw.body = cur.text()?.filter(|t| !t.is_empty()),
+            _ => cur.skip()?,
+        }
+    }
+    raw.updated = raw.published;
+    Some(raw)
+}
+
+/// `<feed>`'s children: its `<entry>`s; text constructs feed-rs would reject give up.
+fn atom(cur: &mut Cursor) -> Option<Vec<Raw>> {
+    let mut raws = Vec::new();
+    while let Ev::Start(e) = next_child(cur)? {
+        match (e.ns, e.local.as_str()) {
+            (Ns::Atom, "entry") => raws.push(entry(cur)?),
+            (Ns::Atom, "title" | "subtitle" | "rights") => {
+                text_type(&e, true)?;
+                cur.skip()?;
+            }
+            _ => cur.skip()?,
+        }
+    }
+    Some(raws)
+}
+
+/// An Atom link: href (as feed-rs's `Link::new` makes it), rel, type.
+type AtomLink = (String, String, Option<String>);
+
+/// One Atom `<entry>`, as feed-rs's `handle_entry` reads it.
+fn entry(cur: &mut Cursor) -> Option<Raw> {
+    let mut raw = Raw::default();
+    let mut links: Vec<AtomLink> = Vec::new();
+    while let Ev::Start(e) = next_child(cur)? {
+        match (e.ns, e.local.as_str()) {
+            (Ns::Atom, "id") => {
+                if let Some(t) = cur.text()? {
+                    raw.id = t;
+                }
+            }
+            (Ns::Atom, "title") => raw.title = Some(atom_text(cur, &e)?),
+            (Ns::Atom, "summary") => raw.summary = Some(atom_text(cur, &e)?),
+            (Ns::Atom, "content") => raw.body = Some(atom_content(cur, &e)?),
+            (Ns::Atom, "updated") => {
+                if let Some(t) = cur.text()? {
+                    raw.updated = Some(date(&t)?);
+                }
+            }
+            (Ns::Atom, "published" | "pubDate") => {
+                if let Some(t) = cur.text()? {
+                    raw.published = Some(date(&t)?);
+                }
+            }
+            (Ns::Atom, "link") => {
+                links.extend(atom_link(&e));
+                cur.skip()?;
+            }
+            (Ns::Atom, "rights") => {
+                text_type(&e, true)?;
+                cur.skip()?;
+            }
+            _ => cur.skip()?,
+        }
+    }
+    raw.url = pick_link(&links)?;
+    Some(raw)
+}
+
+/// The `type` of an Atom text construct when the fast path reads it as a string:
+/// `text`, `html` or `text/html` (and `xhtml` only when `xhtml_ok`, for skipped ones).
+fn text_type(e: &Elem, xhtml_ok: bool) -> Option<()> {
+    match e.attr("type").unwrap_or("text") {
+        "text" | "html" | "text/html" => Some(()),
+        "xhtml" if xhtml_ok => Some(()),
+        _ => None,
+    }
+}
+
+/// An Atom text construct's trimmed text (feed-rs's sloppy read: empty when none).
+fn atom_text(cur: &mut Cursor, e: &Elem) -> Option<String> {
+    text_type(e, false)?;
+    Some(cur.text()?.unwrap_or_default().trim().to_string())
+}
+
+/// An Atom `<content>` body; out-of-line (`src`) and typed content give up.
+fn atom_content(cur: &mut Cursor, e: &Elem) -> Option<String> {
+    if e.attr("src").is_some() {
+        return None;
+    }
+    atom_text(cur, e)
+}
+
+/// An Atom link as feed-rs's `handle_link` builds it; none without an `href`.
+fn atom_link(e: &Elem) -> Option<AtomLink> {
+    let raw = e.attr("href")?;
+    let href = match parse_uri(raw, e.base.as_ref()) {
+        Some(url) => url.to_string(),
+        None => raw.to_string(),
+    };
+    let rel = e.attrs.iter().rev().find(|(k, _)| k == "rel");
+    let rel = rel.map_or("alternate", |(_, v)| v.as_str());
+    let kind = e.attrs.iter().rev().find(|(k, _)| k == "type");
+    Some((
+        href.trim().to_string(),
+        rel.to_string(),
+        kind.map(|(_, v)| v.clone()),
+    ))
+}
+
+/// parse.rs's `pick_link` on Atom links; the outer `None` gives up on a picked link
+/// that is still relative (parse.rs would resolve it against the feed's own link).
+fn pick_link(links: &[AtomLink]) -> Option<Option<String>> {
+    let main = |l: &&AtomLink| !l.0.is_empty() && l.1.trim().eq_ignore_ascii_case("alternate");
+    let html = |l: &&AtomLink| l.2.as_deref().is_none_or(|t| t.contains("html"));
+    let picked = links
+        .iter()
+        .filter(main)
+        .find(html)
+        .or_else(|| links.iter().find(main));
+    match picked {
+        None => Some(None),
+        Some(l) => Url::parse(&l.0).ok().map(|_| Some(l.0.clone())),
+    }
+}
+
+/// An RSS `<link>`'s text made absolute as feed-rs's `Link::new` does; `None` (give
+/// up) when it stays relative.
+fn absolute(text: &str, base: Option<&Url>) -> Option<String> {
+    let href = parse_uri(text, base)?.to_string();
+    let href = href.trim();
+    Url::parse(href).ok()?;
+    Some(href.to_string())
+}
+
+/// feed-rs's `parse_uri`: absolute as is, relative joined to `base`.
+fn parse_uri(uri: &str, base: Option<&Url>) -> Option<Url> {
+    match Url::parse(uri) {
+        Ok(url) => Some(url),
+        Err(url::ParseError::RelativeUrlWithoutBase) => base?.join(uri).ok(),
+        Err(_) => None,
+    }
+}
+
+/// A strict RFC 3339, else RFC 2822, date (feed-rs's lenient parser tries them in this
+/// order and agrees on every strictly valid one).
+fn date(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_rfc2822(text))
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+impl Raw {
+    /// The article, mapped exactly as parse.rs's `article` maps a feed-rs entry.
+    fn into_article(self, feed: &str) -> Article {
+        let guid = Some(self.id.trim().to_string()).filter(|id| !id.is_empty());
+        let url = self.url.or_else(|| {
+            guid.clone()
+                .filter(|g| Url::parse(g).is_ok_and(|u| u.scheme().starts_with("http")))
+        });
+        let title = one_line(&self.title.map(|t| html_to_text(&t)).unwrap_or_default());
+        let summary = self.summary.map(|s| html_to_text(&s)).unwrap_or_default();
+        let content = Some(html_to_text(&self.body.unwrap_or_default()))
+            .filter(|c| *c != summary)
+            .unwrap_or_default();
+        Article::new(
+            feed,
+            guid,
+            url,
+            title,
+            summary,
+            content,
+            self.published,
+            self.updated,
+        )
+    }
+}
