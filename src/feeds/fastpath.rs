@@ -28,10 +28,9 @@ struct Raw {
     updated: Option<DateTime<Utc>>,
 }
 
-/// Articles of feed `feed` from UTF-8 `bytes` (BOM already stripped), or `None` when the
-/// fast path cannot promise feed-rs's result. `base` is the caller's base URL.
-pub(crate) fn articles(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
-    let text = std::str::from_utf8(bytes).ok()?;
+/// Articles of feed `feed` from its text (BOM already stripped), or `None` when the fast
+/// path cannot promise feed-rs's result. `base` is the caller's base URL.
+pub(crate) fn articles(text: &str, feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
     let mut cur = Cursor::new(text, base);
     let root = cur.root()?;
     let raws = match (root.local.as_str(), root.attr("version")) {
