@@ -26,6 +26,9 @@ struct Raw {
     url: Option<String>,
     published: Option<DateTime<Utc>>,
     updated: Option<DateTime<Utc>>,
+    /// Whether feed-rs would give the entry media objects, whose titles and descriptions
+    /// stand in for an empty title or summary.
+    media: bool,
 }
 
 /// Articles of feed `feed` from its text (BOM already stripped), or `None` when the fast
@@ -45,7 +48,7 @@ pub(crate) fn articles(text: &str, feed: &str, base: Option<&Url>) -> Option<Vec
         _ => return None,
     };
     cur.finish()?;
-    Some(raws.into_iter().map(|r| r.into_article(feed)).collect())
+    raws.into_iter().map(|r| r.into_article(feed)).collect()
 }
 
 /// `<rss>`'s children: the first `<channel>` is read, anything else skipped.
@@ -106,6 +109,11 @@ fn item(cur: &mut Cursor) -> Option<Raw> {
             (Ns::Rss, "pubDate") | (Ns::Dc, "date") => raw.published = Some(date(&cur.text()??)?),
             (Ns::Rss, "updated") | (Ns::Atom, "updated") => return None,
             (Ns::Content, "encoded") => raw.body = cur.text()?.filter(|t| !t.is_empty()),
+            (Ns::Media, _) => media(cur, &e, &mut raw)?,
+            (Ns::Pod, _) => {
+                raw.media = true;
+                cur.skip()?;
+            }
             _ => cur.skip()?,
         }
     }
@@ -164,11 +172,44 @@ fn entry(cur: &mut Cursor) -> Option<Raw> {
                 text_type(&e, true)?;
                 cur.skip()?;
             }
+            (Ns::Media, _) => media(cur, &e, &mut raw)?,
             _ => cur.skip()?,
         }
     }
     raw.url = pick_link(&links)?;
     Some(raw)
+}
+
+/// A MediaRSS element of an entry, skipped after checking that feed-rs would accept
+/// every `media:title` and `media:description` in it (typed `plain` or `html`, with text).
+fn media(cur: &mut Cursor, e: &Elem, raw: &mut Raw) -> Option<()> {
+    raw.media = true;
+    if media_text(cur, e)? {
+        return Some(());
+    }
+    let mut depth = 1usize;
+    while depth > 0 {
+        match cur.next()? {
+            Ev::Start(c) if !media_text(cur, &c)? => depth += 1,
+            Ev::End => depth -= 1,
+            Ev::Eof => return None,
+            _ => {}
+        }
+    }
+    Some(())
+}
+
+/// Reads a `media:title` or `media:description` (true), giving up where feed-rs would
+/// reject it; false, reading nothing, for any other element.
+fn media_text(cur: &mut Cursor, e: &Elem) -> Option<bool> {
+    if e.ns != Ns::Media || !matches!(e.local.as_str(), "title" | "description") {
+        return Some(false);
+    }
+    if !matches!(e.attr("type").unwrap_or("plain"), "plain" | "html") {
+        return None;
+    }
+    cur.text()??;
+    Some(true)
 }
 
 /// The `type` of an Atom text construct when the fast path reads it as a string:
@@ -257,8 +298,9 @@ fn date(text: &str) -> Option<DateTime<Utc>> {
 }
 
 impl Raw {
-    /// The article, mapped exactly as parse.rs's `article` maps a feed-rs entry.
-    fn into_article(self, feed: &str) -> Article {
+    /// The article, mapped exactly as parse.rs's `article` maps a feed-rs entry; `None`
+    /// when a media title or description could stand in for an empty title or summary.
+    fn into_article(self, feed: &str) -> Option<Article> {
         let guid = Some(self.id.trim().to_string()).filter(|id| !id.is_empty());
         let url = self.url.or_else(|| {
             guid.clone()
@@ -266,10 +308,13 @@ impl Raw {
         });
         let title = one_line(&self.title.map(|t| html_to_text(&t)).unwrap_or_default());
         let summary = self.summary.map(|s| html_to_text(&s)).unwrap_or_default();
+        if self.media && (title.is_empty() || summary.is_empty()) {
+            return None;
+        }
         let content = Some(html_to_text(&self.body.unwrap_or_default()))
             .filter(|c| *c != summary)
             .unwrap_or_default();
-        Article::new(
+        Some(Article::new(
             feed,
             guid,
             url,
@@ -278,6 +323,6 @@ impl Raw {
             content,
             self.published,
             self.updated,
-        )
+        ))
     }
 }

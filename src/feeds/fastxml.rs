@@ -20,6 +20,10 @@ pub(crate) enum Ns {
     Content,
     /// Dublin Core.
     Dc,
+    /// MediaRSS.
+    Media,
+    /// iTunes and Podcast, which feed-rs also reads into media objects.
+    Pod,
     /// Anything else feed-rs ignores.
     Other,
 }
@@ -84,7 +88,7 @@ impl<'a> Cursor<'a> {
         loop {
             let (res, event) = self.reader.read_resolved_event().ok()?;
             let ns = match res {
-                ResolveResult::Bound(ns) => Some(ns_of(ns.0)?),
+                ResolveResult::Bound(ns) => Some(ns_of(ns.0)),
                 _ => None,
             };
             match event {
@@ -207,17 +211,17 @@ fn is_blank(t: &str) -> bool {
     t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
-/// Maps a namespace URI the way feed-rs does; `None` (give up) for the media namespaces
-/// (MediaRSS, iTunes, Podcast) whose titles and descriptions feed into our articles.
-fn ns_of(uri: &str) -> Option<Ns> {
-    Some(match uri {
+/// Maps a namespace URI the way feed-rs does.
+fn ns_of(uri: &str) -> Ns {
+    match uri {
         "http://purl.org/rss/1.0/" => Ns::Rss,
         "http://www.w3.org/2005/Atom" => Ns::Atom,
         "http://purl.org/rss/1.0/modules/content/" => Ns::Content,
         "http://purl.org/dc/elements/1.1/" => Ns::Dc,
-        "http://search.yahoo.com/mrss/"
-        | "http://www.itunes.com/dtds/podcast-1.0.dtd"
-        | "https://podcastindex.org/namespace/1.0" => return None,
+        "http://search.yahoo.com/mrss/" => Ns::Media,
+        "http://www.itunes.com/dtds/podcast-1.0.dtd" | "https://podcastindex.org/namespace/1.0" => {
+            Ns::Pod
+        }
         _ => Ns::Other,
-    })
+    }
 }
