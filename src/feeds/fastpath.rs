@@ -326,3 +326,72 @@ impl Raw {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::feeds::parse::{parse_feed_fast, parse_feed_slow};
+    use url::Url;
+
+    fn rss(items: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+            xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
+            <link>https://news.example/</link>{items}</channel></rss>"#
+        )
+    }
+
+    /// The fast path answers, and exactly as feed-rs does.
+    fn same(xml: &str, base: Option<&str>) {
+        let base = base.and_then(|b| Url::parse(b).ok());
+        let fast = parse_feed_fast(xml.as_bytes(), "f", base.as_ref()).expect("fast path");
+        let slow = parse_feed_slow(xml.as_bytes(), "f", base.as_ref()).expect("feed-rs");
+        assert_eq!(fast, slow, "{xml}");
+    }
+
+    #[test]
+    fn plain_rss_and_atom_match_feed_rs() {
+        same(
+            &rss(
+                r#"<item><title>Caf&#233; &amp; &lt;b&gt;co&lt;/b&gt;</title><link>a/1</link>
+            <guid isPermaLink="false"> g </guid><description><![CDATA[<p>One</p>]]> two</description>
+            <content:encoded>&lt;p&gt;Full&lt;/p&gt;</content:encoded><dc:date>2023-05-29T08:30:00+02:00</dc:date></item>
+            <item><guid>https://news.example/g</guid><pubDate>Mon, 29 May 2023 08:30:00 GMT</pubDate>
+            <media:content url="https://v.example/1.mp4"><media:title>m</media:title></media:content>
+            <title>t</title><description>d</description></item>"#,
+            ),
+            Some("https://base.example/feeds/x.xml"),
+        );
+        same(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://atom.example/dir/"><title type="xhtml"><div>t</div></title>
+            <entry><id> urn:1 </id><title type="html">A &amp;amp; B</title><link rel="self" href="/self"/>
+            <link href="page.html" type="text/html"/><summary>s</summary><content type="html">&lt;p&gt;c&lt;/p&gt;</content>
+            <published>2023-05-29T08:30:00Z</published><updated>2023-05-30T01:02:03.5-05:00</updated></entry></feed>"#,
+            None,
+        );
+    }
+
+    #[test]
+    fn anything_unusual_falls_back() {
+        let atom = |entry: &str| {
+            format!(
+                r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>x</id>{entry}</entry></feed>"#
+            )
+        };
+        for xml in [
+            rss("<item><title>caf&eacute;</title></item>"),
+            rss("<item><pubDate>29 May 2023 8:30</pubDate></item>"),
+            rss("<item><title>a <b>bold</b> one</title></item>"),
+            rss("<item><link>relative/only</link></item>"),
+            rss("<item><title>t</title><media:description>m</media:description></item>"),
+            rss("<item><updated>2023-05-29T08:30:00Z</updated></item>"),
+            rss("").replace("UTF-8", "ISO-8859-1"),
+            format!("<!DOCTYPE rss>{}", rss("")),
+            atom(r#"<content type="xhtml"><div>x</div></content>"#),
+            atom(r#"<content src="https://x.example/a"/>"#),
+            atom(r#"<summary type="application/octet-stream">eA==</summary>"#),
+            "<rss version=\"0.91\"><channel></channel></rss>".to_string(),
+        ] {
+            assert_eq!(parse_feed_fast(xml.as_bytes(), "f", None), None, "{xml}");
+        }
+    }
+}
