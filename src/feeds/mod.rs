@@ -2,6 +2,8 @@
 //! [`Article`]s (parse, html).
 
 pub mod article;
+mod fastpath;
+mod fastxml;
 pub mod fetch;
 pub mod fingerprint;
 pub mod html;

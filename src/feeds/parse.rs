@@ -14,6 +14,7 @@ use feed_rs::parser::{Builder, ParseFeedError};
 use url::Url;
 
 use super::article::Article;
+use super::fastpath;
 use super::html::{html_title, html_to_text, looks_like_html};
 use super::repair::{contains, repair, repair_atom, to_utf8, ATOM03};
 
@@ -53,7 +54,41 @@ pub enum ParseError {
 /// resolves relative links (after any `xml:base`, before the feed's own link).
 ///
 /// The encoding comes from the BOM or the XML declaration, so pass the raw bytes.
+/// Plain RSS 2.0 and Atom 1.0 take a strict fast path ([`parse_feed_fast`]); everything
+/// else, and anything the fast path is unsure of, goes through feed-rs.
 pub fn parse_feed(
+    bytes: &[u8],
+    feed: &str,
+    base: Option<&Url>,
+) -> Result<Vec<Article>, ParseError> {
+    match parse_feed_fast(bytes, feed, base) {
+        Some(articles) => Ok(articles),
+        None => parse_feed_slow(bytes, feed, base),
+    }
+}
+
+/// The strict fast path alone: `Some` only when it is sure to give what
+/// [`parse_feed_slow`] gives. Public for the differential tests.
+#[doc(hidden)]
+pub fn parse_feed_fast(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if to_utf8(bytes).is_some() {
+        return None;
+    }
+    // UTF-8 first: str's substring search is much faster than `contains` on bytes.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let atom03 = std::str::from_utf8(ATOM03).unwrap_or_default();
+    if text.contains(atom03) {
+        return None;
+    }
+    catch_unwind(AssertUnwindSafe(|| fastpath::articles(text, feed, base)))
+        .ok()
+        .flatten()
+}
+
+/// The feed-rs path alone (with its repairs). Public for the differential tests.
+#[doc(hidden)]
+pub fn parse_feed_slow(
     bytes: &[u8],
     feed: &str,
     base: Option<&Url>,
@@ -258,7 +293,7 @@ fn resolve(href: &str, entry_base: Option<&str>, base: Option<&Url>) -> String {
 }
 
 /// Collapses all whitespace (line breaks too) to single spaces.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -11,6 +11,7 @@ mod crash;
 mod daemon;
 mod delivery;
 mod email;
+mod fastpath;
 mod formats;
 mod harness;
 mod health;
