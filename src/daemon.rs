@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use tokio::sync::{mpsc, Notify, Semaphore};
+use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -15,6 +15,7 @@ use crate::admin::{self, AdminError};
 use crate::alert::{DispatchReport, Dispatcher, SinkBuildError};
 use crate::config::{self, Config};
 use crate::feeds::fetch::Fetcher;
+use crate::feeds::gate::Gate;
 use crate::feeds::schedule;
 use crate::health::{self, Board};
 use crate::metrics::metrics;
@@ -75,11 +76,11 @@ pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, Daemo
         config: Arc::new(config),
         store: store.clone(),
     };
-    let permits = Arc::new(Semaphore::new(pipeline.config.daemon.concurrency));
+    let gate = gate_for(&pipeline.config);
     let polls = pipeline.config.feeds.iter().map(|feed| {
-        let (pipeline, permits) = (&pipeline, permits.clone());
+        let (pipeline, gate) = (&pipeline, gate.clone());
         async move {
-            let _permit = permits.acquire().await;
+            let _pass = gate.enter(&feed.source).await;
             pipeline.poll(feed).await
         }
     });
@@ -268,12 +269,12 @@ impl Generation {
             .board()
             .reset(pipeline.config.http.timeout + health::POLL_GRACE);
         monitor.set_config(pipeline.config.clone());
-        let permits = Arc::new(Semaphore::new(pipeline.config.daemon.concurrency));
+        let gate = gate_for(&pipeline.config);
         for feed in pipeline.config.feeds.clone() {
             let poller = schedule::poll_loop(
                 pipeline.clone(),
                 feed,
-                permits.clone(),
+                gate.clone(),
                 wake.clone(),
                 monitor.board().clone(),
                 cancel.clone(),
@@ -300,6 +301,11 @@ impl Generation {
             tracing::warn!("old config's tasks did not stop in time");
         }
     }
+}
+
+/// The caps on polls at once: `daemon.concurrency` in all, `http.per_host` per host.
+fn gate_for(config: &Config) -> Arc<Gate> {
+    Arc::new(Gate::new(config.daemon.concurrency, config.http.per_host))
 }
 
 /// Delivers due alerts whenever a poll queues some, and when retries fall due: one worker

@@ -19,7 +19,15 @@ pub async fn once(
     err: &mut dyn Write,
 ) -> Result<OnceReport, CommandError> {
     let cfg = config::load(path)?;
+    let started = std::time::Instant::now();
     let report = daemon::once(cfg, OnceOptions { dry_run }).await?;
+    // The run's cost, for capacity planning and the memory bound the README states.
+    tracing::info!(
+        feeds = report.feeds.len(),
+        seconds = started.elapsed().as_secs_f64(),
+        peak_rss_kib = peak_rss_kib(),
+        "once finished"
+    );
     if dry_run {
         for outcome in &report.feeds {
             for alert in &outcome.alerts {
@@ -72,4 +80,15 @@ fn write_once_report(
             d.delivered, d.retrying, d.failed
         )
     }
+}
+
+/// The process's peak resident memory in KiB (`VmHWM` in `/proc/self/status`; 0 where
+/// there is no such file).
+pub fn peak_rss_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
 }

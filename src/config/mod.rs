@@ -7,6 +7,7 @@ pub mod raw;
 pub mod raw_sinks;
 pub mod types;
 pub mod validate;
+mod validate_poll;
 mod validate_sinks;
 
 pub use delivery::*;

@@ -55,6 +55,12 @@ pub struct RawDaemon {
     pub near_duplicate_window: Option<Duration>,
     /// Similarity (0–1) at or above which two texts are one story.
     pub near_duplicate_similarity: Option<f64>,
+    /// Shortest interval the adaptive schedule may choose (default: each feed's interval).
+    #[serde(default, with = "humantime_serde")]
+    pub min_interval: Option<Duration>,
+    /// Longest interval the adaptive schedule or the failure backoff may choose.
+    #[serde(default, with = "humantime_serde")]
+    pub max_interval: Option<Duration>,
 }
 
 /// `[http]`: limits for every request newshound makes.
@@ -75,6 +81,12 @@ pub struct RawHttp {
     pub user_agent: Option<String>,
     /// Allow feeds and sinks on loopback or private addresses.
     pub allow_private_networks: Option<bool>,
+    /// Exceptions to the private-network guard: host names and CIDR networks.
+    pub allow_hosts: Option<Vec<String>>,
+    /// Requests to one host at once.
+    pub per_host: Option<usize>,
+    /// Items kept per feed (the newest).
+    pub max_items: Option<usize>,
 }
 
 /// One `[[feed]]`.
@@ -88,6 +100,12 @@ pub struct RawFeed {
     /// Poll interval for this feed.
     #[serde(default, with = "humantime_serde")]
     pub interval: Option<Duration>,
+    /// Shortest adaptive interval for this feed.
+    #[serde(default, with = "humantime_serde")]
+    pub min_interval: Option<Duration>,
+    /// Longest adaptive interval (and backoff ceiling) for this feed.
+    #[serde(default, with = "humantime_serde")]
+    pub max_interval: Option<Duration>,
     /// Tags that watchlists can select with `#tag`.
     #[serde(default)]
     pub tags: Vec<String>,

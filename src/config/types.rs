@@ -76,6 +76,25 @@ pub struct HttpConfig {
     pub user_agent: String,
     /// Whether loopback and private addresses may be contacted.
     pub allow_private_networks: bool,
+    /// Exceptions to the guard (`http.allow_hosts`).
+    pub allow_hosts: crate::net::AllowList,
+    /// Requests to one host at once.
+    pub per_host: usize,
+    /// Items kept per feed, the newest first.
+    pub max_items: usize,
+    /// Names resolved to fixed addresses without DNS (still judged by the guard). Not a
+    /// config key: a hook for tests that need a name pointing at 127.0.0.1.
+    pub pinned_hosts: std::collections::BTreeMap<String, Vec<std::net::IpAddr>>,
+}
+
+impl HttpConfig {
+    /// The address guard these settings describe.
+    pub fn guard(&self) -> crate::net::Guard {
+        crate::net::Guard {
+            allow_private: self.allow_private_networks,
+            allow: self.allow_hosts.clone(),
+        }
+    }
 }
 
 /// Where a feed is read from.
@@ -103,8 +122,12 @@ pub struct FeedConfig {
     pub name: String,
     /// Where to read it.
     pub source: FeedSource,
-    /// How often to poll it.
+    /// How often to poll it when it gives no signal of its own.
     pub interval: Duration,
+    /// Shortest interval its signals may bring it to.
+    pub min_interval: Duration,
+    /// Longest interval its signals or failures may bring it to.
+    pub max_interval: Duration,
     /// Tags for `#tag` filters.
     pub tags: Vec<String>,
 }

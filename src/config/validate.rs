@@ -9,14 +9,14 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::raw::{RawConfig, RawFeed, RawWatchlist};
+use super::raw::{RawConfig, RawWatchlist};
 use super::validate_sinks;
 use super::{
     Config, ConfigIssue, DaemonConfig, FeedConfig, FeedSource, HttpConfig, SinkConfig,
     WatchlistConfig,
 };
 use crate::feeds::article::hex_digest;
-use crate::net::{check_host, HostCheck};
+use crate::net::HINT;
 use crate::watch::{self, PersonSpec, WatchlistSpec};
 
 /// Where the config came from, for what the raw file cannot say by itself.
@@ -49,7 +49,7 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
     let mut issues = Issues::default();
     let daemon = daemon(&raw, ctx, &mut issues);
     let http = http(&raw, &mut issues);
-    let feeds = feeds(&raw.feed, &daemon, &http, ctx, &mut issues);
+    let feeds = feeds(&raw, &daemon, &http, ctx, &mut issues);
     let sinks = validate_sinks::sinks(&raw.sink, &http, &mut issues);
     let watchlists = watchlists(&raw.watchlist, &feeds, &sinks, &mut issues);
     let health = validate_sinks::health(&raw.health, &raw.watchlist, &feeds, &sinks, &mut issues);
@@ -144,7 +144,7 @@ fn daemon(raw: &RawConfig, ctx: &Context, issues: &mut Issues) -> DaemonConfig {
     }
 }
 
-fn check_interval(d: Duration, key: &str, issues: &mut Issues) {
+pub(super) fn check_interval(d: Duration, key: &str, issues: &mut Issues) {
     if d < Duration::from_secs(1) {
         issues.push(
             key,
@@ -166,6 +166,7 @@ fn http(raw: &RawConfig, issues: &mut Issues) -> HttpConfig {
     if max_body == 0 {
         issues.push("http.max_body", "must be more than 0 bytes");
     }
+    let (allow_hosts, per_host, max_items) = super::validate_poll::http_limits(h, issues);
     let max_redirects = h.max_redirects.unwrap_or(5);
     if max_redirects > 20 {
         issues.push(
@@ -186,11 +187,15 @@ fn http(raw: &RawConfig, issues: &mut Issues) -> HttpConfig {
             .clone()
             .unwrap_or_else(|| format!("newshound/{}", env!("CARGO_PKG_VERSION"))),
         allow_private_networks: h.allow_private_networks.unwrap_or(false),
+        allow_hosts,
+        per_host,
+        max_items,
+        pinned_hosts: Default::default(),
     }
 }
 
 fn feeds(
-    raw: &[RawFeed],
+    all: &RawConfig,
     daemon: &DaemonConfig,
     http: &HttpConfig,
     ctx: &Context,
@@ -198,7 +203,7 @@ fn feeds(
 ) -> Vec<FeedConfig> {
     let mut seen = HashMap::new();
     let mut out = Vec::new();
-    for (i, f) in raw.iter().enumerate() {
+    for (i, f) in all.feed.iter().enumerate() {
         let key = format!("feed[{i}]");
         let name = required_name(f.name.as_deref(), &key, &mut seen, "feed", issues);
         let source = match f.url.as_deref() {
@@ -210,6 +215,8 @@ fn feeds(
         };
         let interval = f.interval.unwrap_or(daemon.poll_interval);
         check_interval(interval, &format!("{key}.interval"), issues);
+        let (min_interval, max_interval) =
+            super::validate_poll::feed_bounds(&all.daemon, f, interval, &key, issues);
         for (t, tag) in f.tags.iter().enumerate() {
             if tag.trim().is_empty() || tag.starts_with('#') || tag.contains(char::is_whitespace) {
                 issues.push(
@@ -223,6 +230,8 @@ fn feeds(
                 name,
                 source,
                 interval,
+                min_interval,
+                max_interval,
                 tags: f.tags.clone(),
             });
         }
@@ -301,14 +310,9 @@ pub(super) fn web_url(u: &str, http: &HttpConfig, key: &str, issues: &mut Issues
         );
         return None;
     }
-    if !http.allow_private_networks {
-        if let HostCheck::Private(why) = check_host(&url) {
-            issues.push(
-                key,
-                format!("'{u}': {why}; set http.allow_private_networks = true to allow it"),
-            );
-            return None;
-        }
+    if let Err(why) = http.guard().check_url(&url) {
+        issues.push(key, format!("'{u}': {why}; {HINT}"));
+        return None;
     }
     Some(url)
 }

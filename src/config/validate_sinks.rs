@@ -39,7 +39,7 @@ pub(super) fn sinks(raw: &[RawSink], http: &HttpConfig, issues: &mut Issues) -> 
                 delivery(&webhook_timing(w), &key, issues),
             ),
             RawSink::Email(e) => (
-                email(e, &key, issues).map(SinkKind::Email),
+                email(e, http, &key, issues).map(SinkKind::Email),
                 delivery(&email_timing(e), &key, issues),
             ),
         };
@@ -241,8 +241,13 @@ pub fn decode_secret(s: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-fn email(e: &RawEmail, key: &str, issues: &mut Issues) -> Option<EmailConfig> {
-    let smtp_url = smtp_url(e.smtp_url.as_deref(), &format!("{key}.smtp_url"), issues);
+fn email(e: &RawEmail, http: &HttpConfig, key: &str, issues: &mut Issues) -> Option<EmailConfig> {
+    let smtp_url = smtp_url(
+        e.smtp_url.as_deref(),
+        http,
+        &format!("{key}.smtp_url"),
+        issues,
+    );
     let from = match e.from.as_deref() {
         None => {
             issues.push(format!("{key}.from"), "missing");
@@ -279,13 +284,18 @@ fn email(e: &RawEmail, key: &str, issues: &mut Issues) -> Option<EmailConfig> {
     })
 }
 
-fn smtp_url(u: Option<&str>, key: &str, issues: &mut Issues) -> Option<String> {
+fn smtp_url(u: Option<&str>, http: &HttpConfig, key: &str, issues: &mut Issues) -> Option<String> {
     let Some(u) = u else {
         issues.push(key, "missing");
         return None;
     };
     match url::Url::parse(u) {
         Ok(url) if matches!(url.scheme(), "smtp" | "smtps") && url.host().is_some() => {
+            // The same guard as feeds and webhooks: literal hosts here, names at delivery.
+            if let Err(why) = http.guard().check_url(&url) {
+                issues.push(key, format!("'{u}': {why}; {}", crate::net::HINT));
+                return None;
+            }
             Some(u.to_string())
         }
         Ok(url) if url.host().is_none() => {

@@ -77,8 +77,11 @@ impl Article {
         published: Option<DateTime<Utc>>,
         updated: Option<DateTime<Utc>>,
     ) -> Self {
-        let guid = guid.filter(|g| !g.trim().is_empty());
-        let url = url.filter(|u| !u.trim().is_empty());
+        // Control characters never reach logs, chat formats or the state.
+        let clean = super::sanitize::strip_owned;
+        let (title, summary, content) = (clean(title), clean(summary), clean(content));
+        let guid = guid.map(clean).filter(|g| !g.trim().is_empty());
+        let url = url.map(clean).filter(|u| !u.trim().is_empty());
         let date = published.as_ref().or(updated.as_ref());
         let id = ArticleId::derive(guid.as_deref(), url.as_deref(), &title, date);
         Article {

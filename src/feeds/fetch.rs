@@ -1,19 +1,27 @@
 //! Fetching a feed's bytes: one shared HTTP client with conditional GET, size and time
 //! limits enforced while streaming; `file://` feeds read from disk under the same cap.
+//! Along with the body come the response's scheduling signals and its `Content-Type`
+//! (whose charset the parser honours).
+
+use std::time::{Duration, SystemTime};
 
 use bytes::{Bytes, BytesMut};
 use tokio::io::AsyncReadExt;
 use url::Url;
 
+use super::signals::HttpSignals;
 use crate::config::{FeedSource, HttpConfig};
-use crate::net::{check_host, error_chain, http_client, HostCheck};
+use crate::net::{error_chain, http_client, Guard, HINT};
 use crate::store::FeedState;
 
 /// What a fetch brought back.
 #[derive(Debug)]
 pub enum Fetched {
     /// 304: nothing changed since the validators we sent.
-    NotModified,
+    NotModified {
+        /// What the response said about when to ask again.
+        signals: HttpSignals,
+    },
     /// A new body.
     Body {
         /// The body, decompressed, at most `max_body` bytes.
@@ -22,8 +30,13 @@ pub enum Fetched {
         etag: Option<String>,
         /// The Last-Modified to send next time.
         last_modified: Option<String>,
-        /// Where the body came from after redirects (base for relative links).
+        /// Where the body came from after redirects, or its `Content-Location` (the base
+        /// for relative links).
         final_url: Option<Url>,
+        /// The `Content-Type` header (its charset wins over the XML declaration).
+        content_type: Option<String>,
+        /// What the response said about when to ask again.
+        signals: HttpSignals,
     },
 }
 
@@ -31,14 +44,32 @@ pub enum Fetched {
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     /// The server answered with a non-success status.
-    #[error("HTTP {status} from {url}")]
+    #[error("HTTP {status} from {url}{}", retry_note(*retry_after))]
     Status {
         /// The status code.
         status: u16,
         /// The URL answered.
         url: String,
+        /// The server's `Retry-After`, if it sent one.
+        retry_after: Option<Duration>,
     },
-    /// The request failed (connection, timeout, redirect policy, decoding…).
+    /// A redirect the client did not follow (to another scheme than http or https).
+    #[error("{url} redirects to '{location}', which is not followed: only http and https are")]
+    Redirect {
+        /// The URL that redirected.
+        url: String,
+        /// Where to.
+        location: String,
+    },
+    /// No complete answer within `http.timeout` (a server that never answers, or drips).
+    #[error("no complete answer from {url} within {} (http.timeout)", humantime::format_duration(*limit))]
+    Timeout {
+        /// The URL requested.
+        url: String,
+        /// The limit.
+        limit: Duration,
+    },
+    /// The request failed (connection, redirect policy, TLS…).
     #[error("request to {url} failed: {detail}")]
     Request {
         /// The URL requested.
@@ -48,6 +79,14 @@ pub enum FetchError {
         /// The cause.
         #[source]
         source: reqwest::Error,
+    },
+    /// The body broke off or did not decode (a Content-Length that lies, a bad gzip…).
+    #[error("reading the body of {url} failed: {detail}")]
+    Body {
+        /// The URL read.
+        url: String,
+        /// The error chain, on one line.
+        detail: String,
     },
     /// The body exceeded `http.max_body`.
     #[error("body of {url} is larger than the {limit} byte limit (http.max_body)")]
@@ -67,7 +106,7 @@ pub enum FetchError {
         source: std::io::Error,
     },
     /// The address is not allowed.
-    #[error("{url} refused: {reason}; set http.allow_private_networks = true to allow it")]
+    #[error("{url} refused: {reason}; {HINT}")]
     Refused {
         /// The URL.
         url: String,
@@ -76,12 +115,29 @@ pub enum FetchError {
     },
 }
 
+fn retry_note(after: Option<Duration>) -> String {
+    after.map_or_else(String::new, |d| {
+        format!(" (retry after {})", humantime::format_duration(d))
+    })
+}
+
+impl FetchError {
+    /// The server's `Retry-After`, when the failure came with one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
 /// Fetches feeds with one shared client.
 #[derive(Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
     max_body: u64,
-    allow_private: bool,
+    timeout: Duration,
+    guard: Guard,
 }
 
 impl Fetcher {
@@ -90,7 +146,8 @@ impl Fetcher {
         Ok(Fetcher {
             client: http_client(http, http.max_redirects)?,
             max_body: http.max_body,
-            allow_private: http.allow_private_networks,
+            timeout: http.timeout,
+            guard: http.guard(),
         })
     }
 
@@ -106,20 +163,28 @@ impl Fetcher {
         }
     }
 
-    async fn get(&self, url: &Url, state: Option<&FeedState>) -> Result<Fetched, FetchError> {
-        if !self.allow_private {
-            if let HostCheck::Private(reason) = check_host(url) {
-                return Err(FetchError::Refused {
-                    url: url.to_string(),
-                    reason,
-                });
-            }
+    /// Maps a reqwest error, telling a timeout apart.
+    fn request_err(&self, url: &Url, source: reqwest::Error) -> FetchError {
+        if source.is_timeout() {
+            return FetchError::Timeout {
+                url: url.to_string(),
+                limit: self.timeout,
+            };
         }
-        let request_err = |source: reqwest::Error| FetchError::Request {
+        FetchError::Request {
             url: url.to_string(),
             detail: error_chain(&source),
             source,
-        };
+        }
+    }
+
+    async fn get(&self, url: &Url, state: Option<&FeedState>) -> Result<Fetched, FetchError> {
+        if let Err(reason) = self.guard.check_url(url) {
+            return Err(FetchError::Refused {
+                url: url.to_string(),
+                reason,
+            });
+        }
         let mut req = self.client.get(url.clone());
         if let Some(s) = state {
             if let Some(etag) = &s.etag {
@@ -129,17 +194,37 @@ impl Fetcher {
                 req = req.header(reqwest::header::IF_MODIFIED_SINCE, lm);
             }
         }
-        let mut resp = req.send().await.map_err(request_err)?;
+        let resp = req.send().await.map_err(|e| self.request_err(url, e))?;
+        let signals = HttpSignals::from_headers(resp.headers(), SystemTime::now());
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
-            return Ok(Fetched::NotModified);
+            return Ok(Fetched::NotModified { signals });
+        }
+        if status.is_redirection() {
+            if let Some(location) = resp.headers().get(reqwest::header::LOCATION) {
+                return Err(FetchError::Redirect {
+                    url: resp.url().to_string(),
+                    location: String::from_utf8_lossy(location.as_bytes()).into_owned(),
+                });
+            }
         }
         if !status.is_success() {
             return Err(FetchError::Status {
                 status: status.as_u16(),
                 url: resp.url().to_string(),
+                retry_after: signals.retry_after,
             });
         }
+        self.read_body(resp, signals).await
+    }
+
+    /// Streams the body under the size cap (chunks arrive decompressed, so the cap holds
+    /// against compression bombs) and the client's total timeout.
+    async fn read_body(
+        &self,
+        mut resp: reqwest::Response,
+        signals: HttpSignals,
+    ) -> Result<Fetched, FetchError> {
         let header = |name| {
             resp.headers()
                 .get(name)
@@ -148,7 +233,12 @@ impl Fetcher {
         };
         let etag = header(reqwest::header::ETAG);
         let last_modified = header(reqwest::header::LAST_MODIFIED);
-        let final_url = resp.url().clone();
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        // Relative links resolve against Content-Location when the server names one.
+        let final_url = header(reqwest::header::CONTENT_LOCATION)
+            .and_then(|loc| resp.url().join(&loc).ok())
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .unwrap_or_else(|| resp.url().clone());
         let too_large = || FetchError::TooLarge {
             url: final_url.to_string(),
             limit: self.max_body,
@@ -156,11 +246,20 @@ impl Fetcher {
         if resp.content_length().is_some_and(|n| n > self.max_body) {
             return Err(too_large());
         }
-        let mut body = BytesMut::new();
-        // Chunks arrive decompressed: the cap holds against compression bombs.
-        while let Some(chunk) = resp.chunk().await.map_err(request_err)? {
-            if body.len() as u64 + chunk.len() as u64 > self.max_body {
+        let mut body = BytesMut::with_capacity(resp.content_length().unwrap_or(0) as usize);
+        while let Some(chunk) = resp
+            .chunk()
+            .await
+            .map_err(|e| self.body_err(&final_url, e))?
+        {
+            let needed = body.len() as u64 + chunk.len() as u64;
+            if needed > self.max_body {
                 return Err(too_large());
+            }
+            // Grow by doubling, but never past the cap: an 8 MiB body holds 8 MiB, not 16.
+            if needed as usize > body.capacity() {
+                let target = (body.capacity() as u64 * 2).clamp(needed, self.max_body);
+                body.reserve(target as usize - body.len());
             }
             body.extend_from_slice(&chunk);
         }
@@ -169,7 +268,16 @@ impl Fetcher {
             etag,
             last_modified,
             final_url: Some(final_url),
+            content_type,
+            signals,
         })
+    }
+
+    fn body_err(&self, url: &Url, source: reqwest::Error) -> FetchError {
+        match self.request_err(url, source) {
+            FetchError::Request { url, detail, .. } => FetchError::Body { url, detail },
+            other => other,
+        }
     }
 
     async fn read_file(&self, path: &std::path::Path) -> Result<Fetched, FetchError> {
@@ -189,12 +297,13 @@ impl Fetcher {
                 limit: self.max_body,
             });
         }
-        let final_url = Url::from_file_path(path).ok();
         Ok(Fetched::Body {
             bytes: Bytes::from(bytes),
             etag: None,
             last_modified: None,
-            final_url,
+            final_url: Url::from_file_path(path).ok(),
+            content_type: None,
+            signals: HttpSignals::default(),
         })
     }
 }

@@ -7,16 +7,29 @@
 //! empty and let [`Article::new`] derive ours.
 
 use std::any::Any;
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{LazyLock, Once};
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::Semaphore;
 
 use feed_rs::model::{Entry, Feed, Link, Text};
 use feed_rs::parser::{Builder, ParseFeedError};
 use url::Url;
 
 use super::article::Article;
+use super::encoding::{html_charset, to_utf8};
 use super::fastpath;
 use super::html::{html_title, html_to_text, looks_like_html};
-use super::repair::{contains, repair, repair_atom, to_utf8, ATOM03};
+use super::limits::cap_items;
+use super::repair::{
+    clean_prolog, contains, rdf_item_links, repair, repair_atom, strip_people, ATOM03,
+};
+use super::sanitize::strip_controls;
+use super::signals::{publish_gap, update_period, FeedSignals};
 
 /// Why bytes could not be turned into articles.
 #[derive(Debug, thiserror::Error)]
@@ -50,35 +63,126 @@ pub enum ParseError {
     },
 }
 
+/// How to read a document.
+#[derive(Debug, Clone)]
+pub struct ParseOptions {
+    /// Resolves relative links (after any `xml:base`, before the feed's own link).
+    pub base: Option<Url>,
+    /// The HTTP `Content-Type` charset, which wins over the XML declaration.
+    pub charset: Option<String>,
+    /// Items kept, the first (newest) ones (see [`super::limits`]).
+    pub max_items: usize,
+}
+
+impl Default for ParseOptions {
+    fn default() -> Self {
+        ParseOptions {
+            base: None,
+            charset: None,
+            max_items: usize::MAX,
+        }
+    }
+}
+
+/// A parsed feed: its articles and what it said about when to poll it again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFeed {
+    /// The entries, in document order, at most `max_items`.
+    pub articles: Vec<Article>,
+    /// `<ttl>`, `sy:updatePeriod` and the publishing pace.
+    pub signals: FeedSignals,
+    /// Whether the document had more than `max_items` items (only the first were read).
+    pub capped: bool,
+}
+
 /// Parses RSS 0.9x/1.0/2.0, Atom or JSON Feed bytes into articles of feed `feed`; `base`
 /// resolves relative links (after any `xml:base`, before the feed's own link).
 ///
 /// The encoding comes from the BOM or the XML declaration, so pass the raw bytes.
-/// Plain RSS 2.0 and Atom 1.0 take a strict fast path ([`parse_feed_fast`]); everything
-/// else, and anything the fast path is unsure of, goes through feed-rs.
 pub fn parse_feed(
     bytes: &[u8],
     feed: &str,
     base: Option<&Url>,
 ) -> Result<Vec<Article>, ParseError> {
-    match parse_feed_fast(bytes, feed, base) {
-        Some(articles) => Ok(articles),
-        None => parse_feed_slow(bytes, feed, base),
+    let opts = ParseOptions {
+        base: base.cloned(),
+        ..ParseOptions::default()
+    };
+    parse_document(bytes, feed, &opts).map(|p| p.articles)
+}
+
+/// Parses a document as [`parse_feed`] does, with the HTTP charset and the item cap, and
+/// reads its scheduling signals. Plain RSS 2.0 and Atom 1.0 take a strict fast path (see
+/// `fastpath.rs`); anything it is not sure of goes through feed-rs.
+pub fn parse_document(
+    bytes: &[u8],
+    feed: &str,
+    opts: &ParseOptions,
+) -> Result<ParsedFeed, ParseError> {
+    let utf8 = to_utf8(bytes, opts.charset.as_deref());
+    let clean = clean_prolog(&utf8);
+    let bytes = cap_items(&clean, opts.max_items);
+    let capped = matches!(bytes, Cow::Owned(_));
+    let base = opts.base.as_ref();
+    match fast_articles(&bytes, feed, base) {
+        // The fast path only answers for documents without <ttl>, so there is none to read.
+        Some(articles) => Ok(finish(articles, None, &bytes, capped, opts)),
+        None => slow_document(&bytes, feed, opts, capped),
     }
 }
 
-/// The strict fast path alone: `Some` only when it is sure to give what
-/// [`parse_feed_slow`] gives. Public for the differential tests.
-#[doc(hidden)]
-pub fn parse_feed_fast(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if to_utf8(bytes).is_some() {
-        return None;
+/// The feed-rs path over prepared (UTF-8, cleaned, capped) bytes.
+fn slow_document(
+    bytes: &[u8],
+    feed: &str,
+    opts: &ParseOptions,
+    capped: bool,
+) -> Result<ParsedFeed, ParseError> {
+    // Atom 0.3 would parse "fine" with no entries at all, so upgrade it up front; so would
+    // RSS 1.0 whose items lack a link.
+    let atom = contains(bytes, ATOM03)
+        .then(|| repair_atom(bytes))
+        .flatten();
+    let bytes = atom.as_deref().unwrap_or(bytes);
+    let rdf = rdf_item_links(bytes);
+    let bytes = rdf.as_deref().unwrap_or(bytes);
+    let base = opts.base.as_ref();
+    let parsed = read(bytes, feed, base)?;
+    let ttl = parsed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
+    let articles = articles(parsed, feed, base);
+    Ok(finish(articles, ttl, bytes, capped, opts))
+}
+
+/// Applies the item cap and reads the scheduling signals.
+fn finish(
+    mut articles: Vec<Article>,
+    ttl: Option<Duration>,
+    bytes: &[u8],
+    mut capped: bool,
+    opts: &ParseOptions,
+) -> ParsedFeed {
+    capped |= articles.len() > opts.max_items;
+    articles.truncate(opts.max_items);
+    let dates = articles.iter().filter_map(|a| a.published.or(a.updated));
+    let signals = FeedSignals {
+        ttl: ttl.filter(|t| !t.is_zero()),
+        update_period: update_period(bytes),
+        publish_gap: publish_gap(dates, Utc::now()),
+    };
+    ParsedFeed {
+        articles,
+        signals,
+        capped,
     }
-    // UTF-8 first: str's substring search is much faster than `contains` on bytes.
+}
+
+/// The strict fast path over prepared bytes: `Some` only when it is sure to give what the
+/// feed-rs path gives.
+fn fast_articles(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
+    // str's substring search is much faster than `contains` on bytes.
     let text = std::str::from_utf8(bytes).ok()?;
     let atom03 = std::str::from_utf8(ATOM03).unwrap_or_default();
-    if text.contains(atom03) {
+    if text.contains(atom03) || text.contains("<ttl") {
         return None;
     }
     catch_unwind(AssertUnwindSafe(|| fastpath::articles(text, feed, base)))
@@ -86,44 +190,79 @@ pub fn parse_feed_fast(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<V
         .flatten()
 }
 
-/// The feed-rs path alone (with its repairs). Public for the differential tests.
+/// The fast path alone, on raw bytes prepared as [`parse_feed`] prepares them. Public for
+/// the differential tests.
+#[doc(hidden)]
+pub fn parse_feed_fast(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
+    let utf8 = to_utf8(bytes, None);
+    fast_articles(&clean_prolog(&utf8), feed, base)
+}
+
+/// The feed-rs path alone, on raw bytes prepared as [`parse_feed`] prepares them. Public
+/// for the differential tests.
 #[doc(hidden)]
 pub fn parse_feed_slow(
     bytes: &[u8],
     feed: &str,
     base: Option<&Url>,
 ) -> Result<Vec<Article>, ParseError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let utf8 = to_utf8(bytes);
-    let bytes = utf8.as_deref().unwrap_or(bytes);
-    // Atom 0.3 would parse "fine" with no entries at all, so upgrade it up front.
-    let atom = contains(bytes, ATOM03)
-        .then(|| repair_atom(bytes))
-        .flatten();
-    let bytes = atom.as_deref().unwrap_or(bytes);
-    let parsed = match run_feed_rs(bytes, feed, base)? {
+    let opts = ParseOptions {
+        base: base.cloned(),
+        ..ParseOptions::default()
+    };
+    let utf8 = to_utf8(bytes, None);
+    let clean = clean_prolog(&utf8);
+    let bytes = cap_items(&clean, opts.max_items);
+    slow_document(&bytes, feed, &opts, false).map(|p| p.articles)
+}
+
+/// feed-rs over `bytes`, with second chances: a rejected document is repaired (see
+/// [`repair`]), and one feed-rs panicked on is tried without its person elements (see
+/// [`strip_people`]).
+fn read(bytes: &[u8], feed: &str, base: Option<&Url>) -> Result<Feed, ParseError> {
+    let parsed = match attempt(bytes, feed, base)? {
         Err(first) => match repair(bytes) {
-            Some(fixed) => run_feed_rs(&fixed, feed, base)?.map_err(|_| first),
+            Some(fixed) => attempt(&fixed, feed, base)?.map_err(|_| first),
             None => Err(first),
         },
         ok => ok,
     };
-    let parsed = parsed.map_err(|source| ParseError::NotAFeed {
+    parsed.map_err(|source| ParseError::NotAFeed {
         feed: feed.to_string(),
         source,
-    })?;
-    Ok(articles(parsed, feed, base))
+    })
 }
 
-/// The same as [`parse_feed`], off the async runtime (on a blocking thread); a panic is
-/// reported as [`ParseError::Panicked`].
+/// One run of feed-rs, and a second without person elements if it panicked.
+fn attempt(
+    bytes: &[u8],
+    feed: &str,
+    base: Option<&Url>,
+) -> Result<Result<Feed, ParseFeedError>, ParseError> {
+    match run_feed_rs(bytes, feed, base) {
+        Err(panicked) => {
+            let stripped = strip_people(bytes).ok_or(panicked)?;
+            run_feed_rs(&stripped, feed, base)
+        }
+        ok => ok,
+    }
+}
+
+/// Parses run at once on blocking threads: parsing is CPU work, so more than one per core
+/// gains nothing, and this bounds the memory parsing takes to cores × what one parse takes.
+static PARSE_SLOTS: LazyLock<Semaphore> =
+    LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+/// The same as [`parse_document`], off the async runtime (on a blocking thread, one per
+/// core at most); a panic is reported as [`ParseError::Panicked`].
 pub async fn parse_feed_blocking(
     bytes: bytes::Bytes,
     feed: String,
-    base: Option<Url>,
-) -> Result<Vec<Article>, ParseError> {
+    opts: ParseOptions,
+) -> Result<ParsedFeed, ParseError> {
     let name = feed.clone();
-    match tokio::task::spawn_blocking(move || parse_feed(&bytes, &feed, base.as_ref())).await {
+    let _slot = PARSE_SLOTS.acquire().await;
+    match tokio::task::spawn_blocking(move || parse_document(&bytes, &feed, &opts)).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => Err(ParseError::Panicked {
             feed: name,
@@ -145,13 +284,14 @@ pub enum Input {
 }
 
 /// Reads a local file that may be a feed, an HTML page or plain text: a feed if it parses
-/// as one, else a page if it looks like HTML, else text. Invalid UTF-8 is decoded lossily.
+/// as one, else a page if it looks like HTML, else text. A page or text is decoded as its
+/// `<meta charset>` says, else as [`to_utf8`] guesses.
 pub fn parse_any(bytes: &[u8], name: &str) -> Input {
     if let Ok(articles) = parse_feed(bytes, name, None) {
         return Input::Feed(articles);
     }
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let text = String::from_utf8_lossy(bytes);
+    let utf8 = to_utf8(bytes, html_charset(bytes).as_deref());
+    let text = String::from_utf8_lossy(&utf8);
     if looks_like_html(&text) {
         let title = html_title(&text).unwrap_or_default();
         let content = html_to_text(&text);
@@ -192,10 +332,35 @@ fn run_feed_rs(
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
         .build();
-    catch_unwind(AssertUnwindSafe(|| parser.parse(bytes))).map_err(|payload| ParseError::Panicked {
-        feed: feed.to_string(),
-        message: panic_message(&*payload),
+    quiet_panics(|| catch_unwind(AssertUnwindSafe(|| parser.parse(bytes)))).map_err(|payload| {
+        ParseError::Panicked {
+            feed: feed.to_string(),
+            message: panic_message(&*payload),
+        }
     })
+}
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `f` with the panic hook silenced on this thread: a panic caught here is reported
+/// as a [`ParseError`] (its text cleaned of control characters on the way to the log),
+/// not printed raw — with the feed's bytes in it — to stderr by the default hook.
+fn quiet_panics<T>(f: impl FnOnce() -> T) -> T {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let out = f();
+    QUIET.with(|q| q.set(false));
+    out
 }
 
 /// The text of a caught panic.
@@ -232,7 +397,8 @@ fn article(entry: Entry, feed: &str, base: Option<&Url>) -> Article {
             .filter(|g| Url::parse(g).is_ok_and(|u| u.scheme().starts_with("http"))),
     };
     let media_titles = entry.media.iter().filter_map(|m| m.title.as_ref());
-    let title = one_line(&first_text(entry.title.iter().chain(media_titles)));
+    let title = first_text(entry.title.iter().chain(media_titles));
+    let title = one_line(&strip_controls(&title));
     let media_descriptions = entry.media.iter().filter_map(|m| m.description.as_ref());
     let summary = first_text(entry.summary.iter().chain(media_descriptions));
     let body = entry.content.and_then(|c| c.body).unwrap_or_default();
@@ -298,217 +464,5 @@ pub(crate) fn one_line(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::feeds::article::ArticleId;
-
-    fn parse(xml: &str) -> Vec<Article> {
-        parse_feed(xml.as_bytes(), "f", None).expect("parses")
-    }
-
-    fn rss(items: &str) -> String {
-        format!(
-            r#"<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
-            xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
-            <link>https://news.example/</link>{items}</channel></rss>"#
-        )
-    }
-
-    #[test]
-    fn rss_fields_become_plain_text() {
-        let a = &parse(&rss(
-            r#"<item><title>Caf&eacute; &lt;b&gt;Li&lt;/b&gt; Shangfu&rsquo;s &amp;lt;3</title>
-            <guid isPermaLink="false"> g-1 </guid><link>https://news.example/a</link>
-            <description>&lt;p&gt;One &amp;ldquo;two&amp;rdquo;&lt;/p&gt;&lt;p&gt;three&lt;/p&gt;</description>
-            <content:encoded><![CDATA[<p>Full <b>text</b></p><script>x()</script>]]></content:encoded>
-            <pubDate>Mon, 29 May 2023 08:30:00 +0000</pubDate></item>"#,
-        ))[0];
-        assert_eq!(a.title, "Café Li Shangfu’s <3");
-        assert_eq!(a.guid.as_deref(), Some("g-1"));
-        assert_eq!(a.url.as_deref(), Some("https://news.example/a"));
-        assert_eq!(a.summary, "One “two”\n\nthree");
-        assert_eq!(a.content, "Full text");
-        assert_eq!(
-            a.published.map(|d| d.to_rfc3339()).as_deref(),
-            Some("2023-05-29T08:30:00+00:00")
-        );
-        assert_eq!(a.feed, "f");
-    }
-
-    #[test]
-    fn entries_without_ids_get_ours_not_random_ones() {
-        let xml = rss(
-            "<item><title>linked</title><link>/a/b</link></item><item><title>bare</title></item>",
-        );
-        let (first, second) = (parse(&xml), parse(&xml));
-        assert_eq!(first, second, "ids are stable across parses");
-        assert_eq!(first[0].guid, None);
-        assert_eq!(
-            first[0].url.as_deref(),
-            Some("https://news.example/a/b"),
-            "resolved against the channel link"
-        );
-        assert_eq!(
-            first[0].id,
-            ArticleId::derive(None, first[0].url.as_deref(), "linked", None)
-        );
-        assert_eq!(first[1].id, ArticleId::derive(None, None, "bare", None));
-    }
-
-    #[test]
-    fn relative_links_resolve_against_base_then_xml_base() {
-        let base = Url::parse("https://base.example/feeds/x.xml").ok();
-        let got = parse_feed(
-            rss("<item><link>story/1</link></item>").as_bytes(),
-            "f",
-            base.as_ref(),
-        )
-        .unwrap();
-        assert_eq!(
-            got[0].url.as_deref(),
-            Some("https://base.example/feeds/story/1")
-        );
-        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://atom.example/dir/"><title>t</title>
-            <entry><id>e1</id><title>t</title><link rel="self" href="/self"/><link rel="enclosure" href="a.mp3"/>
-            <link href="page.html" type="text/html"/></entry></feed>"#;
-        assert_eq!(
-            parse(atom)[0].url.as_deref(),
-            Some("https://atom.example/dir/page.html")
-        );
-    }
-
-    #[test]
-    fn atom_and_json_feeds() {
-        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>urn:x:1</id>
-            <title type="html">A &amp;amp; B</title><summary>short</summary>
-            <content type="html">&lt;p&gt;long &lt;em&gt;body&lt;/em&gt;&lt;/p&gt;</content>
-            <updated>2023-05-30T01:02:03Z</updated></entry></feed>"#;
-        let a = &parse(atom)[0];
-        assert_eq!(
-            (a.guid.as_deref(), a.title.as_str()),
-            (Some("urn:x:1"), "A & B")
-        );
-        assert_eq!(
-            (a.summary.as_str(), a.content.as_str()),
-            ("short", "long body")
-        );
-        assert!(a.updated.is_some());
-        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"j","home_page_url":"https://j.example/",
-            "items":[{"id":"7","url":"/p/7","title":"李尚福","content_html":"<p>国防部长</p>","summary":"s"}]}"#;
-        let j = &parse(json)[0];
-        assert_eq!(
-            (j.guid.as_deref(), j.url.as_deref()),
-            (Some("7"), Some("https://j.example/p/7"))
-        );
-        assert_eq!(
-            (j.title.as_str(), j.content.as_str(), j.summary.as_str()),
-            ("李尚福", "国防部长", "s")
-        );
-    }
-
-    #[test]
-    fn media_description_stands_in_for_a_missing_summary_and_duplicates_go() {
-        let items = r#"<item><guid>m</guid><media:content url="https://v.example/1.mp4"/><media:description>video &lt;b&gt;about&lt;/b&gt; it</media:description></item>
-            <item><guid>d</guid><description>same</description><content:encoded>same</content:encoded></item>"#;
-        let got = parse(&rss(items));
-        assert_eq!(got[0].summary, "video about it");
-        assert_eq!(
-            (got[1].summary.as_str(), got[1].content.as_str()),
-            ("same", "")
-        );
-    }
-
-    #[test]
-    fn encodings_boms_and_old_rss_are_read() {
-        let body = rss("<item><guid>g</guid><title>caf\u{e9} \u{201c}x\u{201d}</title></item>");
-        let utf16be: Vec<u8> = [0xFE, 0xFF]
-            .into_iter()
-            .chain(body.encode_utf16().flat_map(u16::to_be_bytes))
-            .collect();
-        let utf32le: Vec<u8> = body
-            .chars()
-            .flat_map(|c| u32::from(c).to_le_bytes())
-            .collect();
-        let bom: Vec<u8> = b"\xEF\xBB\xBF"
-            .iter()
-            .copied()
-            .chain(body.bytes())
-            .collect();
-        let cp1252 = b"<rss version=\"2.0\"><channel><item><title>caf\xE9 \x93x\x94</title></item></channel></rss>";
-        for bytes in [utf16be, utf32le, bom, cp1252.to_vec()] {
-            let got = parse_feed(&bytes, "f", None).expect("parses");
-            assert_eq!(got[0].title, "café “x”");
-        }
-        for xml in [
-            "<rss><item><title>x</title></item></rss>",
-            "<rss version=\"0.94\"><channel><item><title>x</title></item></channel></rss>",
-        ] {
-            assert_eq!(parse(xml)[0].title, "x", "{xml}");
-        }
-    }
-
-    #[test]
-    fn non_feeds_are_errors_and_panics_are_caught() {
-        for bad in [
-            "",
-            "plain words",
-            "<!DOCTYPE html><html><body><p>page</p></body></html>",
-            "{\"a\": 1}",
-            "<rss version=\"2.0\">",
-        ] {
-            assert!(
-                matches!(
-                    parse_feed(bad.as_bytes(), "f", None),
-                    Err(ParseError::NotAFeed { .. })
-                ),
-                "{bad:?}"
-            );
-        }
-        // feed-rs 3.0 (quick-xml 0.42) panics on a second declaration naming another encoding.
-        let twice = format!(
-            r#"<?xml version="1.0" encoding="utf-8"?><?xml version="1.0" encoding="iso-8859-1"?>{}"#,
-            rss("")
-        );
-        match parse_feed(twice.as_bytes(), "f", None) {
-            Err(ParseError::Panicked { message, .. }) => assert!(!message.is_empty()),
-            other => panic!("expected a caught panic, got {other:?}"),
-        }
-    }
-
-    #[tokio::test]
-    async fn blocking_parse_survives_deep_nesting() {
-        let deep = format!(
-            r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>d</id><content type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">{}{}</div></content></entry></feed>"#,
-            "<div>".repeat(60_000),
-            "</div>".repeat(60_000)
-        );
-        let got = parse_feed_blocking(deep.into(), "f".into(), None)
-            .await
-            .unwrap();
-        assert_eq!(got[0].guid.as_deref(), Some("d"));
-        let bad = parse_feed_blocking(bytes::Bytes::from_static(b"nope"), "f".into(), None).await;
-        assert!(matches!(bad, Err(ParseError::NotAFeed { .. })));
-    }
-
-    #[test]
-    fn parse_any_tells_feeds_pages_and_text_apart() {
-        assert!(
-            matches!(parse_any(rss("<item><guid>g</guid></item>").as_bytes(), "x"), Input::Feed(v) if v.len() == 1)
-        );
-        let page = b"<!doctype html><html><head><title>Page &amp; co</title></head><body><p>Lloyd <b>Austin</b></p></body></html>";
-        match parse_any(page, "p.html") {
-            Input::Page(a) => assert_eq!(
-                (a.title.as_str(), a.content.as_str(), a.feed.as_str()),
-                ("Page & co", "Page & co\n\nLloyd Austin", "p.html")
-            ),
-            other => panic!("not a page: {other:?}"),
-        }
-        match parse_any(b"  Li Shangfu \xFF declined\n", "t.txt") {
-            Input::Text(a) => assert_eq!(
-                (a.title.as_str(), a.content.as_str()),
-                ("", "Li Shangfu \u{fffd} declined")
-            ),
-            other => panic!("not text: {other:?}"),
-        }
-    }
-}
+#[path = "parse_tests.rs"]
+mod tests;

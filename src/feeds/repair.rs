@@ -1,155 +1,142 @@
-//! config → feeds (fetch → parse → Article): repairs at the byte level before feed-rs
-//! sees a document — UTF-16/32 to UTF-8, a lying encoding declaration, Windows-1252 bytes
-//! in a "UTF-8" feed, `<rss>` without a usable version or channel, Atom 0.3 — so that what
-//! browser-grade readers read, we read too.
+//! config → feeds (fetch → encoding → **repair** → parse → Article): repairs at the byte
+//! level, on UTF-8 (see [`super::encoding`]), before feed-rs sees a document — junk or
+//! whitespace before the prolog, repeated XML declarations, `<rss>` without a usable
+//! version or channel, Atom 0.3, Atom text constructs typed with a MIME type (base64) —
+//! so that what browser-grade readers read, we read too.
 
-/// Transcodes UTF-16 and UTF-32 input (found by BOM, or by the XML spec's sniffing of
-/// `<`) to UTF-8 and makes the XML declaration say so: quick-xml panics on UTF-16BE with
-/// a BOM and reads no UTF-32. Also corrects an ASCII-based document that claims to be
-/// UTF-16 or UTF-32. None when the bytes are fine as they are.
-pub(crate) fn to_utf8(bytes: &[u8]) -> Option<Vec<u8>> {
-    let Some((unit, big, skip)) = wide_layout(bytes) else {
-        let declared_wide = declared_encoding(bytes).is_some_and(is_wide);
-        return declared_wide.then(|| declare_utf8(bytes.to_vec()));
-    };
-    Some(declare_utf8(
-        decode_wide(&bytes[skip..], unit, big).into_bytes(),
-    ))
+use std::borrow::Cow;
+
+/// Cuts whatever comes before the prolog — whitespace, a byte of junk, a PHP warning —
+/// (only the first KiB is searched; JSON is left alone) and drops every XML declaration
+/// after the first outside CDATA: quick-xml panics on one naming another encoding.
+pub(crate) fn clean_prolog(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let start = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(0);
+    let head = &bytes[start..bytes.len().min(start + 1024)];
+    if head.starts_with(b"{") || head.starts_with(b"[") {
+        return Cow::Borrowed(bytes);
+    }
+    let cut = start
+        + memchr::memmem::find(head, b"<?xml")
+            .or_else(|| memchr::memchr(b'<', head))
+            .unwrap_or(0);
+    let body = &bytes[cut..];
+    let later = later_declarations(body);
+    if later.is_empty() {
+        return Cow::Borrowed(body);
+    }
+    let edits: Vec<(usize, usize, &[u8])> =
+        later.into_iter().map(|(s, e)| (s, e, &b""[..])).collect();
+    Cow::Owned(apply_edits(body, &edits))
 }
 
-/// Code unit size, big-endianness and BOM length of UTF-16 or UTF-32 input.
-fn wide_layout(bytes: &[u8]) -> Option<(usize, bool, usize)> {
-    Some(match bytes {
-        [0, 0, 0xFE, 0xFF, ..] => (4, true, 4),
-        [0xFF, 0xFE, 0, 0, ..] => (4, false, 4),
-        [0xFE, 0xFF, ..] => (2, true, 2),
-        [0xFF, 0xFE, ..] => (2, false, 2),
-        [0, 0, 0, b'<', ..] => (4, true, 0),
-        [b'<', 0, 0, 0, ..] => (4, false, 0),
-        [0, b'<', 0, c, ..] if *c != 0 => (2, true, 0),
-        [b'<', 0, c, 0, ..] if *c != 0 => (2, false, 0),
-        _ => return None,
-    })
-}
-
-/// Decodes UTF-16 (`unit` 2) or UTF-32 (`unit` 4); bad code units become U+FFFD.
-fn decode_wide(body: &[u8], unit: usize, big: bool) -> String {
-    let word = |c: &[u8]| {
-        let fold = |acc: u32, b: &u8| (acc << 8) | u32::from(*b);
-        if big {
-            c.iter().fold(0, fold)
-        } else {
-            c.iter().rev().fold(0, fold)
-        }
+/// The spans of XML declarations after the first one (or after the first byte), outside
+/// comments and CDATA.
+fn later_declarations(body: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    if !memchr::memmem::find_iter(body, b"<?xml").any(|p| p > 0) {
+        return out; // the common case: no scan
+    }
+    let skip_past = |from: usize, end: &[u8]| {
+        memchr::memmem::find(&body[from..], end).map_or(body.len(), |e| from + e + end.len())
     };
-    if unit == 2 {
-        let units = body.chunks_exact(2).map(|c| word(c) as u16);
-        char::decode_utf16(units)
-            .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect()
+    let mut at = if body.starts_with(b"<?xml") {
+        skip_past(0, b"?>")
     } else {
-        let chars = body.chunks_exact(4).map(|c| char::from_u32(word(c)));
-        chars
-            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-            .collect()
+        1.min(body.len())
+    };
+    while let Some(p) = memchr::memchr(b'<', &body[at..]).map(|p| at + p) {
+        let rest = &body[p..];
+        at = if rest.starts_with(b"<!--") {
+            skip_past(p, b"-->")
+        } else if rest.starts_with(b"<![CDATA[") {
+            skip_past(p, b"]]>")
+        } else if rest.starts_with(b"<?xml")
+            && matches!(rest.get(5), Some(b' ' | b'\t' | b'\r' | b'\n' | b'?'))
+        {
+            let end = skip_past(p, b"?>");
+            out.push((p, end));
+            end
+        } else {
+            p + 1
+        };
     }
+    out
 }
 
-/// Whether an encoding name is UTF-16 or UTF-32 (or their UCS forerunners).
-fn is_wide(name: &[u8]) -> bool {
-    let name = name.to_ascii_lowercase();
-    [
-        "utf-16",
-        "utf16",
-        "utf-32",
-        "utf32",
-        "ucs-2",
-        "ucs-4",
-        "iso-10646-ucs",
-    ]
-    .iter()
-    .any(|w| name.starts_with(w.as_bytes()))
-}
-
-/// The byte range of the encoding named by the XML declaration at the start, if any.
-fn encoding_range(bytes: &[u8]) -> Option<(usize, usize)> {
-    if !bytes.starts_with(b"<?xml") {
+/// feed-rs drops RSS 1.0 (and 0.90) items without a `<link>`. An item's `rdf:about` is
+/// its URI, which the spec says is its link, so this gives such items that link. None
+/// when the document is not RDF or every item has a link.
+pub(crate) fn rdf_item_links(bytes: &[u8]) -> Option<Vec<u8>> {
+    if !contains(bytes, b"<rdf:RDF") {
         return None;
     }
-    let decl_end = bytes.windows(2).position(|w| w == b"?>")?;
-    let decl = &bytes[..decl_end];
-    let at = decl.windows(9).position(|w| w == b"encoding=")? + 9;
-    let quote = *decl.get(at)?;
-    let len = decl.get(at + 1..)?.iter().position(|&b| b == quote)?;
-    Some((at + 1, at + 1 + len))
-}
-
-/// The encoding named by the XML declaration at the start, if any.
-fn declared_encoding(bytes: &[u8]) -> Option<&[u8]> {
-    encoding_range(bytes).map(|(start, stop)| &bytes[start..stop])
-}
-
-/// Makes the XML declaration, if any, name UTF-8.
-fn declare_utf8(mut bytes: Vec<u8>) -> Vec<u8> {
-    if let Some((start, stop)) = encoding_range(&bytes) {
-        bytes.splice(start..stop, *b"utf-8");
+    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+    for at in memchr::memmem::find_iter(bytes, b"<item") {
+        let tag_end = at + memchr::memchr(b'>', &bytes[at..])?;
+        let tag = &bytes[at..tag_end];
+        if !matches!(tag.get(5), Some(b' ' | b'\t' | b'\r' | b'\n')) || tag.ends_with(b"/") {
+            continue;
+        }
+        let body_end = memchr::memmem::find(&bytes[tag_end..], b"</item>")
+            .map_or(bytes.len(), |e| tag_end + e);
+        if contains(&bytes[tag_end..body_end], b"<link") {
+            continue;
+        }
+        let Some(about) = attribute(tag, b"rdf:about=") else {
+            continue;
+        };
+        let link = [b"<link>".as_slice(), about, b"</link>"].concat();
+        edits.push((tag_end + 1, tag_end + 1, link));
     }
-    bytes
+    let edits: Vec<(usize, usize, &[u8])> = edits
+        .iter()
+        .map(|(s, e, t)| (*s, *e, t.as_slice()))
+        .collect();
+    (!edits.is_empty()).then(|| apply_edits(bytes, &edits))
 }
 
-/// A second chance for a document feed-rs rejected: invalid UTF-8 re-decoded (see
-/// [`recode`]), then an `<rss>` or `<feed>` root repaired (see [`repair_rss`],
-/// [`repair_atom`]).
-pub(crate) fn repair(bytes: &[u8]) -> Option<Vec<u8>> {
-    let recoded = recode(bytes);
-    let current = recoded.as_deref().unwrap_or(bytes);
-    repair_rss(current)
-        .or_else(|| repair_atom(current))
-        .or(recoded)
+/// The value of attribute `name` (given with its `=`) in a tag's text.
+fn attribute<'a>(tag: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
+    let at = memchr::memmem::find(tag, name)? + name.len();
+    let quote = *tag.get(at).filter(|q| **q == b'"' || **q == b'\'')?;
+    let len = memchr::memchr(quote, &tag[at + 1..])?;
+    Some(&tag[at + 1..at + 1 + len])
 }
 
-/// Re-decodes bytes that are not valid UTF-8 though declared UTF-8 or not declared at
-/// all: lossily as UTF-8 when they carry valid multi-byte sequences, else as
-/// Windows-1252 (what such feeds nearly always are). None for valid UTF-8 or when the
-/// declaration names another encoding.
-fn recode(bytes: &[u8]) -> Option<Vec<u8>> {
-    if std::str::from_utf8(bytes).is_ok() {
-        return None;
-    }
-    let declared = declared_encoding(bytes);
-    if declared
-        .is_some_and(|e| !e.eq_ignore_ascii_case(b"utf-8") && !e.eq_ignore_ascii_case(b"utf8"))
-    {
-        return None;
-    }
-    let lossy = String::from_utf8_lossy(bytes);
-    if declared.is_some()
-        || lossy
-            .chars()
-            .any(|c| !c.is_ascii() && c != char::REPLACEMENT_CHARACTER)
-    {
-        return Some(lossy.into_owned().into_bytes());
-    }
-    Some(
-        bytes
-            .iter()
-            .map(|&b| windows_1252(b))
-            .collect::<String>()
-            .into_bytes(),
-    )
-}
-
-/// Decodes one Windows-1252 byte.
-fn windows_1252(b: u8) -> char {
-    const HIGH: [char; 32] = [
-        '€', '\u{81}', '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', '\u{8D}', 'Ž',
-        '\u{8F}', '\u{90}', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\u{9D}',
-        'ž', 'Ÿ',
+/// RSS person elements (and Dublin Core's and iTunes'), which feed-rs 3.0 slices at byte offsets that can fall inside a
+/// multi-byte character (`<author>me@example.com”(Editor)</author>` panics it). newshound
+/// does not read them, so a document feed-rs panicked on is tried again without them.
+pub(crate) fn strip_people(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut edits: Vec<(usize, usize, &[u8])> = Vec::new();
+    let names = [
+        "author",
+        "managingEditor",
+        "webMaster",
+        "dc:creator",
+        "dc:author",
+        "itunes:author",
+        "itunes:name",
     ];
-    match b {
-        0x80..=0x9F => HIGH[usize::from(b - 0x80)],
-        _ => char::from(b),
+    for name in names {
+        let (open, close) = (format!("<{name}>"), format!("</{name}>"));
+        for at in memchr::memmem::find_iter(bytes, open.as_bytes()) {
+            if let Some(len) = memchr::memmem::find(&bytes[at..], close.as_bytes()) {
+                edits.push((at, at + len + close.len(), b""));
+            }
+        }
     }
+    edits.sort_unstable();
+    edits.dedup_by(|b, a| b.0 < a.1); // nested or overlapping: keep the outer
+    (!edits.is_empty()).then(|| apply_edits(bytes, &edits))
+}
+
+/// A second chance for a document feed-rs rejected: an `<rss>` or `<feed>` root
+/// repaired (see [`repair_rss`], [`repair_atom`]).
+pub(crate) fn repair(bytes: &[u8]) -> Option<Vec<u8>> {
+    repair_rss(bytes).or_else(|| repair_atom(bytes))
 }
 
 /// feed-rs reads an `<rss>` root only with version 2.0, 0.91, 0.92 or an empty one, and
@@ -196,11 +183,15 @@ fn version_edit(
     }
 }
 
-/// `bytes` with each `(start, end, text)` edit applied; edits are in order and disjoint.
+/// `bytes` with each `(start, end, text)` edit applied; edits are in order, and one that
+/// overlaps the edit before it is skipped.
 fn apply_edits(bytes: &[u8], edits: &[(usize, usize, &[u8])]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + 32);
     let mut at = 0;
     for &(start, end, text) in edits {
+        if start < at {
+            continue; // overlaps the edit before: that one stands
+        }
         out.extend_from_slice(&bytes[at..start]);
         out.extend_from_slice(text);
         at = end;
@@ -234,6 +225,7 @@ pub(crate) fn repair_atom(bytes: &[u8]) -> Option<Vec<u8>> {
     let out = swaps.iter().fold(bytes.to_vec(), |acc, (from, to)| {
         replace_all(&acc, from, to)
     });
+    let out = super::atom_base64::decode_constructs(&out).unwrap_or(out);
     (out != bytes).then_some(out)
 }
 
@@ -255,7 +247,7 @@ fn replace_all(hay: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
 
 /// Whether `needle` occurs in `hay`.
 pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(hay, needle).is_some()
 }
 
 /// The byte range of the `version` attribute's value inside a tag's attribute text.

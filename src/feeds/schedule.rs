@@ -1,33 +1,108 @@
 //! When each feed is polled: soon after start, spread by a jitter of at most 10% of its
-//! interval, then once per interval.
+//! interval (or at the next poll time the state remembers, so a restart does not poll
+//! everything at once), then after each poll at the time [`super::adaptive`] decided,
+//! through the [`Gate`] that caps polls in all and per host.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{Notify, Semaphore};
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::adaptive::{next_interval, Bounds, Inputs, Reason, RETRY_AFTER_CAP};
+use super::gate::Gate;
 use crate::config::FeedConfig;
 use crate::health::Board;
-use crate::pipeline::{Pipeline, PollResult};
+use crate::pipeline::{Pipeline, PollOutcome, PollResult};
+use crate::store::{FeedSchedule, StoreError};
 
 /// The delay before a feed's first poll: uniformly random in `[0, interval / 10]`.
 pub fn initial_delay(interval: Duration) -> Duration {
     interval.mul_f64(fastrand::f64() * 0.1)
 }
 
-/// Polls `feed` on its interval until `cancel` fires; wakes the delivery loop when a poll
-/// queued alerts. At most `permits` polls run at once across all feeds. Each step is
+/// The delay before a feed's first poll when the state remembers its schedule: the time
+/// left until the remembered next poll (a restart or reload honours it — at most
+/// `max_interval` away, as the config now says, or a day for a server's `Retry-After`),
+/// else [`initial_delay`].
+pub fn first_delay(feed: &FeedConfig, due: Option<&FeedSchedule>, now: DateTime<Utc>) -> Duration {
+    let Some(due) = due else {
+        return initial_delay(feed.interval);
+    };
+    let cap = match Reason::from_label(&due.reason) {
+        Some(Reason::RetryAfter) => RETRY_AFTER_CAP,
+        _ => feed.max_interval,
+    };
+    match (due.next_poll - now).to_std() {
+        Ok(left) if !left.is_zero() => left.min(cap),
+        _ => initial_delay(feed.interval),
+    }
+}
+
+/// The next poll of `feed` after one that told `inputs`, at `now`: the decided interval
+/// stretched by `jitter` (0 to 1) times 10%, so feeds failing together do not come back
+/// together — and never sooner than decided.
+pub fn plan(feed: &FeedConfig, inputs: &Inputs, now: DateTime<Utc>, jitter: f64) -> FeedSchedule {
+    let decision = next_interval(&Bounds::of(feed), inputs);
+    let delay = decision
+        .interval
+        .mul_f64(1.0 + 0.1 * jitter.clamp(0.0, 1.0));
+    let next_poll = chrono::Duration::from_std(delay)
+        .ok()
+        .and_then(|d| now.checked_add_signed(d))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    FeedSchedule {
+        next_poll,
+        interval: decision.interval,
+        reason: decision.reason.label().to_string(),
+    }
+}
+
+/// What the poll loop needs from a poller; the daemon's is the [`Pipeline`], tests drive
+/// the loop with a scripted one under paused time.
+pub trait Poller: Clone + Send + Sync + 'static {
+    /// Polls `feed` once; the outcome carries its next poll time.
+    fn poll(
+        &self,
+        feed: &FeedConfig,
+    ) -> impl Future<Output = Result<PollOutcome, StoreError>> + Send;
+    /// The schedule the state remembers for `feed`, if any.
+    fn due(&self, feed: &FeedConfig) -> Option<FeedSchedule>;
+}
+
+impl Poller for Pipeline {
+    fn poll(
+        &self,
+        feed: &FeedConfig,
+    ) -> impl Future<Output = Result<PollOutcome, StoreError>> + Send {
+        Pipeline::poll(self, feed)
+    }
+
+    fn due(&self, feed: &FeedConfig) -> Option<FeedSchedule> {
+        match self.store.feed_schedule(&feed.name) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(feed = %feed.name, error = %crate::net::error_chain(&e), "reading the feed's schedule failed");
+                None
+            }
+        }
+    }
+}
+
+/// Polls `feed` on its schedule until `cancel` fires; wakes the delivery loop when a poll
+/// queued alerts. Every poll passes the `gate` (global and per-host caps); each step is
 /// marked on `board`, the heartbeat the watchdog reads.
-pub async fn poll_loop(
-    pipeline: Pipeline,
+pub async fn poll_loop<P: Poller>(
+    poller: P,
     feed: FeedConfig,
-    permits: Arc<Semaphore>,
+    gate: Arc<Gate>,
     wake: Arc<Notify>,
     board: Arc<Board>,
     cancel: CancellationToken,
 ) {
-    let mut delay = initial_delay(feed.interval);
+    let mut delay = first_delay(&feed, poller.due(&feed).as_ref(), Utc::now());
     loop {
         board.sleeping(&feed.name, delay);
         tokio::select! {
@@ -36,40 +111,47 @@ pub async fn poll_loop(
         }
         board.waiting(&feed.name);
         let poll = async {
-            let _permit = permits.acquire().await;
+            let _pass = gate.enter(&feed.source).await;
             board.polling(&feed.name);
-            pipeline.poll(&feed).await
+            poller.poll(&feed).await
         };
         let outcome = tokio::select! {
             _ = cancel.cancelled() => return,
             outcome = poll => outcome,
         };
-        match outcome {
-            Ok(o) => {
-                if !o.alerts.is_empty() {
-                    wake.notify_one();
-                }
-                if let PollResult::Ok { articles, new } = o.result {
-                    tracing::info!(feed = %feed.name, articles, new, alerts = o.alerts.len(), "polled");
-                }
+        delay = after_poll(&feed, outcome, &wake);
+    }
+}
+
+/// Logs a poll's outcome, wakes the delivery loop for its alerts, and returns the delay
+/// until the next poll.
+fn after_poll(
+    feed: &FeedConfig,
+    outcome: Result<PollOutcome, StoreError>,
+    wake: &Notify,
+) -> Duration {
+    match outcome {
+        Ok(o) => {
+            if !o.alerts.is_empty() {
+                wake.notify_one();
             }
-            Err(e) => {
-                tracing::error!(feed = %feed.name, error = %crate::net::error_chain(&e), "state error while polling")
+            if let PollResult::Ok { articles, new } = o.result {
+                tracing::info!(feed = %feed.name, articles, new, alerts = o.alerts.len(), "polled");
+            }
+            match o.schedule {
+                Some(s) => (s.next_poll - Utc::now())
+                    .to_std()
+                    .unwrap_or(Duration::ZERO),
+                None => feed.interval,
             }
         }
-        delay = feed.interval;
+        Err(e) => {
+            tracing::error!(feed = %feed.name, error = %crate::net::error_chain(&e), "state error while polling");
+            feed.interval
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn initial_delay_is_within_ten_percent() {
-        let interval = Duration::from_secs(600);
-        for _ in 0..1000 {
-            assert!(initial_delay(interval) <= Duration::from_secs(60));
-        }
-    }
-}
+#[path = "schedule_tests.rs"]
+mod tests;

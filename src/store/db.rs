@@ -9,7 +9,7 @@ use rusqlite::Connection;
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -95,6 +95,14 @@ CREATE TABLE digests (
     updated_at TEXT NOT NULL
 );
 CREATE INDEX digests_due ON digests (sink, status, next_attempt_at);
+";
+
+/// Version 3: each feed's next poll (unix milliseconds), the interval that led to it and
+/// why, so a restart honours the schedule and the status page can show it.
+const MIGRATE_V3: &str = "
+ALTER TABLE feeds ADD COLUMN next_poll INTEGER;
+ALTER TABLE feeds ADD COLUMN poll_interval_ms INTEGER;
+ALTER TABLE feeds ADD COLUMN poll_reason TEXT;
 ";
 
 /// A failure of the state database.
@@ -187,12 +195,16 @@ impl Store {
         let conn = Connection::open_in_memory().map_err(open_err)?;
         conn.execute_batch(SCHEMA).map_err(open_err)?;
         conn.execute_batch(MIGRATE_V2).map_err(open_err)?;
+        conn.execute_batch(MIGRATE_V3).map_err(open_err)?;
         if path.is_file() {
             let uri = format!("file:{}?mode=ro", path.display());
             conn.execute("ATTACH DATABASE ?1 AS disk", [uri])
                 .map_err(open_err)?;
             conn.execute_batch(
-                "INSERT INTO main.feeds SELECT * FROM disk.feeds;
+                "INSERT INTO main.feeds (name, etag, last_modified, last_poll, last_result,
+                   last_error, consecutive_failures)
+                 SELECT name, etag, last_modified, last_poll, last_result, last_error,
+                   consecutive_failures FROM disk.feeds;
                  INSERT INTO main.articles SELECT * FROM disk.articles;
                  INSERT INTO main.seen SELECT * FROM disk.seen;
                  INSERT INTO main.alerts SELECT * FROM disk.alerts;
@@ -254,6 +266,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     tx.execute_batch(SCHEMA)?;
     if version < 2 {
         tx.execute_batch(MIGRATE_V2)?;
+    }
+    if version < 3 {
+        tx.execute_batch(MIGRATE_V3)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;

@@ -6,7 +6,9 @@ mod db;
 mod digest;
 mod history;
 mod outbox;
+mod poll;
 mod replay;
+mod schedule;
 mod seen;
 mod status;
 
@@ -15,5 +17,7 @@ pub use db::{Store, StoreError};
 pub use digest::PendingDigest;
 pub use history::{ago, PastAlert};
 pub use outbox::{Delivery, DeliveryStatus, OutboxRow};
+pub use poll::{ArticleWrite, PollWrite};
+pub use schedule::FeedSchedule;
 pub use seen::{FeedState, NewAlert, PollRecord, Recorded};
 pub use status::{DeliveryState, OutboxCounts, RecentAlert};

@@ -91,22 +91,10 @@ impl Store {
 
     /// Records a poll's outcome; validators are replaced only when given.
     pub fn record_poll(&self, rec: &PollRecord<'_>) -> Result<(), StoreError> {
-        let at = rec.at.to_rfc3339_opts(SecondsFormat::Secs, true);
-        let failed = rec.error.is_some();
-        let conn = self.conn();
-        conn.execute(
-            "INSERT INTO feeds (name, last_poll, last_result, last_error, consecutive_failures)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(name) DO UPDATE SET last_poll = ?2, last_result = ?3, last_error = ?4,
-               consecutive_failures = CASE WHEN ?5 = 1 THEN consecutive_failures + 1 ELSE 0 END",
-            params![rec.feed, at, rec.result, rec.error, failed as i64],
-        )?;
-        if let Some((etag, last_modified)) = rec.validators {
-            conn.execute(
-                "UPDATE feeds SET etag = ?2, last_modified = ?3 WHERE name = ?1",
-                params![rec.feed, etag, last_modified],
-            )?;
-        }
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        record_poll_in(&tx, rec)?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -137,27 +125,59 @@ impl Store {
     ) -> Result<Recorded, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let mut out = Recorded::default();
-        for new in alerts {
-            let watchlist = new.alert.watchlist.as_str();
-            if story_seen(&tx, watchlist, &new.story_keys)? {
-                continue;
-            }
-            if let Some(check) = &near {
-                if let Some(original) = find_original(&tx, watchlist, check)? {
-                    record_copy(&tx, &original, watchlist, article, now)?;
-                    out.copies.push((watchlist.to_string(), original));
-                    continue;
-                }
-            }
-            queue_alert(&tx, &new, Some(article), now)?;
-            out.queued.push(new.alert);
-        }
-        let fingerprint = near.map(|n| n.fingerprint.to_bytes());
-        upsert_article(&tx, article, matcher, fingerprint, now)?;
+        let out = record_in(&tx, article, matcher, alerts, near, now)?;
         tx.commit()?;
         Ok(out)
     }
+}
+
+/// Writes a poll's outcome inside `tx`; validators are replaced only when given.
+pub(super) fn record_poll_in(tx: &Transaction<'_>, rec: &PollRecord<'_>) -> Result<(), StoreError> {
+    let at = rec.at.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let failed = rec.error.is_some();
+    tx.prepare_cached(
+        "INSERT INTO feeds (name, last_poll, last_result, last_error, consecutive_failures)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(name) DO UPDATE SET last_poll = ?2, last_result = ?3, last_error = ?4,
+           consecutive_failures = CASE WHEN ?5 = 1 THEN consecutive_failures + 1 ELSE 0 END",
+    )?
+    .execute(params![rec.feed, at, rec.result, rec.error, failed as i64])?;
+    if let Some((etag, last_modified)) = rec.validators {
+        tx.prepare_cached("UPDATE feeds SET etag = ?2, last_modified = ?3 WHERE name = ?1")?
+            .execute(params![rec.feed, etag, last_modified])?;
+    }
+    Ok(())
+}
+
+/// Records `article` and queues those of `alerts` whose story its watchlist has not seen,
+/// inside `tx` (see [`Store::record_article`]).
+pub(super) fn record_in(
+    tx: &Transaction<'_>,
+    article: &Article,
+    matcher: &str,
+    alerts: Vec<NewAlert>,
+    near: Option<NearDupCheck<'_>>,
+    now: DateTime<Utc>,
+) -> Result<Recorded, StoreError> {
+    let mut out = Recorded::default();
+    for new in alerts {
+        let watchlist = new.alert.watchlist.as_str();
+        if story_seen(tx, watchlist, &new.story_keys)? {
+            continue;
+        }
+        if let Some(check) = &near {
+            if let Some(original) = find_original(tx, watchlist, check)? {
+                record_copy(tx, &original, watchlist, article, now)?;
+                out.copies.push((watchlist.to_string(), original));
+                continue;
+            }
+        }
+        queue_alert(tx, &new, Some(article), now)?;
+        out.queued.push(new.alert);
+    }
+    let fingerprint = near.map(|n| n.fingerprint.to_bytes());
+    upsert_article(tx, article, matcher, fingerprint, now)?;
+    Ok(out)
 }
 
 impl Store {
@@ -241,30 +261,30 @@ fn upsert_article(
     fingerprint: Option<Vec<u8>>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO articles (feed, id, content_hash, url, guid, title, published, first_seen,
            matched_with, summary, content, updated, fingerprint)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
          ON CONFLICT(feed, id) DO UPDATE SET content_hash = ?3, url = ?4, guid = ?5, title = ?6,
            published = ?7, matched_with = ?9, summary = ?10, content = ?11, updated = ?12,
            fingerprint = COALESCE(?13, fingerprint)",
-        params![
-            a.feed,
-            a.id.as_str(),
-            a.content_hash(),
-            a.url,
-            a.guid,
-            a.title,
-            a.published
-                .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
-            now.to_rfc3339_opts(SecondsFormat::Secs, true),
-            matcher,
-            a.summary,
-            a.content,
-            a.updated
-                .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
-            fingerprint,
-        ],
-    )?;
+    )?
+    .execute(params![
+        a.feed,
+        a.id.as_str(),
+        a.content_hash(),
+        a.url,
+        a.guid,
+        a.title,
+        a.published
+            .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        matcher,
+        a.summary,
+        a.content,
+        a.updated
+            .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        fingerprint,
+    ])?;
     Ok(())
 }

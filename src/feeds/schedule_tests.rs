@@ -1,0 +1,325 @@
+//! The poll loop under paused time, driven by a scripted poller: jitter spread, backoff
+//! growth and ceiling, header-driven intervals, a persisted next poll, the per-host cap.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::time::Instant;
+use url::Url;
+
+use super::*;
+use crate::config::FeedSource;
+use crate::feeds::signals::{FeedSignals, HttpSignals};
+
+const MIN: Duration = Duration::from_secs(60);
+
+fn feed(name: &str, host: &str, interval: Duration) -> FeedConfig {
+    let url = Url::parse(&format!("https://{host}/{name}.xml")).unwrap();
+    FeedConfig {
+        name: name.into(),
+        source: FeedSource::Http(url),
+        interval,
+        min_interval: interval,
+        max_interval: 4 * 60 * MIN,
+        tags: Vec::new(),
+    }
+}
+
+type Script = dyn Fn(&str, usize) -> Inputs + Send + Sync;
+
+/// A poller that records when each feed was polled, takes `busy` to poll, and answers
+/// the n-th poll of a feed with the signals `script(feed, n)` gives.
+#[derive(Clone)]
+struct Scripted {
+    started: Instant,
+    polls: Arc<Mutex<Vec<(String, Duration)>>>,
+    busy: Duration,
+    in_flight: Arc<Mutex<(HashMap<String, usize>, usize)>>,
+    script: Arc<Script>,
+    due: HashMap<String, FeedSchedule>,
+}
+
+impl Scripted {
+    fn new(
+        busy: Duration,
+        script: impl Fn(&str, usize) -> Inputs + Send + Sync + 'static,
+    ) -> Scripted {
+        Scripted {
+            started: Instant::now(),
+            polls: Arc::default(),
+            busy,
+            in_flight: Arc::default(),
+            script: Arc::new(script),
+            due: HashMap::new(),
+        }
+    }
+
+    /// When each poll of `feed` started, from the start of the test.
+    fn times(&self, feed: &str) -> Vec<Duration> {
+        let polls = self.polls.lock().unwrap();
+        polls
+            .iter()
+            .filter(|(f, _)| f == feed)
+            .map(|(_, t)| *t)
+            .collect()
+    }
+
+    /// The most polls of one host that ran at once.
+    fn peak_per_host(&self) -> usize {
+        self.in_flight.lock().unwrap().1
+    }
+}
+
+impl Poller for Scripted {
+    fn poll(
+        &self,
+        feed: &FeedConfig,
+    ) -> impl Future<Output = Result<PollOutcome, StoreError>> + Send {
+        let (this, feed) = (self.clone(), feed.clone());
+        async move {
+            let n = {
+                let mut polls = this.polls.lock().unwrap();
+                polls.push((feed.name.clone(), this.started.elapsed()));
+                polls.iter().filter(|(f, _)| *f == feed.name).count() - 1
+            };
+            let host = super::super::gate::host_key(&feed.source).unwrap();
+            this.enter(&host);
+            tokio::time::sleep(this.busy).await;
+            this.leave(&host);
+            let inputs = (this.script)(&feed.name, n);
+            let result = if inputs.failures > 0 {
+                PollResult::Failed("scripted failure".into())
+            } else {
+                PollResult::NotModified
+            };
+            Ok(PollOutcome {
+                feed: feed.name.clone(),
+                result,
+                alerts: Vec::new(),
+                schedule: Some(plan(&feed, &inputs, Utc::now(), fastrand::f64())),
+            })
+        }
+    }
+
+    fn due(&self, feed: &FeedConfig) -> Option<FeedSchedule> {
+        self.due.get(&feed.name).cloned()
+    }
+}
+
+impl Scripted {
+    fn enter(&self, host: &str) {
+        let mut f = self.in_flight.lock().unwrap();
+        let n = f.0.entry(host.to_string()).or_default();
+        *n += 1;
+        let n = *n;
+        f.1 = f.1.max(n);
+    }
+
+    fn leave(&self, host: &str) {
+        let mut f = self.in_flight.lock().unwrap();
+        *f.0.entry(host.to_string()).or_default() -= 1;
+    }
+}
+
+/// Runs one loop per feed for `span` of (paused) time through a gate of `concurrency`
+/// and `per_host`.
+async fn run(
+    poller: &Scripted,
+    feeds: Vec<FeedConfig>,
+    span: Duration,
+    concurrency: usize,
+    per_host: usize,
+) {
+    let gate = Arc::new(Gate::new(concurrency, per_host));
+    let cancel = CancellationToken::new();
+    let wake = Arc::new(Notify::new());
+    let board = Arc::new(crate::health::Board::new());
+    let tasks: Vec<_> = feeds
+        .into_iter()
+        .map(|f| {
+            tokio::spawn(poll_loop(
+                poller.clone(),
+                f,
+                gate.clone(),
+                wake.clone(),
+                board.clone(),
+                cancel.clone(),
+            ))
+        })
+        .collect();
+    tokio::time::sleep(span).await;
+    cancel.cancel();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+fn gaps(times: &[Duration]) -> Vec<Duration> {
+    times.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+/// Whether `got` is `want` stretched by at most the 10% jitter (and a second of slack for
+/// the wall clock the plan reads).
+fn within_jitter(got: Duration, want: Duration) -> bool {
+    got + Duration::from_secs(1) >= want && got <= want.mul_f64(1.1) + Duration::from_secs(1)
+}
+
+#[tokio::test(start_paused = true)]
+async fn first_polls_spread_over_the_first_tenth_of_the_interval() {
+    let poller = Scripted::new(Duration::ZERO, |_, _| Inputs::default());
+    let feeds: Vec<_> = (0..200)
+        .map(|i| feed(&format!("f{i}"), &format!("h{i}.example"), 100 * MIN))
+        .collect();
+    run(&poller, feeds, 11 * MIN, 1000, 2).await;
+    let firsts: Vec<Duration> = (0..200)
+        .map(|i| poller.times(&format!("f{i}"))[0])
+        .collect();
+    assert!(
+        firsts.iter().all(|t| *t <= 10 * MIN),
+        "all within 10% of the interval"
+    );
+    let early = firsts.iter().filter(|t| **t < 5 * MIN).count();
+    assert!(
+        (60..=140).contains(&early),
+        "spread, not bunched: {early} of 200 in the first half"
+    );
+    let distinct: std::collections::BTreeSet<_> = firsts.iter().map(|t| t.as_secs()).collect();
+    assert!(distinct.len() > 150, "{} distinct seconds", distinct.len());
+}
+
+#[tokio::test(start_paused = true)]
+async fn failures_back_off_exponentially_up_to_the_ceiling_and_keep_trying() {
+    let poller = Scripted::new(Duration::ZERO, |_, n| Inputs {
+        failures: n as u32 + 1,
+        ..Inputs::default()
+    });
+    run(
+        &poller,
+        vec![feed("down", "down.example", 5 * MIN)],
+        24 * 60 * MIN,
+        4,
+        2,
+    )
+    .await;
+    let gaps = gaps(&poller.times("down"));
+    for (i, want) in [10, 20, 40, 80, 160, 240, 240].iter().enumerate() {
+        assert!(
+            within_jitter(gaps[i], *want * MIN),
+            "gap {i}: {:?}, want {want} min",
+            gaps[i]
+        );
+    }
+    assert!(
+        gaps.len() >= 8,
+        "it never gives up: {} polls in a day",
+        gaps.len() + 1
+    );
+    assert!(
+        gaps[6..].iter().all(|g| within_jitter(*g, 240 * MIN)),
+        "{gaps:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn server_signals_set_the_interval() {
+    let poller = Scripted::new(Duration::ZERO, |name, _| match name {
+        "cached" => Inputs {
+            http: HttpSignals {
+                max_age: Some(30 * MIN),
+                ..HttpSignals::default()
+            },
+            ..Inputs::default()
+        },
+        "ttl" => Inputs {
+            feed: Some(FeedSignals {
+                ttl: Some(60 * MIN),
+                ..FeedSignals::default()
+            }),
+            ..Inputs::default()
+        },
+        _ => Inputs {
+            failures: 1,
+            http: HttpSignals {
+                retry_after: Some(90 * MIN),
+                ..HttpSignals::default()
+            },
+            ..Inputs::default()
+        },
+    });
+    let feeds = vec![
+        feed("cached", "a.example", 5 * MIN),
+        feed("ttl", "b.example", 5 * MIN),
+        feed("limited", "c.example", 5 * MIN),
+    ];
+    run(&poller, feeds, 6 * 60 * MIN, 4, 2).await;
+    for (name, want) in [("cached", 30), ("ttl", 60), ("limited", 90)] {
+        let gaps = gaps(&poller.times(name));
+        assert!(gaps.len() >= 3, "{name}: {gaps:?}");
+        assert!(
+            gaps.iter().all(|g| within_jitter(*g, want * MIN)),
+            "{name}: {gaps:?}, want {want} min"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_persisted_next_poll_is_honoured_after_a_restart() {
+    let mut poller = Scripted::new(Duration::ZERO, |_, _| Inputs::default());
+    let due = |minutes: i64, reason: &str| FeedSchedule {
+        next_poll: Utc::now() + chrono::Duration::minutes(minutes),
+        interval: 60 * MIN,
+        reason: reason.into(),
+    };
+    poller.due.insert("later".into(), due(45, "cache-control"));
+    poller.due.insert("overdue".into(), due(-45, "interval"));
+    poller.due.insert("beyond-max".into(), due(10 * 60, "ttl"));
+    poller
+        .due
+        .insert("retry-after".into(), due(10 * 60, "retry-after"));
+    let feeds = ["later", "overdue", "beyond-max", "retry-after"];
+    let feeds = feeds
+        .iter()
+        .map(|f| feed(f, &format!("{f}.example"), 60 * MIN))
+        .collect();
+    run(&poller, feeds, 10 * 60 * MIN + MIN, 4, 2).await;
+    let later = poller.times("later");
+    assert!(later[0] >= 44 * MIN && later[0] <= 45 * MIN, "{later:?}");
+    let overdue = poller.times("overdue");
+    assert!(
+        overdue[0] <= 6 * MIN,
+        "an overdue feed polls within the jitter: {overdue:?}"
+    );
+    // A remembered poll past the (new) max_interval comes at max_interval; a server's
+    // Retry-After is honoured in full.
+    let beyond = poller.times("beyond-max");
+    assert!(
+        beyond[0] >= 239 * MIN && beyond[0] <= 240 * MIN,
+        "{beyond:?}"
+    );
+    let retry = poller.times("retry-after");
+    assert!(retry.len() == 1 && retry[0] >= 599 * MIN, "{retry:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_host_gets_at_most_per_host_polls_at_once_while_others_go_on() {
+    let poller = Scripted::new(Duration::from_secs(10), |_, _| Inputs::default());
+    let mut feeds: Vec<_> = (0..300)
+        .map(|i| feed(&format!("big{i}"), "big.example", 60 * MIN))
+        .collect();
+    feeds.push(feed("small", "small.example", 60 * MIN));
+    run(&poller, feeds, 30 * MIN, 32, 2).await;
+    assert_eq!(poller.peak_per_host(), 2);
+    let small = poller.times("small");
+    assert!(
+        small[0] <= 6 * MIN + Duration::from_secs(10),
+        "not stuck behind big.example: {small:?}"
+    );
+    let big_done = (0..300)
+        .filter(|i| !poller.times(&format!("big{i}")).is_empty())
+        .count();
+    // 300 polls of 10 s, two at a time, take 25 minutes at least.
+    assert!(
+        (280..=300).contains(&big_done),
+        "{big_done} of 300 polled in 30 minutes"
+    );
+}
