@@ -31,17 +31,16 @@ echo "== ratios (same run, same corpus, same terms)"
 python3 - <<'PY'
 import re
 ours = open("target/bench/newshound.txt").read()
-py = open("target/bench/python.txt").read()
-num = lambda pat, text: float(re.search(pat, text).group(1))
+py = {line.split(":")[0]: line for line in open("target/bench/python.txt") if ": parse " in line}
+def num(pat, text):
+    return float(re.search(pat, text).group(1))
 parse = num(r"parse: ([\d.]+) MB/s", ours)
 whole = num(r"whole path \(parse \+ normalise \+ match\): ([\d.]+) MB/s", ours)
 match = num(r"normalise \+ match: ([\d.]+) MB/s", ours)
 bare = num(r"bare aho-corasick DFA: ([\d.]+) MB/s", ours)
-ffp_parse = num(r"fastfeedparser: parse ([\d.]+) MB/s", py)
-ffp_whole = num(r"fastfeedparser: parse [\d.]+ MB/s \(\d+ items\); parse \+ regex match ([\d.]+) MB/s", py)
-fp_parse = num(r"feedparser: parse ([\d.]+) MB/s", py.split("\nfeedparser")[1] if "\nfeedparser" in py else py)
-fp_whole = num(r"feedparser: parse [\d.]+ MB/s \(\d+ items\); parse \+ regex match ([\d.]+) MB/s", "feedparser" + py.split("\nfeedparser")[1])
+ffp_parse, fp_parse = (num(r": parse ([\d.]+) MB/s", py[k]) for k in ("fastfeedparser", "feedparser"))
+ffp_whole, fp_whole = (num(r"regex match ([\d.]+) MB/s", py[k]) for k in ("fastfeedparser", "feedparser"))
 print(f"parse: newshound {parse:.1f} MB/s = {parse/ffp_parse:.2f}x fastfeedparser, {parse/fp_parse:.0f}x feedparser")
 print(f"matching: {match:.1f} MB/s = {100*match/bare:.0f}% of the bare Aho-Corasick DFA ({bare:.1f} MB/s)")
-print(f"whole path: newshound {whole:.1f} MB/s = {whole/ffp_whole:.1f}x fastfeedparser+regex, {whole/fp_whole:.0f}x feedparser+regex")
+print(f"whole path: newshound {whole:.1f} MB/s = {whole/ffp_whole:.0f}x fastfeedparser+regex, {whole/fp_whole:.0f}x feedparser+regex")
 PY

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use newshound::feeds::parse::parse_feed;
 use newshound::feeds::Article;
-use newshound::watch::{compile, Document};
+use newshound::watch::{compile, normalise, Document};
 
 #[path = "../benches/support/terms.rs"]
 mod terms;
@@ -48,15 +48,14 @@ fn main() {
     if let Some(out) = args.get(3) {
         std::fs::write(out, terms.join("\n") + "\n").expect("write terms");
     }
-    let rss_before = rss_bytes();
     let (compile_time, matcher) = best_of(3, || compile(&specs).expect("watchlists compile"));
-    let rss_after = rss_bytes();
     println!(
-        "compile: {} terms in {} watchlists: {:.1} ms; memory ≈ {:.0} bytes/term (RSS delta)",
+        "compile: {} terms in {} watchlists: {:.1} ms; {:.0} KB held, {:.0} bytes/term",
         terms.len(),
         specs.len(),
         secs(compile_time) * 1e3,
-        (rss_after.saturating_sub(rss_before)) as f64 / terms.len() as f64
+        matcher.memory_usage() as f64 / 1e3,
+        matcher.memory_usage() as f64 / terms.len() as f64
     );
 
     let text_bytes: usize = articles
@@ -73,6 +72,21 @@ fn main() {
         "normalise + match: {:.1} MB/s of article text ({} watchlist matches)",
         mb(text_bytes) / secs(match_time),
         alerts
+    );
+
+    let (norm_time, _) = best_of(3, || {
+        articles
+            .iter()
+            .map(|a| {
+                normalise(&a.title).len()
+                    + normalise(&a.summary).len()
+                    + normalise(&a.content).len()
+            })
+            .sum::<usize>()
+    });
+    println!(
+        "normalise alone: {:.1} MB/s of article text",
+        mb(text_bytes) / secs(norm_time)
     );
 
     let texts: Vec<String> = articles
@@ -190,18 +204,6 @@ fn bare_automaton(terms: &[String]) -> AhoCorasick {
         .ascii_case_insensitive(true)
         .build(terms)
         .expect("bare automaton builds")
-}
-
-fn rss_bytes() -> usize {
-    std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .nth(1)
-                .and_then(|p| p.parse::<usize>().ok())
-        })
-        .map(|pages| pages * 4096)
-        .unwrap_or(0)
 }
 
 fn mb(bytes: usize) -> f64 {

@@ -1,4 +1,5 @@
-//! Command-line definitions (clap): `run`, `once`, `check`, `match`, `alerts`.
+//! Command-line definitions (clap): `run`, `once`, `check`, `match`, `backtest`,
+//! `alerts`, `reload`, `import-opml`, `completions`, `man`.
 
 use std::path::PathBuf;
 
@@ -8,9 +9,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "newshound", version, about, propagate_version = true)]
 pub struct Cli {
-    /// Log format on stderr.
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty)]
-    pub log_format: LogFormat,
+    /// Log format on stderr [default: journald when stderr is the journal, else pretty].
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
     /// The command.
     #[command(subcommand)]
     pub command: Command,
@@ -23,6 +24,8 @@ pub enum LogFormat {
     Pretty,
     /// One JSON object per line.
     Json,
+    /// Plain lines with a `<N>` syslog priority prefix, no timestamp, no colour.
+    Journald,
 }
 
 /// Where the config file is.
@@ -42,7 +45,9 @@ pub struct ConfigArg {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the daemon: poll every feed on its schedule until SIGTERM/SIGINT; SIGHUP reloads the config.
-    #[command(after_help = "Example:\n  newshound run -c /etc/newshound/config.toml")]
+    #[command(
+        after_help = "Examples:\n  newshound run -c /etc/newshound/config.toml\n  RUST_LOG=newshound=debug newshound run -c config/demo.toml\n\nSIGHUP (systemctl reload, or `newshound reload`) re-reads the config; SIGTERM stops."
+    )]
     Run {
         #[command(flatten)]
         /// The config file.
@@ -61,7 +66,9 @@ pub enum Command {
         dry_run: bool,
     },
     /// Validate the config and print a summary.
-    #[command(after_help = "Example:\n  newshound check -c /etc/newshound/config.toml")]
+    #[command(
+        after_help = "Examples:\n  newshound check -c /etc/newshound/config.toml\n  NEWSHOUND__HTTP__TIMEOUT=10s newshound check -c config/demo.toml"
+    )]
     Check {
         #[command(flatten)]
         /// The config file.
@@ -122,6 +129,43 @@ pub enum Command {
         /// At most this many deliveries, newest alerts first.
         #[arg(long, default_value_t = 1000)]
         limit: usize,
+    },
+    /// Ask the running daemon to re-read its config (SIGHUP to the pid in its state directory).
+    #[command(
+        after_help = "The config is checked first: an invalid one is reported and the daemon is left alone.\nUnder systemd, `systemctl reload newshound` does the same.\n\nExample:\n  newshound reload -c /etc/newshound/config.toml"
+    )]
+    Reload {
+        #[command(flatten)]
+        /// The config file the daemon runs with.
+        config: ConfigArg,
+    },
+    /// Print `[[feed]]` tables for every feed of an OPML file (an export from a feed reader).
+    #[command(
+        name = "import-opml",
+        after_help = "Names come from the outline titles (made unique), tags from the folders.\nOutlines whose xmlUrl is not http(s), or repeats an earlier one, are skipped with a note on stderr.\n\nExample:\n  newshound import-opml subscriptions.opml >> /etc/newshound/config.toml"
+    )]
+    ImportOpml {
+        /// The OPML file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  newshound completions bash > /usr/share/bash-completion/completions/newshound\n  newshound completions zsh > /usr/local/share/zsh/site-functions/_newshound\n  newshound completions fish > ~/.config/fish/completions/newshound.fish"
+    )]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a folder.
+    #[command(
+        after_help = "Examples:\n  newshound man | man -l -\n  newshound man --dir /usr/local/share/man/man1"
+    )]
+    Man {
+        /// Write newshound.1 and newshound-COMMAND.1 into this folder instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 

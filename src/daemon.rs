@@ -10,13 +10,19 @@ use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admin::{self, AdminError};
 use crate::alert::{DispatchReport, Dispatcher, SinkBuildError};
 use crate::config::{self, Config};
 use crate::feeds::fetch::Fetcher;
 use crate::feeds::gate::Gate;
 use crate::feeds::schedule;
+use crate::health::{self, Board};
+use crate::metrics::metrics;
+use crate::pidfile::{PidFile, PidFileError};
 use crate::pipeline::{Pipeline, PollOutcome};
+use crate::status::{self, Monitor};
 use crate::store::{Store, StoreError};
+use crate::systemd::{self, Notifier};
 
 /// How long shutdown waits for in-flight work before leaving it to the next start.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
@@ -33,6 +39,12 @@ pub enum DaemonError {
     /// A sink could not be built.
     #[error(transparent)]
     Sink(#[from] SinkBuildError),
+    /// Another daemon holds the state, or the pid file cannot be written.
+    #[error(transparent)]
+    PidFile(#[from] PidFileError),
+    /// The admin endpoint cannot listen.
+    #[error(transparent)]
+    Admin(#[from] AdminError),
 }
 
 /// Options of `once`.
@@ -77,40 +89,51 @@ pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, Daemo
 }
 
 /// Runs the daemon until `shutdown` completes: every feed on its schedule, deliveries as
-/// alerts arrive. Each message on `reload` re-reads `config_path`; a valid config replaces
-/// the running one, an invalid one is logged and the old one stays. `on_event` hears about
-/// the milestones (ready, reloading, stopping) for the service manager.
+/// alerts arrive, the admin endpoint when `admin_listen` is set. Each message on `reload`
+/// re-reads `config_path`; a valid config replaces the running one, an invalid one is
+/// logged and the old one stays. `notifier` tells systemd (when it listens) READY,
+/// RELOADING, STOPPING, the STATUS line and the watchdog pings.
 pub async fn run(
     config_path: PathBuf,
     config: Config,
     shutdown: impl Future<Output = ()>,
     mut reload: mpsc::Receiver<()>,
-    on_event: impl Fn(Event),
+    notifier: Notifier,
 ) -> Result<(), DaemonError> {
     let store = Store::open(&config.daemon.state_dir)?;
+    let _pid_file = PidFile::create(&config.daemon.state_dir)?;
+    let admin = match config.daemon.admin_listen {
+        Some(addr) => Some(admin::bind(addr).await?),
+        None => None,
+    };
     let root = CancellationToken::new();
     let tracker = TaskTracker::new();
-    let mut generation = Generation::start(config, store.clone(), &root, &tracker)?;
-    on_event(Event::Ready);
+    let board = Arc::new(Board::new());
+    let monitor = Arc::new(Monitor::new(store.clone(), board, Arc::new(config.clone())));
+    let mut generation = Generation::start(config, store.clone(), &monitor, &root, &tracker)?;
+    if let Some(listener) = admin {
+        tracker.spawn(admin::serve(listener, monitor.clone(), root.clone()));
+    }
+    spawn_notifications(&notifier, &monitor, &root, &tracker);
+    notifier.notify(&ready_message(&monitor));
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
             Some(()) = reload.recv() => {
-                on_event(Event::Reloading);
-                match config::load(&config_path) {
-                    Ok(new) => {
-                        tracing::info!(feeds = new.feeds.len(), watchlists = new.watchlists.len(), "config reloaded");
-                        generation.stop().await;
-                        generation = Generation::start(new, store.clone(), &root, &tracker)?;
-                    }
-                    Err(e) => tracing::error!(error = %e, "reload refused: keeping the running config"),
-                }
-                on_event(Event::Ready);
+                notifier.notify(&systemd::reloading_message());
+                generation = reload_config(&config_path, generation, &store, &monitor, &root, &tracker).await?;
+                notifier.notify(&ready_message(&monitor));
             }
         }
     }
-    on_event(Event::Stopping);
+    notifier.notify("STOPPING=1\nSTATUS=stopping");
+    drain(root, tracker).await;
+    Ok(())
+}
+
+/// Stops every task and gives in-flight work [`SHUTDOWN_GRACE`] to finish.
+async fn drain(root: CancellationToken, tracker: TaskTracker) {
     tracing::info!("shutting down");
     root.cancel();
     tracker.close();
@@ -122,18 +145,89 @@ pub async fn run(
             "in-flight work did not finish in time; pending deliveries resume at next start"
         );
     }
-    Ok(())
 }
 
-/// A milestone of the running daemon.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Event {
-    /// Config loaded, state open, polling started.
-    Ready,
-    /// A reload began.
-    Reloading,
-    /// Shutdown began.
-    Stopping,
+/// Re-reads the config: a valid one replaces the running generation, an invalid one is
+/// logged with every problem and the running generation is returned as it was.
+async fn reload_config(
+    path: &std::path::Path,
+    generation: Generation,
+    store: &Store,
+    monitor: &Arc<Monitor>,
+    root: &CancellationToken,
+    tracker: &TaskTracker,
+) -> Result<Generation, DaemonError> {
+    let new = match config::load(path) {
+        Ok(new) => new,
+        Err(e) => {
+            metrics().record_reload("error");
+            tracing::error!(error = %e, "reload refused: keeping the running config");
+            return Ok(generation);
+        }
+    };
+    warn_restart_only(&monitor.config(), &new);
+    metrics().record_reload("ok");
+    tracing::info!(
+        feeds = new.feeds.len(),
+        watchlists = new.watchlists.len(),
+        "config reloaded"
+    );
+    generation.stop().await;
+    Generation::start(new, store.clone(), monitor, root, tracker)
+}
+
+/// Keys read at start only: say so when a reload changes them.
+fn warn_restart_only(old: &Config, new: &Config) {
+    for (key, changed) in [
+        (
+            "daemon.state_dir",
+            old.daemon.state_dir != new.daemon.state_dir,
+        ),
+        (
+            "daemon.admin_listen",
+            old.daemon.admin_listen != new.daemon.admin_listen,
+        ),
+    ] {
+        if changed {
+            tracing::warn!(
+                key,
+                "changed in the config: takes effect at the next restart"
+            );
+        }
+    }
+}
+
+/// The watchdog (when systemd asked for one) and the STATUS line updates.
+fn spawn_notifications(
+    notifier: &Notifier,
+    monitor: &Arc<Monitor>,
+    root: &CancellationToken,
+    tracker: &TaskTracker,
+) {
+    if let Some(every) = notifier.watchdog_interval() {
+        let board = monitor.board().clone();
+        tracker.spawn(health::watchdog(
+            notifier.clone(),
+            every,
+            board,
+            root.clone(),
+        ));
+    }
+    if notifier.enabled() {
+        tracker.spawn(status::status_loop(
+            notifier.clone(),
+            monitor.clone(),
+            root.clone(),
+        ));
+    }
+}
+
+fn ready_message(monitor: &Monitor) -> String {
+    let line = monitor
+        .summary()
+        .map(|s| s.line())
+        .unwrap_or_else(|_| "polling".into());
+    format!("READY=1\nSTATUS={line}")
 }
 
 /// The tasks of one config: a poller per feed and the delivery loop.
@@ -146,6 +240,7 @@ impl Generation {
     fn start(
         config: Config,
         store: Store,
+        monitor: &Monitor,
         root: &CancellationToken,
         all: &TaskTracker,
     ) -> Result<Generation, DaemonError> {
@@ -158,6 +253,10 @@ impl Generation {
             config: Arc::new(config),
             store,
         };
+        monitor
+            .board()
+            .reset(pipeline.config.http.timeout + health::POLL_GRACE);
+        monitor.set_config(pipeline.config.clone());
         let gate = gate_for(&pipeline.config);
         for feed in pipeline.config.feeds.clone() {
             let poller = schedule::poll_loop(
@@ -165,6 +264,7 @@ impl Generation {
                 feed,
                 gate.clone(),
                 wake.clone(),
+                monitor.board().clone(),
                 cancel.clone(),
             );
             all.spawn(tasks.track_future(poller));

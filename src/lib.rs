@@ -14,7 +14,11 @@
 //! - [`backtest`]: the current watchlists over stored articles.
 //! - [`daemon`]: `once` and `run`, wiring the stages with shutdown and reload.
 //! - [`commands`]: the CLI commands' bodies; [`systemd`]: the notify protocol; [`net`]: the address guard.
+//! - Operations: [`status`] (what the daemon knows about itself), [`health`] (poll-loop
+//!   liveness behind the watchdog), [`metrics`], [`admin`] (the HTTP endpoint and status
+//!   page), [`pidfile`], [`logging`], [`opml`] (import).
 
+pub mod admin;
 pub mod alert;
 pub mod backtest;
 pub mod cli;
@@ -22,8 +26,14 @@ pub mod commands;
 pub mod config;
 pub mod daemon;
 pub mod feeds;
+pub mod health;
+pub mod logging;
+pub mod metrics;
 pub mod net;
+pub mod opml;
+pub mod pidfile;
 pub mod pipeline;
+pub mod status;
 pub mod store;
 pub mod systemd;
 pub mod watch;

@@ -2,20 +2,18 @@
 //! outcome to an exit code (0 ok, 1 config invalid, 2 input not a feed, 3 runtime failure).
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::Parser;
-use newshound::cli::{AlertsAction, Cli, Command, LogFormat};
+use newshound::cli::{AlertsAction, Cli, Command};
 use newshound::commands::{self, CommandError};
-use newshound::daemon::{self, Event};
+use newshound::daemon;
 use newshound::systemd::Notifier;
 use tokio::sync::mpsc;
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(cli.log_format);
+    newshound::logging::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -36,17 +34,6 @@ fn main() -> ExitCode {
             eprintln!("newshound: {e:#}");
             ExitCode::from(code)
         }
-    }
-}
-
-fn init_logging(format: LogFormat) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => builder.json().init(),
-        LogFormat::Pretty => builder.init(),
     }
 }
 
@@ -83,38 +70,37 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             drop(stdout);
             run(&config.path).await?
         }
+        Command::Reload { config } => {
+            commands::reload(&config.path, &mut stdout)?;
+        }
+        Command::ImportOpml { file } => {
+            commands::import_opml(&file, &mut stdout, &mut std::io::stderr())?;
+        }
+        Command::Completions { shell } => commands::completions(shell, &mut stdout)?,
+        Command::Man { dir } => {
+            for file in commands::man(dir.as_deref(), &mut stdout)? {
+                eprintln!("wrote {file}");
+            }
+        }
     }
     Ok(())
 }
 
 async fn run(path: &std::path::Path) -> anyhow::Result<()> {
     let cfg = newshound::config::load(path).map_err(CommandError::from)?;
-    let notifier = Notifier::from_env();
     let (reload_tx, reload_rx) = mpsc::channel(1);
     let signals = install_signals(reload_tx).context("installing signal handlers failed")?;
-    let watchdog = notifier
-        .watchdog_interval()
-        .map(|every| tokio::spawn(watchdog(notifier.clone(), every)));
     tracing::info!(config = %path.display(), feeds = cfg.feeds.len(), watchlists = cfg.watchlists.len(), "newshound starting");
-    let on_event = |e: Event| match e {
-        Event::Ready => notifier.notify("READY=1\nSTATUS=polling"),
-        Event::Reloading => notifier.notify(&reloading_message()),
-        Event::Stopping => notifier.notify("STOPPING=1\nSTATUS=stopping"),
-    };
-    let result = daemon::run(path.to_path_buf(), cfg, signals, reload_rx, on_event).await;
-    if let Some(w) = watchdog {
-        w.abort();
-    }
-    result.map_err(CommandError::from)?;
+    daemon::run(
+        path.to_path_buf(),
+        cfg,
+        signals,
+        reload_rx,
+        Notifier::from_env(),
+    )
+    .await
+    .map_err(CommandError::from)?;
     Ok(())
-}
-
-fn reloading_message() -> String {
-    let usec = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_micros();
-    format!("RELOADING=1\nMONOTONIC_USEC={usec}\nSTATUS=reloading config")
 }
 
 /// Resolves on SIGTERM or SIGINT; each SIGHUP sends a reload request.
@@ -138,12 +124,4 @@ fn install_signals(
             _ = int.recv() => tracing::info!("SIGINT received"),
         }
     })
-}
-
-async fn watchdog(notifier: Notifier, every: Duration) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tick.tick().await;
-        notifier.notify("WATCHDOG=1");
-    }
 }

@@ -16,6 +16,7 @@ use crate::feeds::parse::{on_cpu, parse_document, ParseOptions};
 use crate::feeds::sanitize::strip_owned;
 use crate::feeds::signals::HttpSignals;
 use crate::feeds::Article;
+use crate::metrics::metrics;
 use crate::net::error_chain;
 use crate::store::{FeedSchedule, FeedState, NewAlert, Store, StoreError};
 use crate::watch::Document;
@@ -121,7 +122,9 @@ impl Pipeline {
         previous: Option<FeedSchedule>,
     ) -> Result<PollOutcome, StoreError> {
         let failures_before = state.as_ref().map_or(0, |s| s.consecutive_failures);
+        let started = std::time::Instant::now();
         let fetched = self.fetcher.fetch(&feed.source, state.as_ref()).await;
+        metrics().observe_fetch(&feed.name, started.elapsed());
         match next_step(fetched, state.is_none()) {
             Next::Digest(body) => self.digest(feed, body, failures_before, previous).await,
             Next::Record(got) => self.record(feed, got, failures_before, previous.as_ref()),

@@ -17,6 +17,7 @@ use super::retry::{verdict, Verdict};
 use super::sink::{AnySink, DeliveryError, RetryPolicy, Sink, SinkBuildError};
 use super::{Batch, Digest};
 use crate::config::{Config, DeliveryConfig};
+use crate::metrics::metrics;
 use crate::store::{Delivery, DeliveryStatus, PendingDigest, Store, StoreError};
 
 /// How many deliveries are loaded from the outbox at a time per sink.
@@ -270,6 +271,7 @@ impl Dispatcher {
             w.disabled.store(true, Ordering::Relaxed);
         }
         let (status, error, next) = recorded_as(&v, now);
+        metrics().record_delivery(&w.name, metric_result(&v));
         match unit {
             Unit::Single(d) => {
                 self.store
@@ -283,6 +285,16 @@ impl Dispatcher {
             status,
             unit.batch().alerts().len(),
         ))
+    }
+}
+
+/// The `result` label of `newshound_deliveries_total` for a verdict.
+fn metric_result(v: &Verdict) -> &'static str {
+    match v {
+        Verdict::Delivered => "delivered",
+        Verdict::Failed(_) => "failed",
+        Verdict::Dead(_) => "dead",
+        Verdict::Retry { .. } | Verdict::Gone(_) => "retry",
     }
 }
 

@@ -57,7 +57,10 @@ impl WebhookSink {
         // JSON unless the user's headers say otherwise (a template may render text).
         h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         for (name, value) in &self.cfg.headers {
-            h.insert(name.clone(), value.clone());
+            // Configured headers often carry tokens: keep them out of any debug output.
+            let mut value = value.clone();
+            value.set_sensitive(true);
+            h.insert(name.clone(), value);
         }
         let text = |s: String| HeaderValue::from_str(&s).unwrap_or(HeaderValue::from_static(""));
         h.insert("webhook-id", text(id.to_string()));

@@ -4,18 +4,26 @@
 mod alerts;
 mod backtest;
 mod check;
+mod completions;
 mod matching;
 mod once;
+mod opml;
+mod reload;
 
 pub use alerts::{alerts, replay};
 pub use backtest::backtest;
 pub use check::check;
+pub use completions::{completions, man};
 pub use matching::{match_file, MATCH_MAX_INPUT};
 pub use once::once;
+pub use opml::import_opml;
+pub use reload::reload;
 
 use crate::config::ConfigError;
 use crate::daemon::DaemonError;
 use crate::feeds::parse::ParseError;
+use crate::opml::OpmlError;
+use crate::pidfile::PidFileError;
 
 /// Why a command failed; each kind has its own exit code.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +40,18 @@ pub enum CommandError {
         #[source]
         source: ParseError,
     },
+    /// `import-opml` on something that is not OPML (exit 1).
+    #[error("'{path}' is not an OPML file")]
+    NotOpml {
+        /// The input.
+        path: String,
+        /// Why.
+        #[source]
+        source: OpmlError,
+    },
+    /// `reload` found no running daemon to signal (exit 3).
+    #[error(transparent)]
+    NoDaemon(#[from] PidFileError),
     /// A named watchlist does not exist (exit 1).
     #[error("no watchlist named '{0}'")]
     NoWatchlist(String),
@@ -65,9 +85,15 @@ impl CommandError {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CommandError::Config(_) | CommandError::NoWatchlist(_) | CommandError::NoAlert(_) => 1,
+            CommandError::Config(_)
+            | CommandError::NoWatchlist(_)
+            | CommandError::NoAlert(_)
+            | CommandError::NotOpml { .. } => 1,
             CommandError::NotAFeed { .. } => 2,
-            CommandError::Io { .. } | CommandError::Daemon(_) | CommandError::Store(_) => 3,
+            CommandError::Io { .. }
+            | CommandError::Daemon(_)
+            | CommandError::Store(_)
+            | CommandError::NoDaemon(_) => 3,
         }
     }
 }

@@ -329,7 +329,8 @@ fn watchlists(
     for (i, w) in raw.iter().enumerate() {
         let key = format!("watchlist[{i}]");
         let name = required_name(w.name.as_deref(), &key, &mut seen, "watchlist", issues);
-        let sink_ids = watchlist_sinks(w, sinks, &key, issues);
+        let sink_ids =
+            super::validate_sinks::resolve_sinks(w.sinks.as_deref(), sinks, &key, issues);
         let feed_filter = w
             .feeds
             .as_ref()
@@ -347,26 +348,6 @@ fn watchlists(
         });
     }
     out
-}
-
-fn watchlist_sinks(
-    w: &RawWatchlist,
-    sinks: &[SinkConfig],
-    key: &str,
-    issues: &mut Issues,
-) -> Vec<usize> {
-    let Some(names) = &w.sinks else {
-        return (0..sinks.len()).collect();
-    };
-    let mut ids = Vec::new();
-    for name in names {
-        match sinks.iter().position(|s| &s.name == name) {
-            Some(id) if !ids.contains(&id) => ids.push(id),
-            Some(_) => {}
-            None => issues.push(format!("{key}.sinks"), format!("no sink named \"{name}\"")),
-        }
-    }
-    ids
 }
 
 pub(super) fn feed_filter(

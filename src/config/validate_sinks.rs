@@ -375,7 +375,7 @@ pub(super) fn health(
             .feeds
             .as_ref()
             .map(|f| feed_filter(f, feeds, &key, issues));
-        let sinks = health_sinks(h.sinks.as_deref(), sinks, &key, issues);
+        let sinks = resolve_sinks(h.sinks.as_deref(), sinks, &key, issues);
         out.push(HealthRule {
             name: name.unwrap_or_default(),
             sinks,
@@ -386,7 +386,9 @@ pub(super) fn health(
     out
 }
 
-fn health_sinks(
+/// Resolves a `sinks = [...]` list to sink indices (default: every sink), reporting
+/// unknown names at `{key}.sinks`.
+pub(super) fn resolve_sinks(
     names: Option<&[String]>,
     sinks: &[SinkConfig],
     key: &str,

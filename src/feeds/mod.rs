@@ -6,6 +6,8 @@ pub mod adaptive;
 pub mod article;
 mod atom_base64;
 pub mod encoding;
+mod fastpath;
+mod fastxml;
 pub mod fetch;
 pub mod fingerprint;
 pub mod gate;

@@ -22,6 +22,7 @@ use url::Url;
 
 use super::article::Article;
 use super::encoding::{html_charset, to_utf8};
+use super::fastpath;
 use super::html::{html_title, html_to_text, looks_like_html};
 use super::limits::cap_items;
 use super::repair::{
@@ -111,7 +112,8 @@ pub fn parse_feed(
 }
 
 /// Parses a document as [`parse_feed`] does, with the HTTP charset and the item cap, and
-/// reads its scheduling signals.
+/// reads its scheduling signals. Plain RSS 2.0 and Atom 1.0 take a strict fast path (see
+/// `fastpath.rs`); anything it is not sure of goes through feed-rs.
 pub fn parse_document(
     bytes: &[u8],
     feed: &str,
@@ -120,8 +122,22 @@ pub fn parse_document(
     let utf8 = to_utf8(bytes, opts.charset.as_deref());
     let clean = clean_prolog(&utf8);
     let bytes = cap_items(&clean, opts.max_items);
-    let mut capped = matches!(bytes, Cow::Owned(_));
-    let bytes = bytes.as_ref();
+    let capped = matches!(bytes, Cow::Owned(_));
+    let base = opts.base.as_ref();
+    match fast_articles(&bytes, feed, base) {
+        // The fast path only answers for documents without <ttl>, so there is none to read.
+        Some(articles) => Ok(finish(articles, None, &bytes, capped, opts)),
+        None => slow_document(&bytes, feed, opts, capped),
+    }
+}
+
+/// The feed-rs path over prepared (UTF-8, cleaned, capped) bytes.
+fn slow_document(
+    bytes: &[u8],
+    feed: &str,
+    opts: &ParseOptions,
+    capped: bool,
+) -> Result<ParsedFeed, ParseError> {
     // Atom 0.3 would parse "fine" with no entries at all, so upgrade it up front; so would
     // RSS 1.0 whose items lack a link.
     let atom = contains(bytes, ATOM03)
@@ -133,7 +149,18 @@ pub fn parse_document(
     let base = opts.base.as_ref();
     let parsed = read(bytes, feed, base)?;
     let ttl = parsed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
-    let mut articles = articles(parsed, feed, base);
+    let articles = articles(parsed, feed, base);
+    Ok(finish(articles, ttl, bytes, capped, opts))
+}
+
+/// Applies the item cap and reads the scheduling signals.
+fn finish(
+    mut articles: Vec<Article>,
+    ttl: Option<Duration>,
+    bytes: &[u8],
+    mut capped: bool,
+    opts: &ParseOptions,
+) -> ParsedFeed {
     capped |= articles.len() > opts.max_items;
     articles.truncate(opts.max_items);
     let dates = articles.iter().filter_map(|a| a.published.or(a.updated));
@@ -142,11 +169,51 @@ pub fn parse_document(
         update_period: update_period(bytes),
         publish_gap: publish_gap(dates, Utc::now()),
     };
-    Ok(ParsedFeed {
+    ParsedFeed {
         articles,
         signals,
         capped,
-    })
+    }
+}
+
+/// The strict fast path over prepared bytes: `Some` only when it is sure to give what the
+/// feed-rs path gives.
+fn fast_articles(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
+    // str's substring search is much faster than `contains` on bytes.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let atom03 = std::str::from_utf8(ATOM03).unwrap_or_default();
+    if text.contains(atom03) || text.contains("<ttl") {
+        return None;
+    }
+    catch_unwind(AssertUnwindSafe(|| fastpath::articles(text, feed, base)))
+        .ok()
+        .flatten()
+}
+
+/// The fast path alone, on raw bytes prepared as [`parse_feed`] prepares them. Public for
+/// the differential tests.
+#[doc(hidden)]
+pub fn parse_feed_fast(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
+    let utf8 = to_utf8(bytes, None);
+    fast_articles(&clean_prolog(&utf8), feed, base)
+}
+
+/// The feed-rs path alone, on raw bytes prepared as [`parse_feed`] prepares them. Public
+/// for the differential tests.
+#[doc(hidden)]
+pub fn parse_feed_slow(
+    bytes: &[u8],
+    feed: &str,
+    base: Option<&Url>,
+) -> Result<Vec<Article>, ParseError> {
+    let opts = ParseOptions {
+        base: base.cloned(),
+        ..ParseOptions::default()
+    };
+    let utf8 = to_utf8(bytes, None);
+    let clean = clean_prolog(&utf8);
+    let bytes = cap_items(&clean, opts.max_items);
+    slow_document(&bytes, feed, &opts, false).map(|p| p.articles)
 }
 
 /// feed-rs over `bytes`, with second chances: a rejected document is repaired (see
@@ -401,7 +468,7 @@ fn resolve(href: &str, entry_base: Option<&str>, base: Option<&Url>) -> String {
 }
 
 /// Collapses all whitespace (line breaks too) to single spaces.
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::adaptive::{next_interval, Bounds, Inputs, Reason, RETRY_AFTER_CAP};
 use super::gate::Gate;
 use crate::config::FeedConfig;
+use crate::health::Board;
 use crate::pipeline::{Pipeline, PollOutcome, PollResult};
 use crate::store::{FeedSchedule, StoreError};
 
@@ -91,22 +92,27 @@ impl Poller for Pipeline {
 }
 
 /// Polls `feed` on its schedule until `cancel` fires; wakes the delivery loop when a poll
-/// queued alerts. Every poll passes the `gate` (global and per-host caps).
+/// queued alerts. Every poll passes the `gate` (global and per-host caps); each step is
+/// marked on `board`, the heartbeat the watchdog reads.
 pub async fn poll_loop<P: Poller>(
     poller: P,
     feed: FeedConfig,
     gate: Arc<Gate>,
     wake: Arc<Notify>,
+    board: Arc<Board>,
     cancel: CancellationToken,
 ) {
     let mut delay = first_delay(&feed, poller.due(&feed).as_ref(), Utc::now());
     loop {
+        board.sleeping(&feed.name, delay);
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(delay) => {}
         }
+        board.waiting(&feed.name);
         let poll = async {
             let _pass = gate.enter(&feed.source).await;
+            board.polling(&feed.name);
             poller.poll(&feed).await
         };
         let outcome = tokio::select! {

@@ -133,6 +133,7 @@ async fn run(
     let gate = Arc::new(Gate::new(concurrency, per_host));
     let cancel = CancellationToken::new();
     let wake = Arc::new(Notify::new());
+    let board = Arc::new(crate::health::Board::new());
     let tasks: Vec<_> = feeds
         .into_iter()
         .map(|f| {
@@ -141,6 +142,7 @@ async fn run(
                 f,
                 gate.clone(),
                 wake.clone(),
+                board.clone(),
                 cancel.clone(),
             ))
         })

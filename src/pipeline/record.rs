@@ -12,6 +12,7 @@ use crate::feeds::parse::ParsedFeed;
 use crate::feeds::schedule;
 use crate::feeds::signals::{FeedSignals, HttpSignals};
 use crate::feeds::Article;
+use crate::metrics::metrics;
 use crate::store::{
     ArticleWrite, FeedSchedule, NearDupCheck, NewAlert, PollRecord, PollWrite, Recorded, StoreError,
 };
@@ -49,7 +50,8 @@ impl Pipeline {
         previous: Option<&FeedSchedule>,
     ) -> Result<PollOutcome, StoreError> {
         if let Got::Failed(err, _) = &got {
-            tracing::warn!(feed = %feed.name, error = %err, "poll failed");
+            // Logged under the pipeline's target, which log filters and tests name.
+            tracing::warn!(target: "newshound::pipeline", feed = %feed.name, error = %err, "poll failed");
         }
         let now = Utc::now();
         let (result, articles, changed) = self.examine(&got)?;
@@ -80,12 +82,14 @@ impl Pipeline {
             now,
         })?;
         let alerts = queued(&changed, recorded).chain(health_alerts).collect();
-        Ok(PollOutcome {
+        let outcome = PollOutcome {
             feed: feed.name.clone(),
             result,
             alerts,
             schedule: Some(schedule),
-        })
+        };
+        metrics().record_outcome(&outcome);
+        Ok(outcome)
     }
 
     /// The poll's result, the feed's articles and the indices of those new or changed.
@@ -175,7 +179,7 @@ fn queued<'a>(
 ) -> impl Iterator<Item = Alert> + 'a {
     changed.iter().zip(recorded).flat_map(|(article, rec)| {
         for (watchlist, original) in &rec.copies {
-            tracing::info!(feed = %article.feed, title = %article.title, watchlist, alert_id = %original, "near-duplicate of an alerted story: recorded, not alerted again");
+            tracing::info!(target: "newshound::pipeline", feed = %article.feed, title = %article.title, watchlist, alert_id = %original, "near-duplicate of an alerted story: recorded, not alerted again");
         }
         rec.queued
     })

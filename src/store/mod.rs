@@ -11,6 +11,7 @@ mod poll;
 mod replay;
 mod schedule;
 mod seen;
+mod status;
 
 pub use copies::NearDupCheck;
 pub use db::{Store, StoreError};
@@ -20,3 +21,4 @@ pub use outbox::{Delivery, DeliveryStatus, OutboxRow};
 pub use poll::{ArticleWrite, PollWrite};
 pub use schedule::{FeedSchedule, Known};
 pub use seen::{FeedState, NewAlert, PollRecord, Recorded};
+pub use status::{DeliveryState, OutboxCounts, RecentAlert};

@@ -98,16 +98,11 @@ impl AtomTable {
     pub fn finish(self, watchlists: Vec<CompiledWatchlist>) -> Result<Matcher, CompileError> {
         let automaton = match self.patterns.is_empty() {
             true => None,
-            false => Some(
-                AhoCorasick::builder()
-                    .match_kind(MatchKind::Standard)
-                    .build(&self.patterns)
-                    .map_err(|e| CompileError {
-                        watchlist: 0,
-                        key: "keywords".into(),
-                        message: format!("cannot build the pattern automaton: {e}"),
-                    })?,
-            ),
+            false => Some(build_automaton(&self.patterns).map_err(|e| CompileError {
+                watchlist: 0,
+                key: "keywords".into(),
+                message: format!("cannot build the pattern automaton: {e}"),
+            })?),
         };
         Ok(Matcher {
             automaton,
@@ -116,4 +111,17 @@ impl AtomTable {
             watchlists,
         })
     }
+}
+
+/// A DFA where it fits (folded text has a small alphabet, so byte classes keep its tables
+/// small, and it scans several times faster than an NFA); past the DFA's size limit — very
+/// large watchlists — the automaton aho-corasick picks itself.
+fn build_automaton(patterns: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    let builder = |kind| {
+        AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .kind(kind)
+            .build(patterns)
+    };
+    builder(Some(aho_corasick::AhoCorasickKind::DFA)).or_else(|_| builder(None))
 }

@@ -47,6 +47,30 @@ impl Matcher {
             .collect()
     }
 
+    /// Approximate heap bytes held: the automaton plus the tables mapping its patterns to
+    /// watchlists and terms.
+    pub fn memory_usage(&self) -> usize {
+        use std::mem::size_of;
+        let automaton = self.automaton.as_ref().map_or(0, |a| a.memory_usage());
+        let patterns = self.patterns.capacity() * size_of::<PatternAtoms>();
+        let owners: usize = self
+            .owners
+            .iter()
+            .map(|o| size_of::<Vec<usize>>() + o.capacity() * size_of::<usize>())
+            .sum();
+        let terms: usize = self
+            .watchlists
+            .iter()
+            .flat_map(|w| &w.terms)
+            .map(|t| {
+                size_of::<super::compile::TermDef>()
+                    + t.display.capacity()
+                    + t.atoms.capacity() * size_of::<usize>()
+            })
+            .sum();
+        automaton + patterns + owners + terms
+    }
+
     /// The number of distinct folded patterns in the shared automaton.
     pub fn pattern_count(&self) -> usize {
         self.patterns.len()

@@ -38,23 +38,42 @@ pub fn normalise(text: &str) -> String {
 /// Folds `text` and splits it into words, recording where each came from.
 pub(crate) fn analyse(text: &str) -> Analysed {
     let mut b = Builder::new(text.len());
-    let mut chars = text.char_indices().peekable();
-    while let Some((start, c)) = chars.next() {
-        let mut end = start + c.len_utf8();
-        while let Some(&(i, m)) = chars.peek() {
-            if !joins_previous(m) {
-                break;
-            }
-            end = i + m.len_utf8();
-            chars.next();
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Fast path: an ASCII character not followed by a combining mark (a combining
+        // mark is never ASCII) folds to itself, lowercased.
+        let c = bytes[i];
+        if c.is_ascii() && bytes.get(i + 1).is_none_or(u8::is_ascii) {
+            b.push_ascii(c, i);
+            i += 1;
+            continue;
         }
-        if end == start + 1 {
-            b.push(c.to_ascii_lowercase(), start, end);
-        } else {
-            b.push_cluster(&text[start..end], start, end);
-        }
+        i = push_cluster_at(&mut b, text, i);
     }
     b.out
+}
+
+/// Folds the character at byte `start` with the combining marks that follow it; returns
+/// the byte after them.
+fn push_cluster_at(b: &mut Builder, text: &str, start: usize) -> usize {
+    let mut chars = text[start..].char_indices();
+    let Some((_, c)) = chars.next() else {
+        return text.len();
+    };
+    let mut end = start + c.len_utf8();
+    for (i, m) in chars {
+        if !joins_previous(m) {
+            break;
+        }
+        end = start + i + m.len_utf8();
+    }
+    if end == start + 1 {
+        b.push(c.to_ascii_lowercase(), start, end);
+    } else {
+        b.push_cluster(&text[start..end], start, end);
+    }
+    end
 }
 
 /// Whether `c` folds into the character before it: a combining mark, a half-width voicing
@@ -109,6 +128,18 @@ impl Builder {
         }
         self.fold = fold;
         self.compose = compose;
+    }
+
+    /// Pushes an ASCII byte found at `at` in the original (the common case, kept short).
+    fn push_ascii(&mut self, c: u8, at: usize) {
+        if c.is_ascii_alphanumeric() {
+            if !self.open {
+                self.open_token(at);
+            }
+            self.append(c.to_ascii_lowercase() as char, at + 1);
+        } else {
+            self.open = false;
+        }
     }
 
     /// Pushes one folded character that came from `original[start..end]`.

@@ -1,0 +1,399 @@
+//! config → feeds (fetch → **parse**: fast path → Article): reads plain, well-formed
+//! RSS 2.0 and Atom 1.0 straight into [`Article`]s with quick-xml, skipping feed-rs's
+//! lenient date parser, per-item regexes and big model.
+//!
+//! It must give exactly what the feed-rs path gives, so it is strict: anything unusual
+//! (another encoding, a DOCTYPE, an unknown entity, media namespaces, child elements in
+//! text fields, a date that is not strict RFC 3339 / RFC 2822, a link it cannot make
+//! absolute) returns `None`, and [`super::parse::parse_feed`] falls back to feed-rs.
+
+use chrono::{DateTime, Utc};
+use url::Url;
+
+use super::article::Article;
+use super::fastxml::{Cursor, Elem, Ev, Ns};
+use super::html::html_to_text;
+use super::parse::one_line;
+use super::sanitize::strip_controls;
+
+/// An entry's raw fields, as feed-rs would hold them before [`super::parse`] maps them.
+#[derive(Default)]
+struct Raw {
+    id: String,
+    title: Option<String>,
+    summary: Option<String>,
+    body: Option<String>,
+    /// The picked link, already absolute.
+    url: Option<String>,
+    published: Option<DateTime<Utc>>,
+    updated: Option<DateTime<Utc>>,
+    /// Whether feed-rs would give the entry media objects, whose titles and descriptions
+    /// stand in for an empty title or summary.
+    media: bool,
+}
+
+/// Articles of feed `feed` from its text (BOM already stripped), or `None` when the fast
+/// path cannot promise feed-rs's result. `base` is the caller's base URL.
+pub(crate) fn articles(text: &str, feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
+    let mut cur = Cursor::new(text, base);
+    let root = cur.root()?;
+    let raws = match (root.local.as_str(), root.attr("version")) {
+        ("rss", Some("2.0")) => {
+            cur.set_default(Ns::Rss);
+            rss(&mut cur)?
+        }
+        ("feed", _) => {
+            cur.set_default(Ns::Atom);
+            atom(&mut cur)?
+        }
+        _ => return None,
+    };
+    cur.finish()?;
+    raws.into_iter().map(|r| r.into_article(feed)).collect()
+}
+
+/// `<rss>`'s children: the first `<channel>` is read, anything else skipped.
+fn rss(cur: &mut Cursor) -> Option<Vec<Raw>> {
+    let mut raws = None;
+    while let Ev::Start(e) = next_child(cur)? {
+        if e.local == "channel" && raws.is_none() {
+            raws = Some(channel(cur)?);
+        } else {
+            cur.skip()?;
+        }
+    }
+    raws
+}
+
+/// The next child start tag, or [`Ev::End`] at the parent's end; text is skipped.
+fn next_child(cur: &mut Cursor) -> Option<Ev> {
+    loop {
+        match cur.next()? {
+            Ev::Text(_) => {}
+            Ev::Eof => return None,
+            ev => return Some(ev),
+        }
+    }
+}
+
+/// `<channel>`: its `<item>`s.
+fn channel(cur: &mut Cursor) -> Option<Vec<Raw>> {
+    let mut raws = Vec::new();
+    while let Ev::Start(e) = next_child(cur)? {
+        if (e.ns, e.local.as_str()) == (Ns::Rss, "item") {
+            raws.push(item(cur)?);
+        } else {
+            cur.skip()?;
+        }
+    }
+    Some(raws)
+}
+
+/// One RSS `<item>`, as feed-rs's `handle_item` reads it (last element wins).
+fn item(cur: &mut Cursor) -> Option<Raw> {
+    let mut raw = Raw::default();
+    while let Ev::Start(e) = next_child(cur)? {
+        match (e.ns, e.local.as_str()) {
+            (Ns::Rss, "title") => raw.title = cur.text()?.map(|t| t.trim().to_string()),
+            (Ns::Rss, "link") => {
+                if let Some(t) = cur.text()? {
+                    let href = absolute(&t, e.base.as_ref())?;
+                    raw.url.get_or_insert(href);
+                }
+            }
+            (Ns::Rss, "description") => raw.summary = cur.text()?.map(|t| t.trim().to_string()),
+            (Ns::Rss, "guid") => {
+                if let Some(t) = cur.text()? {
+                    raw.id = t.trim().to_string();
+                }
+            }
+            (Ns::Rss, "pubDate") | (Ns::Dc, "date") => raw.published = Some(date(&cur.text()??)?),
+            (Ns::Rss, "updated") | (Ns::Atom, "updated") => return None,
+            (Ns::Content, "encoded") => raw.body = cur.text()?.filter(|t| !t.is_empty()),
+            (Ns::Media, _) => media(cur, &e, &mut raw)?,
+            (Ns::Pod, _) => {
+                raw.media = true;
+                cur.skip()?;
+            }
+            _ => cur.skip()?,
+        }
+    }
+    raw.updated = raw.published;
+    Some(raw)
+}
+
+/// `<feed>`'s children: its `<entry>`s; text constructs feed-rs would reject give up.
+fn atom(cur: &mut Cursor) -> Option<Vec<Raw>> {
+    let mut raws = Vec::new();
+    while let Ev::Start(e) = next_child(cur)? {
+        match (e.ns, e.local.as_str()) {
+            (Ns::Atom, "entry") => raws.push(entry(cur)?),
+            (Ns::Atom, "title" | "subtitle" | "rights") => {
+                text_type(&e, true)?;
+                cur.skip()?;
+            }
+            _ => cur.skip()?,
+        }
+    }
+    Some(raws)
+}
+
+/// An Atom link: href (as feed-rs's `Link::new` makes it), rel, type.
+type AtomLink = (String, String, Option<String>);
+
+/// One Atom `<entry>`, as feed-rs's `handle_entry` reads it.
+fn entry(cur: &mut Cursor) -> Option<Raw> {
+    let mut raw = Raw::default();
+    let mut links: Vec<AtomLink> = Vec::new();
+    while let Ev::Start(e) = next_child(cur)? {
+        match (e.ns, e.local.as_str()) {
+            (Ns::Atom, "id") => {
+                if let Some(t) = cur.text()? {
+                    raw.id = t;
+                }
+            }
+            (Ns::Atom, "title") => raw.title = Some(atom_text(cur, &e)?),
+            (Ns::Atom, "summary") => raw.summary = Some(atom_text(cur, &e)?),
+            (Ns::Atom, "content") => raw.body = Some(atom_content(cur, &e)?),
+            (Ns::Atom, "updated") => {
+                if let Some(t) = cur.text()? {
+                    raw.updated = Some(date(&t)?);
+                }
+            }
+            (Ns::Atom, "published" | "pubDate") => {
+                if let Some(t) = cur.text()? {
+                    raw.published = Some(date(&t)?);
+                }
+            }
+            (Ns::Atom, "link") => {
+                links.extend(atom_link(&e));
+                cur.skip()?;
+            }
+            (Ns::Atom, "rights") => {
+                text_type(&e, true)?;
+                cur.skip()?;
+            }
+            (Ns::Media, _) => media(cur, &e, &mut raw)?,
+            _ => cur.skip()?,
+        }
+    }
+    raw.url = pick_link(&links)?;
+    Some(raw)
+}
+
+/// A MediaRSS element of an entry, skipped after checking that feed-rs would accept
+/// every `media:title` and `media:description` in it (typed `plain` or `html`, with text).
+fn media(cur: &mut Cursor, e: &Elem, raw: &mut Raw) -> Option<()> {
+    raw.media = true;
+    if media_text(cur, e)? {
+        return Some(());
+    }
+    let mut depth = 1usize;
+    while depth > 0 {
+        match cur.next()? {
+            Ev::Start(c) if !media_text(cur, &c)? => depth += 1,
+            Ev::End => depth -= 1,
+            Ev::Eof => return None,
+            _ => {}
+        }
+    }
+    Some(())
+}
+
+/// Reads a `media:title` or `media:description` (true), giving up where feed-rs would
+/// reject it; false, reading nothing, for any other element.
+fn media_text(cur: &mut Cursor, e: &Elem) -> Option<bool> {
+    if e.ns != Ns::Media || !matches!(e.local.as_str(), "title" | "description") {
+        return Some(false);
+    }
+    if !matches!(e.attr("type").unwrap_or("plain"), "plain" | "html") {
+        return None;
+    }
+    cur.text()??;
+    Some(true)
+}
+
+/// The `type` of an Atom text construct when the fast path reads it as a string:
+/// `text`, `html` or `text/html` (and `xhtml` only when `xhtml_ok`, for skipped ones).
+fn text_type(e: &Elem, xhtml_ok: bool) -> Option<()> {
+    match e.attr("type").unwrap_or("text") {
+        "text" | "html" | "text/html" => Some(()),
+        "xhtml" if xhtml_ok => Some(()),
+        _ => None,
+    }
+}
+
+/// An Atom text construct's trimmed text (feed-rs's sloppy read: empty when none).
+fn atom_text(cur: &mut Cursor, e: &Elem) -> Option<String> {
+    text_type(e, false)?;
+    Some(cur.text()?.unwrap_or_default().trim().to_string())
+}
+
+/// An Atom `<content>` body; out-of-line (`src`) and typed content give up.
+fn atom_content(cur: &mut Cursor, e: &Elem) -> Option<String> {
+    if e.attr("src").is_some() {
+        return None;
+    }
+    atom_text(cur, e)
+}
+
+/// An Atom link as feed-rs's `handle_link` builds it; none without an `href`.
+fn atom_link(e: &Elem) -> Option<AtomLink> {
+    let raw = e.attr("href")?;
+    let href = match parse_uri(raw, e.base.as_ref()) {
+        Some(url) => url.to_string(),
+        None => raw.to_string(),
+    };
+    let rel = e.attrs.iter().rev().find(|(k, _)| k == "rel");
+    let rel = rel.map_or("alternate", |(_, v)| v.as_str());
+    let kind = e.attrs.iter().rev().find(|(k, _)| k == "type");
+    Some((
+        href.trim().to_string(),
+        rel.to_string(),
+        kind.map(|(_, v)| v.clone()),
+    ))
+}
+
+/// parse.rs's `pick_link` on Atom links; the outer `None` gives up on a picked link
+/// that is still relative (parse.rs would resolve it against the feed's own link).
+fn pick_link(links: &[AtomLink]) -> Option<Option<String>> {
+    let main = |l: &&AtomLink| !l.0.is_empty() && l.1.trim().eq_ignore_ascii_case("alternate");
+    let html = |l: &&AtomLink| l.2.as_deref().is_none_or(|t| t.contains("html"));
+    let picked = links
+        .iter()
+        .filter(main)
+        .find(html)
+        .or_else(|| links.iter().find(main));
+    match picked {
+        None => Some(None),
+        Some(l) => Url::parse(&l.0).ok().map(|_| Some(l.0.clone())),
+    }
+}
+
+/// An RSS `<link>`'s text made absolute as feed-rs's `Link::new` does; `None` (give
+/// up) when it stays relative.
+fn absolute(text: &str, base: Option<&Url>) -> Option<String> {
+    let href = parse_uri(text, base)?.to_string();
+    let href = href.trim();
+    Url::parse(href).ok()?;
+    Some(href.to_string())
+}
+
+/// feed-rs's `parse_uri`: absolute as is, relative joined to `base`.
+fn parse_uri(uri: &str, base: Option<&Url>) -> Option<Url> {
+    match Url::parse(uri) {
+        Ok(url) => Some(url),
+        Err(url::ParseError::RelativeUrlWithoutBase) => base?.join(uri).ok(),
+        Err(_) => None,
+    }
+}
+
+/// A strict RFC 3339, else RFC 2822, date (feed-rs's lenient parser tries them in this
+/// order and agrees on every strictly valid one).
+fn date(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    DateTime::parse_from_rfc3339(text)
+        .or_else(|_| DateTime::parse_from_rfc2822(text))
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
+}
+
+impl Raw {
+    /// The article, mapped exactly as parse.rs's `article` maps a feed-rs entry; `None`
+    /// when a media title or description could stand in for an empty title or summary.
+    fn into_article(self, feed: &str) -> Option<Article> {
+        let guid = Some(self.id.trim().to_string()).filter(|id| !id.is_empty());
+        let url = self.url.or_else(|| {
+            guid.clone()
+                .filter(|g| Url::parse(g).is_ok_and(|u| u.scheme().starts_with("http")))
+        });
+        let title = one_line(&strip_controls(
+            &self.title.map(|t| html_to_text(&t)).unwrap_or_default(),
+        ));
+        let summary = self.summary.map(|s| html_to_text(&s)).unwrap_or_default();
+        if self.media && (title.is_empty() || summary.is_empty()) {
+            return None;
+        }
+        let content = Some(html_to_text(&self.body.unwrap_or_default()))
+            .filter(|c| *c != summary)
+            .unwrap_or_default();
+        Some(Article::new(
+            feed,
+            guid,
+            url,
+            title,
+            summary,
+            content,
+            self.published,
+            self.updated,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::feeds::parse::{parse_feed_fast, parse_feed_slow};
+    use url::Url;
+
+    fn rss(items: &str) -> String {
+        format!(
+            r#"<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"
+            xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>T</title>
+            <link>https://news.example/</link>{items}</channel></rss>"#
+        )
+    }
+
+    /// The fast path answers, and exactly as feed-rs does.
+    fn same(xml: &str, base: Option<&str>) {
+        let base = base.and_then(|b| Url::parse(b).ok());
+        let fast = parse_feed_fast(xml.as_bytes(), "f", base.as_ref()).expect("fast path");
+        let slow = parse_feed_slow(xml.as_bytes(), "f", base.as_ref()).expect("feed-rs");
+        assert_eq!(fast, slow, "{xml}");
+    }
+
+    #[test]
+    fn plain_rss_and_atom_match_feed_rs() {
+        same(
+            &rss(
+                r#"<item><title>Caf&#233; &amp; &lt;b&gt;co&lt;/b&gt;</title><link>a/1</link>
+            <guid isPermaLink="false"> g </guid><description><![CDATA[<p>One</p>]]> two</description>
+            <content:encoded>&lt;p&gt;Full&lt;/p&gt;</content:encoded><dc:date>2023-05-29T08:30:00+02:00</dc:date></item>
+            <item><guid>https://news.example/g</guid><pubDate>Mon, 29 May 2023 08:30:00 GMT</pubDate>
+            <media:content url="https://v.example/1.mp4"><media:title>m</media:title></media:content>
+            <title>t</title><description>d</description></item>"#,
+            ),
+            Some("https://base.example/feeds/x.xml"),
+        );
+        same(
+            r#"<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://atom.example/dir/"><title type="xhtml"><div>t</div></title>
+            <entry><id> urn:1 </id><title type="html">A &amp;amp; B</title><link rel="self" href="/self"/>
+            <link href="page.html" type="text/html"/><summary>s</summary><content type="html">&lt;p&gt;c&lt;/p&gt;</content>
+            <published>2023-05-29T08:30:00Z</published><updated>2023-05-30T01:02:03.5-05:00</updated></entry></feed>"#,
+            None,
+        );
+    }
+
+    #[test]
+    fn anything_unusual_falls_back() {
+        let atom = |entry: &str| {
+            format!(
+                r#"<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>x</id>{entry}</entry></feed>"#
+            )
+        };
+        for xml in [
+            rss("<item><title>caf&eacute;</title></item>"),
+            rss("<item><pubDate>29 May 2023 8:30</pubDate></item>"),
+            rss("<item><title>a <b>bold</b> one</title></item>"),
+            rss("<item><link>relative/only</link></item>"),
+            rss("<item><title>t</title><media:description>m</media:description></item>"),
+            rss("<item><updated>2023-05-29T08:30:00Z</updated></item>"),
+            rss("").replacen("<rss", "<!DOCTYPE rss><rss", 1),
+            atom(r#"<content type="xhtml"><div>x</div></content>"#),
+            atom(r#"<content src="https://x.example/a"/>"#),
+            atom(r#"<summary type="application/octet-stream">eA==</summary>"#),
+            "<rss version=\"0.91\"><channel></channel></rss>".to_string(),
+        ] {
+            assert_eq!(parse_feed_fast(xml.as_bytes(), "f", None), None, "{xml}");
+        }
+    }
+}

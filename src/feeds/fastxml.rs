@@ -1,0 +1,227 @@
+//! config → feeds (fetch → **parse**: fast path → Article): the strict XML cursor under
+//! [`super::fastpath`]. It reads events the way feed-rs's own reader does (same quick-xml
+//! settings, same namespace mapping, same text coalescing and `xml:base` stack) and gives
+//! up (`None`) on anything it does not reproduce exactly.
+
+use quick_xml::escape::{resolve_predefined_entity, unescape};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::ResolveResult;
+use quick_xml::NsReader;
+use url::Url;
+
+/// The namespaces feed-rs tells apart, reduced to what the fast path cares about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ns {
+    /// RSS (also the default inside `<rss>`).
+    Rss,
+    /// Atom 1.0 (also the default inside `<feed>`).
+    Atom,
+    /// `content:` (RSS content module).
+    Content,
+    /// Dublin Core.
+    Dc,
+    /// MediaRSS.
+    Media,
+    /// iTunes and Podcast, which feed-rs also reads into media objects.
+    Pod,
+    /// Anything else feed-rs ignores.
+    Other,
+}
+
+/// One start tag: namespace, local name, unescaped attributes and the `xml:base` in force.
+pub(crate) struct Elem {
+    pub ns: Ns,
+    pub local: String,
+    pub attrs: Vec<(String, String)>,
+    pub base: Option<Url>,
+}
+
+impl Elem {
+    /// The value of the first attribute named `name`.
+    pub fn attr(&self, name: &str) -> Option<&str> {
+        self.attrs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// What [`Cursor::next`] yields.
+pub(crate) enum Ev {
+    Start(Elem),
+    End,
+    Text(String),
+    Eof,
+}
+
+/// A strict reader over UTF-8 XML; every method returns `None` to mean "give up".
+pub(crate) struct Cursor<'a> {
+    reader: NsReader<&'a [u8]>,
+    default: Ns,
+    /// The `xml:base` of each open element (inherited when it has none); index 0 is the
+    /// caller's base.
+    bases: Vec<Option<Url>>,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor over `text`, resolving against `base` like feed-rs's builder base.
+    pub fn new(text: &'a str, base: Option<&Url>) -> Self {
+        let mut reader = NsReader::from_str(text);
+        let config = reader.config_mut();
+        config.expand_empty_elements = true;
+        config.trim_markup_names_in_closing_tags = true;
+        config.trim_text(false);
+        Cursor {
+            reader,
+            default: Ns::Other,
+            bases: vec![base.cloned()],
+        }
+    }
+
+    /// Sets the namespace of unprefixed, undeclared elements (feed-rs's "default default").
+    pub fn set_default(&mut self, ns: Ns) {
+        self.default = ns;
+    }
+
+    /// The next event; `None` on an error or anything the fast path does not handle.
+    pub fn next(&mut self) -> Option<Ev> {
+        loop {
+            let (res, event) = self.reader.read_resolved_event().ok()?;
+            let ns = match res {
+                ResolveResult::Bound(ns) => Some(ns_of(ns.0)),
+                _ => None,
+            };
+            match event {
+                Event::Start(e) => return self.start(ns.unwrap_or(self.default), &e),
+                Event::End(_) => {
+                    self.bases.pop();
+                    return Some(Ev::End);
+                }
+                Event::Text(t) => return Some(Ev::Text(t.to_string())),
+                Event::CData(t) => return Some(Ev::Text(t.to_string())),
+                Event::GeneralRef(r) => {
+                    let text = match r.resolve_char_ref().ok()? {
+                        Some(ch) => ch.to_string(),
+                        None => resolve_predefined_entity(&r)?.to_string(),
+                    };
+                    return Some(Ev::Text(text));
+                }
+                Event::Decl(d) if self.bases.len() == 1 => {
+                    let utf8 = match d.encoding() {
+                        None => true,
+                        Some(enc) => enc.ok()?.eq_ignore_ascii_case("utf-8"),
+                    };
+                    if !utf8 {
+                        return None;
+                    }
+                }
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::Eof => return Some(Ev::Eof),
+                _ => return None,
+            }
+        }
+    }
+
+    /// Builds the element for a start tag and pushes its `xml:base`.
+    fn start(&mut self, ns: Ns, e: &BytesStart) -> Option<Ev> {
+        let name = e.name();
+        let qname: &str = name.as_ref();
+        let local = qname.rsplit(':').next().unwrap_or_default().to_string();
+        let mut attrs = Vec::new();
+        for a in e.attributes() {
+            let a = a.ok()?;
+            let key: &str = a.key.as_ref();
+            let value = unescape(&a.value).ok()?.into_owned();
+            attrs.push((key.to_string(), value));
+        }
+        let current = self.bases.last().cloned().flatten();
+        let base = match attrs.iter().find(|(k, _)| k == "xml:base") {
+            None => current,
+            Some((_, v)) => match Url::parse(v) {
+                Ok(url) => Some(url),
+                Err(url::ParseError::RelativeUrlWithoutBase) => {
+                    current.as_ref().and_then(|b| b.join(v).ok()).or(current)
+                }
+                Err(_) => return None,
+            },
+        };
+        self.bases.push(base.clone());
+        Some(Ev::Start(Elem {
+            ns,
+            local,
+            attrs,
+            base,
+        }))
+    }
+
+    /// The text of the element just started, up to its end tag, coalesced like feed-rs's
+    /// `child_as_text` (`Some(None)` when there is none); gives up on child elements.
+    pub fn text(&mut self) -> Option<Option<String>> {
+        let mut buffer: Option<String> = None;
+        loop {
+            match self.next()? {
+                Ev::Text(t) if t.is_empty() => {}
+                Ev::Text(t) => buffer.get_or_insert_with(String::new).push_str(&t),
+                Ev::End => return Some(buffer),
+                Ev::Start(_) | Ev::Eof => return None,
+            }
+        }
+    }
+
+    /// Skips the rest of the element just started, children and all.
+    pub fn skip(&mut self) -> Option<()> {
+        let mut depth = 1usize;
+        while depth > 0 {
+            match self.next()? {
+                Ev::Start(_) => depth += 1,
+                Ev::End => depth -= 1,
+                Ev::Text(_) => {}
+                Ev::Eof => return None,
+            }
+        }
+        Some(())
+    }
+
+    /// Reads the prolog up to the root element: only whitespace, comments, PIs and a
+    /// UTF-8 declaration may come first.
+    pub fn root(&mut self) -> Option<Elem> {
+        loop {
+            match self.next()? {
+                Ev::Start(e) => return Some(e),
+                Ev::Text(t) if is_blank(&t) => {}
+                _ => return None,
+            }
+        }
+    }
+
+    /// Checks that nothing but whitespace, comments and PIs follow the root element.
+    pub fn finish(&mut self) -> Option<()> {
+        loop {
+            match self.next()? {
+                Ev::Eof => return Some(()),
+                Ev::Text(t) if is_blank(&t) => {}
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// Whether `t` is XML whitespace only.
+fn is_blank(t: &str) -> bool {
+    t.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+/// Maps a namespace URI the way feed-rs does.
+fn ns_of(uri: &str) -> Ns {
+    match uri {
+        "http://purl.org/rss/1.0/" => Ns::Rss,
+        "http://www.w3.org/2005/Atom" => Ns::Atom,
+        "http://purl.org/rss/1.0/modules/content/" => Ns::Content,
+        "http://purl.org/dc/elements/1.1/" => Ns::Dc,
+        "http://search.yahoo.com/mrss/" => Ns::Media,
+        "http://www.itunes.com/dtds/podcast-1.0.dtd" | "https://podcastindex.org/namespace/1.0" => {
+            Ns::Pod
+        }
+        _ => Ns::Other,
+    }
+}

@@ -1,0 +1,341 @@
+//! Counters and histograms for `/metrics`, written in the Prometheus text format.
+//!
+//! One process-wide registry, as Prometheus' own client libraries keep by default: each
+//! stage counts where the thing happens (a poll in the pipeline, an attempt in the
+//! dispatcher) without a handle threaded through every constructor, and the admin
+//! endpoint renders it together with the gauges it reads from the state at scrape time.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::pipeline::{PollOutcome, PollResult};
+
+/// Upper bounds (seconds) of the fetch latency histogram buckets.
+pub const FETCH_BUCKETS: [f64; 11] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
+
+/// The registry of everything newshound counts.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    inner: Mutex<Counts>,
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    polls: BTreeMap<(String, String), u64>,
+    articles: u64,
+    alerts: BTreeMap<String, u64>,
+    deliveries: BTreeMap<(String, String), u64>,
+    reloads: BTreeMap<String, u64>,
+    fetch: BTreeMap<String, Histogram>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    buckets: [u64; FETCH_BUCKETS.len()],
+    sum: f64,
+    count: u64,
+}
+
+/// Values read at scrape time rather than counted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gauges {
+    /// Deliveries waiting in the outbox (`status = pending`).
+    pub outbox_pending: u64,
+    /// Feeds in the running config.
+    pub feeds: usize,
+    /// Of those, feeds whose last poll failed.
+    pub feeds_failing: usize,
+}
+
+static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::default);
+
+/// The process-wide registry.
+pub fn metrics() -> &'static Metrics {
+    &METRICS
+}
+
+impl Metrics {
+    fn counts(&self) -> MutexGuard<'_, Counts> {
+        // Counters stay meaningful after a panic elsewhere: only whole updates are made.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One poll of `feed` ended with `result` (`ok`, `not_modified`, `error`).
+    pub fn record_poll(&self, feed: &str, result: &str) {
+        *self
+            .counts()
+            .polls
+            .entry((feed.to_string(), result.to_string()))
+            .or_default() += 1;
+    }
+
+    /// Counts a finished poll: its result, its new articles, the alerts it queued.
+    pub fn record_outcome(&self, outcome: &PollOutcome) {
+        self.record_poll(&outcome.feed, outcome.result.label());
+        if let PollResult::Ok { new, .. } = outcome.result {
+            self.add_articles(new);
+        }
+        for alert in &outcome.alerts {
+            self.record_alert(&alert.watchlist);
+        }
+    }
+
+    /// `n` new or changed articles were matched.
+    pub fn add_articles(&self, n: usize) {
+        self.counts().articles += n as u64;
+    }
+
+    /// `watchlist` queued one alert.
+    pub fn record_alert(&self, watchlist: &str) {
+        *self
+            .counts()
+            .alerts
+            .entry(watchlist.to_string())
+            .or_default() += 1;
+    }
+
+    /// One delivery attempt to `sink` ended with `result` (`delivered`, `retry`, `failed`, `dead`).
+    pub fn record_delivery(&self, sink: &str, result: &str) {
+        *self
+            .counts()
+            .deliveries
+            .entry((sink.to_string(), result.to_string()))
+            .or_default() += 1;
+    }
+
+    /// A reload was applied (`ok`) or refused (`error`).
+    pub fn record_reload(&self, result: &str) {
+        *self.counts().reloads.entry(result.to_string()).or_default() += 1;
+    }
+
+    /// Fetching `feed` took `took` (successful or not).
+    pub fn observe_fetch(&self, feed: &str, took: Duration) {
+        let secs = took.as_secs_f64();
+        let mut c = self.counts();
+        let h = c.fetch.entry(feed.to_string()).or_default();
+        for (i, le) in FETCH_BUCKETS.iter().enumerate() {
+            if secs <= *le {
+                h.buckets[i] += 1;
+            }
+        }
+        h.sum += secs;
+        h.count += 1;
+    }
+
+    /// Everything, in the Prometheus text exposition format (version 0.0.4).
+    pub fn render(&self, gauges: &Gauges) -> String {
+        let c = self.counts();
+        let mut out = String::new();
+        let counters = [
+            (
+                "newshound_feed_polls_total",
+                "Polls of each feed, by result (ok, not_modified, error).",
+                pairs(&c.polls, "feed", "result"),
+            ),
+            (
+                "newshound_articles_total",
+                "New or changed articles matched against the watchlists.",
+                vec![(Vec::new(), c.articles)],
+            ),
+            (
+                "newshound_alerts_total",
+                "Alerts queued, by watchlist.",
+                singles(&c.alerts, "watchlist"),
+            ),
+            (
+                "newshound_deliveries_total",
+                "Delivery attempts, by sink and result (delivered, retry, failed, dead).",
+                pairs(&c.deliveries, "sink", "result"),
+            ),
+            (
+                "newshound_reloads_total",
+                "Config reloads, by result (ok, error).",
+                singles(&c.reloads, "result"),
+            ),
+        ];
+        for (name, help, samples) in counters {
+            family(&mut out, name, "counter", help, &samples);
+        }
+        let gauges = [
+            (
+                "newshound_outbox_pending",
+                "Deliveries waiting in the outbox.",
+                gauges.outbox_pending,
+            ),
+            (
+                "newshound_feeds",
+                "Feeds in the running config.",
+                gauges.feeds as u64,
+            ),
+            (
+                "newshound_feeds_failing",
+                "Feeds whose last poll failed.",
+                gauges.feeds_failing as u64,
+            ),
+        ];
+        for (name, help, value) in gauges {
+            family(&mut out, name, "gauge", help, &[(Vec::new(), value)]);
+        }
+        histograms(&mut out, &c.fetch);
+        out
+    }
+}
+
+/// Label names and values of one sample, and its value.
+type Sample<'a> = (Vec<(&'static str, &'a String)>, u64);
+
+fn pairs<'a>(
+    m: &'a BTreeMap<(String, String), u64>,
+    k1: &'static str,
+    k2: &'static str,
+) -> Vec<Sample<'a>> {
+    m.iter()
+        .map(|((a, b), v)| (vec![(k1, a), (k2, b)], *v))
+        .collect()
+}
+
+fn singles<'a>(m: &'a BTreeMap<String, u64>, k: &'static str) -> Vec<Sample<'a>> {
+    m.iter().map(|(a, v)| (vec![(k, a)], *v)).collect()
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {}",
+        help.replace('\\', "\\\\").replace('\n', "\\n")
+    );
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+fn family(out: &mut String, name: &str, kind: &str, help: &str, samples: &[Sample<'_>]) {
+    header(out, name, kind, help);
+    for (labels, value) in samples {
+        let _ = writeln!(out, "{name}{} {value}", label_set(labels));
+    }
+}
+
+fn histograms(out: &mut String, fetch: &BTreeMap<String, Histogram>) {
+    let name = "newshound_fetch_duration_seconds";
+    header(
+        out,
+        name,
+        "histogram",
+        "Time to fetch a feed (request and body, or file read), by feed.",
+    );
+    for (feed, h) in fetch {
+        for (le, n) in FETCH_BUCKETS.iter().zip(h.buckets) {
+            let le = le.to_string();
+            let _ = writeln!(
+                out,
+                "{name}_bucket{} {n}",
+                label_set(&[("feed", feed), ("le", &le)])
+            );
+        }
+        let inf = "+Inf".to_string();
+        let _ = writeln!(
+            out,
+            "{name}_bucket{} {}",
+            label_set(&[("feed", feed), ("le", &inf)]),
+            h.count
+        );
+        let _ = writeln!(out, "{name}_sum{} {}", label_set(&[("feed", feed)]), h.sum);
+        let _ = writeln!(
+            out,
+            "{name}_count{} {}",
+            label_set(&[("feed", feed)]),
+            h.count
+        );
+    }
+}
+
+/// `{a="x",b="y"}`, or nothing without labels.
+fn label_set(labels: &[(&str, &String)]) -> String {
+    if labels.is_empty() {
+        return String::new();
+    }
+    let inner: Vec<String> = labels
+        .iter()
+        .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
+        .collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+/// Escapes a label value: backslash, double quote and line feed, as the format requires.
+pub fn escape_label(v: &str) -> String {
+    let mut s = String::with_capacity(v.len());
+    for ch in v.chars() {
+        match ch {
+            '\\' => s.push_str("\\\\"),
+            '"' => s.push_str("\\\""),
+            '\n' => s.push_str("\\n"),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_render_with_escaped_labels() {
+        let m = Metrics::default();
+        m.record_poll("wire \"asia\"\\x\ny", "ok");
+        m.record_poll("wire \"asia\"\\x\ny", "ok");
+        m.add_articles(3);
+        m.record_alert("china");
+        m.record_delivery("hook", "retry");
+        let text = m.render(&Gauges {
+            outbox_pending: 2,
+            feeds: 4,
+            feeds_failing: 1,
+        });
+        assert!(
+            text.contains(
+                "newshound_feed_polls_total{feed=\"wire \\\"asia\\\"\\\\x\\ny\",result=\"ok\"} 2\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("newshound_articles_total 3\n"), "{text}");
+        assert!(text.contains("newshound_alerts_total{watchlist=\"china\"} 1\n"));
+        assert!(text.contains("newshound_deliveries_total{sink=\"hook\",result=\"retry\"} 1\n"));
+        assert!(text.contains("newshound_outbox_pending 2\n"));
+        assert!(text.contains("# TYPE newshound_feed_polls_total counter\n"));
+    }
+
+    #[test]
+    fn histogram_buckets_are_cumulative() {
+        let m = Metrics::default();
+        m.observe_fetch("a", Duration::from_millis(70));
+        m.observe_fetch("a", Duration::from_secs(3));
+        m.observe_fetch("a", Duration::from_secs(600));
+        let text = m.render(&Gauges::default());
+        let bucket = |le: &str| {
+            format!("newshound_fetch_duration_seconds_bucket{{feed=\"a\",le=\"{le}\"}} ")
+        };
+        assert!(text.contains(&format!("{}0\n", bucket("0.05"))), "{text}");
+        assert!(text.contains(&format!("{}1\n", bucket("0.1"))), "{text}");
+        assert!(text.contains(&format!("{}2\n", bucket("5"))), "{text}");
+        assert!(text.contains(&format!("{}2\n", bucket("60"))), "{text}");
+        assert!(text.contains(&format!("{}3\n", bucket("+Inf"))), "{text}");
+        assert!(text.contains("newshound_fetch_duration_seconds_count{feed=\"a\"} 3\n"));
+        assert!(text.contains("newshound_fetch_duration_seconds_sum{feed=\"a\"} 603.07"));
+    }
+
+    #[test]
+    fn every_family_is_declared_even_before_anything_happened() {
+        let text = Metrics::default().render(&Gauges::default());
+        for name in [
+            "newshound_feed_polls_total",
+            "newshound_alerts_total",
+            "newshound_deliveries_total",
+            "newshound_fetch_duration_seconds",
+        ] {
+            assert!(text.contains(&format!("# TYPE {name} ")), "{name}: {text}");
+        }
+        assert!(text.contains("newshound_articles_total 0\n"));
+    }
+}
