@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::future::join_all;
 use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -76,18 +75,7 @@ pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, Daemo
         config: Arc::new(config),
         store: store.clone(),
     };
-    let gate = gate_for(&pipeline.config);
-    let polls = pipeline.config.feeds.iter().map(|feed| {
-        let (pipeline, gate) = (&pipeline, gate.clone());
-        async move {
-            let _pass = gate.enter(&feed.source).await;
-            pipeline.poll(feed).await
-        }
-    });
-    let feeds = join_all(polls)
-        .await
-        .into_iter()
-        .collect::<Result<Vec<_>, _>>()?;
+    let feeds = pipeline.poll_all(gate_for(&pipeline.config)).await?;
     let mut report = OnceReport {
         feeds,
         delivery: DispatchReport::default(),

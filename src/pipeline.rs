@@ -4,26 +4,21 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use tracing::Instrument;
 
-use crate::alert::{health, Alert};
+use crate::alert::Alert;
 use crate::config::{Config, FeedConfig};
-use crate::feeds::adaptive::{Decision, Inputs, Reason};
 use crate::feeds::encoding::charset_param;
-use crate::feeds::fetch::{Fetched, Fetcher};
-use crate::feeds::fingerprint::Fingerprint;
-use crate::feeds::parse::{parse_feed_blocking, ParseOptions, ParsedFeed};
+use crate::feeds::fetch::{FetchError, Fetched, Fetcher};
+use crate::feeds::gate::Gate;
+use crate::feeds::parse::{on_cpu, parse_document, ParseOptions};
 use crate::feeds::sanitize::strip_owned;
-use crate::feeds::schedule;
-use crate::feeds::signals::{FeedSignals, HttpSignals};
+use crate::feeds::signals::HttpSignals;
 use crate::feeds::Article;
 use crate::metrics::metrics;
 use crate::net::error_chain;
-use crate::store::{
-    ArticleWrite, FeedSchedule, FeedState, NearDupCheck, NewAlert, PollRecord, PollWrite, Store,
-    StoreError,
-};
+use crate::store::{FeedSchedule, FeedState, NewAlert, Store, StoreError};
 use crate::watch::Document;
 
 /// How a poll ended.
@@ -77,17 +72,6 @@ pub struct Pipeline {
     pub store: Store,
 }
 
-/// What fetching and parsing gave, before anything is recorded.
-enum Got {
-    NotModified(HttpSignals),
-    Parsed {
-        feed: ParsedFeed,
-        validators: (Option<String>, Option<String>),
-        http: HttpSignals,
-    },
-    Failed(String, HttpSignals),
-}
-
 impl Pipeline {
     /// Polls `feed` once. Failures are reported in the outcome, never raised: one bad feed
     /// does not stop the others. Only a state database failure is an `Err`.
@@ -96,171 +80,113 @@ impl Pipeline {
         self.poll_inner(feed).instrument(span).await
     }
 
+    /// Polls every feed once, each as its own task through `gate`, with what the state
+    /// knows of them read in one query; outcomes in config order.
+    pub async fn poll_all(&self, gate: Arc<Gate>) -> Result<Vec<PollOutcome>, StoreError> {
+        let mut known = self.store.known_feeds()?;
+        let mut tasks = tokio::task::JoinSet::new();
+        for (i, feed) in self.config.feeds.iter().enumerate() {
+            let (pipeline, gate, feed) = (self.clone(), gate.clone(), feed.clone());
+            let (state, previous) = known
+                .remove(&feed.name)
+                .map_or((None, None), |(s, p)| (Some(s), p));
+            tasks.spawn(async move {
+                let _pass = gate.enter(&feed.source).await;
+                let span = tracing::info_span!("poll", feed = %feed.name);
+                // Boxed: a task waiting at the gate holds a few words, not a whole poll's
+                // state — there are as many tasks as feeds.
+                let poll = Box::pin(pipeline.poll_known(&feed, state, previous));
+                let outcome = poll.instrument(span).await;
+                (i, outcome)
+            });
+        }
+        let mut outcomes: Vec<Option<PollOutcome>> = vec![None; self.config.feeds.len()];
+        while let Some(joined) = tasks.join_next().await {
+            let (i, outcome) = joined.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+            outcomes[i] = Some(outcome?);
+        }
+        Ok(outcomes.into_iter().flatten().collect())
+    }
+
     async fn poll_inner(&self, feed: &FeedConfig) -> Result<PollOutcome, StoreError> {
         let state = self.store.feed_state(&feed.name)?;
         let previous = self.store.feed_schedule(&feed.name)?;
-        let started = std::time::Instant::now();
-        let got = self.fetch_and_parse(feed, state.as_ref()).await;
-        metrics().observe_fetch(&feed.name, started.elapsed());
-        if let Got::Failed(err, _) = &got {
-            tracing::warn!(feed = %feed.name, error = %err, "poll failed");
-        }
-        let failures_before = state.as_ref().map_or(0, |s| s.consecutive_failures);
-        self.record(feed, got, failures_before, previous.as_ref())
+        self.poll_known(feed, state, previous).await
     }
 
-    async fn fetch_and_parse(&self, feed: &FeedConfig, state: Option<&FeedState>) -> Got {
-        let failed = |e: &(dyn std::error::Error + 'static), http| {
-            Got::Failed(strip_owned(error_chain(e)), http)
+    /// Polls `feed`, whose remembered state and schedule are given.
+    async fn poll_known(
+        &self,
+        feed: &FeedConfig,
+        state: Option<FeedState>,
+        previous: Option<FeedSchedule>,
+    ) -> Result<PollOutcome, StoreError> {
+        let failures_before = state.as_ref().map_or(0, |s| s.consecutive_failures);
+        let started = std::time::Instant::now();
+        let fetched = self.fetcher.fetch(&feed.source, state.as_ref()).await;
+        metrics().observe_fetch(&feed.name, started.elapsed());
+        let outcome = match next_step(fetched, state.is_none()) {
+            Next::Digest(body) => self.digest(feed, body, failures_before, previous).await,
+            Next::Record(got) => self.record(feed, got, failures_before, previous.as_ref()),
+        }?;
+        metrics().record_outcome(&outcome);
+        Ok(outcome)
+    }
+
+    /// Parses, matches and records a body: CPU work, on a blocking thread (one per core).
+    async fn digest(
+        &self,
+        feed: &FeedConfig,
+        body: Body,
+        failures_before: u32,
+        previous: Option<FeedSchedule>,
+    ) -> Result<PollOutcome, StoreError> {
+        let (this, feed, span) = (self.clone(), feed.clone(), tracing::Span::current());
+        let name = feed.name.clone();
+        let work = move || {
+            span.in_scope(|| {
+                let got = this.parse(&feed, body);
+                this.record(&feed, got, failures_before, previous.as_ref())
+            })
         };
-        let (bytes, validators, final_url, content_type, http) =
-            match self.fetcher.fetch(&feed.source, state).await {
-                Err(e) => {
-                    let http = HttpSignals {
-                        retry_after: e.retry_after(),
-                        ..HttpSignals::default()
-                    };
-                    return failed(&e, http);
-                }
-                Ok(Fetched::NotModified { signals }) => return Got::NotModified(signals),
-                Ok(Fetched::Body {
-                    bytes,
-                    etag,
-                    last_modified,
-                    final_url,
-                    content_type,
-                    signals,
-                }) => (
-                    bytes,
-                    (etag, last_modified),
-                    final_url,
-                    content_type,
-                    signals,
-                ),
-            };
+        match on_cpu(work).await {
+            Ok(outcome) => outcome,
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(_) => Ok(PollOutcome {
+                feed: name,
+                result: PollResult::Failed("cancelled: newshound is shutting down".into()),
+                alerts: Vec::new(),
+                schedule: None,
+            }),
+        }
+    }
+
+    /// Parses a fetched body (on the blocking thread).
+    fn parse(&self, feed: &FeedConfig, body: Body) -> Got {
         let opts = ParseOptions {
-            base: final_url,
-            charset: content_type
+            base: body.final_url,
+            charset: body
+                .content_type
                 .as_deref()
                 .and_then(charset_param)
                 .map(str::to_string),
             max_items: self.config.http.max_items,
         };
-        let max = opts.max_items;
-        match parse_feed_blocking(bytes, feed.name.clone(), opts).await {
+        match parse_document(&body.bytes, &feed.name, &opts) {
             Ok(parsed) => {
                 if parsed.capped {
+                    let max = opts.max_items;
                     tracing::warn!(feed = %feed.name, "more items than http.max_items: kept the first {max} items");
                 }
                 Got::Parsed {
                     feed: parsed,
-                    validators,
-                    http,
+                    validators: body.validators,
+                    http: body.http,
+                    first_poll: body.first_poll,
                 }
             }
-            Err(e) => failed(&e, http),
+            Err(e) => Got::Failed(strip_owned(error_chain(&e)), body.http),
         }
-    }
-
-    /// Matches the new articles and commits everything the poll learnt at once.
-    fn record(
-        &self,
-        feed: &FeedConfig,
-        got: Got,
-        failures_before: u32,
-        previous: Option<&FeedSchedule>,
-    ) -> Result<PollOutcome, StoreError> {
-        let now = Utc::now();
-        let (result, articles, changed) = self.examine(&got)?;
-        let inputs = Inputs {
-            http: http_signals(&got),
-            feed: feed_signals(&got),
-            failures: if matches!(result, PollResult::Failed(_)) {
-                failures_before.saturating_add(1)
-            } else {
-                0
-            },
-            previous: previous.and_then(decision_of),
-        };
-        let schedule = schedule::plan(feed, &inputs, now, fastrand::f64());
-        let health = health::after_poll(&self.config, feed, failures_before, &result, now);
-        let health_alerts: Vec<Alert> = health.iter().map(|h| h.alert.clone()).collect();
-        let changed: Vec<&Article> = changed.into_iter().map(|i| &articles[i]).collect();
-        let (candidates, prints): (Vec<_>, Vec<_>) =
-            fingerprints(&changed, |a| self.match_article(a))
-                .into_iter()
-                .unzip();
-        let writes = changed
-            .iter()
-            .zip(candidates)
-            .zip(prints.iter())
-            .map(|((a, alerts), fp)| ArticleWrite {
-                article: a,
-                alerts,
-                near: self.near_dup_check(fp.as_ref()),
-            })
-            .collect();
-        let write = PollWrite {
-            record: poll_record(feed, &result, &got, now),
-            schedule: Some(schedule.clone()),
-            articles: writes,
-            health,
-            matcher: &self.config.watch_fingerprint,
-            now,
-        };
-        let recorded = self.store.finish_poll(write)?;
-        let mut alerts = Vec::new();
-        for (article, rec) in changed.iter().zip(recorded) {
-            for (watchlist, original) in &rec.copies {
-                tracing::info!(feed = %article.feed, title = %article.title, watchlist, alert_id = %original, "near-duplicate of an alerted story: recorded, not alerted again");
-            }
-            alerts.extend(rec.queued);
-        }
-        alerts.extend(health_alerts);
-        let outcome = PollOutcome {
-            feed: feed.name.clone(),
-            result,
-            alerts,
-            schedule: Some(schedule),
-        };
-        metrics().record_outcome(&outcome);
-        Ok(outcome)
-    }
-
-    /// The poll's result, the feed's articles and the indices of those new or changed.
-    fn examine<'g>(
-        &self,
-        got: &'g Got,
-    ) -> Result<(PollResult, &'g [Article], Vec<usize>), StoreError> {
-        Ok(match got {
-            Got::NotModified(_) => (PollResult::NotModified, &[], Vec::new()),
-            Got::Failed(err, _) => (PollResult::Failed(err.clone()), &[], Vec::new()),
-            Got::Parsed { feed, .. } => {
-                let unchanged = self
-                    .store
-                    .unchanged_articles(&feed.articles, &self.config.watch_fingerprint)?;
-                let changed: Vec<usize> = (0..feed.articles.len())
-                    .filter(|&i| !unchanged[i])
-                    .collect();
-                let result = PollResult::Ok {
-                    articles: feed.articles.len(),
-                    new: changed.len(),
-                };
-                (result, feed.articles.as_slice(), changed)
-            }
-        })
-    }
-
-    fn near_dup_check<'a>(&self, fingerprint: Option<&'a Fingerprint>) -> Option<NearDupCheck<'a>> {
-        let d = &self.config.daemon;
-        if d.near_duplicate_window.is_zero() {
-            return None;
-        }
-        Some(NearDupCheck {
-            fingerprint: fingerprint?,
-            since: crate::store::ago(d.near_duplicate_window),
-            similarity: d.near_duplicate_similarity,
-        })
     }
 
     /// The alerts `article` would raise, before the once-per-story check.
@@ -297,61 +223,41 @@ impl Pipeline {
     }
 }
 
-/// Each article's candidate alerts, and its fingerprint when it has any (copies are
-/// compared with alerted stories alone, so only an article that would alert needs one).
-fn fingerprints(
-    articles: &[&Article],
-    matcher: impl Fn(&Article) -> Vec<NewAlert>,
-) -> Vec<(Vec<NewAlert>, Option<Fingerprint>)> {
-    articles
-        .iter()
-        .map(|a| {
-            let alerts = matcher(a);
-            let fp = (!alerts.is_empty()).then(|| Fingerprint::of_article(a));
-            (alerts, fp)
-        })
-        .collect()
+/// After a fetch: a body to digest, or what to record when there is none.
+enum Next {
+    Digest(Body),
+    Record(Got),
 }
 
-fn http_signals(got: &Got) -> HttpSignals {
-    match got {
-        Got::NotModified(h) | Got::Failed(_, h) | Got::Parsed { http: h, .. } => *h,
+fn next_step(fetched: Result<Fetched, FetchError>, first_poll: bool) -> Next {
+    match fetched {
+        Ok(Fetched::Body {
+            bytes,
+            etag,
+            last_modified,
+            final_url,
+            content_type,
+            signals,
+        }) => Next::Digest(Body {
+            bytes,
+            validators: (etag, last_modified),
+            final_url,
+            content_type,
+            http: signals,
+            first_poll,
+        }),
+        Ok(Fetched::NotModified { signals }) => Next::Record(Got::NotModified(signals)),
+        Err(e) => {
+            let http = HttpSignals {
+                retry_after: e.retry_after(),
+                ..HttpSignals::default()
+            };
+            Next::Record(Got::Failed(strip_owned(error_chain(&e)), http))
+        }
     }
 }
 
-fn feed_signals(got: &Got) -> Option<FeedSignals> {
-    match got {
-        Got::Parsed { feed, .. } => Some(feed.signals),
-        _ => None,
-    }
-}
+#[path = "pipeline/record.rs"]
+mod record;
 
-fn decision_of(s: &FeedSchedule) -> Option<Decision> {
-    Some(Decision {
-        interval: s.interval,
-        reason: Reason::from_label(&s.reason)?,
-    })
-}
-
-fn poll_record<'a>(
-    feed: &'a FeedConfig,
-    result: &'a PollResult,
-    got: &'a Got,
-    at: DateTime<Utc>,
-) -> PollRecord<'a> {
-    PollRecord {
-        feed: &feed.name,
-        result: result.label(),
-        error: match result {
-            PollResult::Failed(e) => Some(e),
-            _ => None,
-        },
-        validators: match got {
-            Got::Parsed {
-                validators: (e, l), ..
-            } => Some((e.as_deref(), l.as_deref())),
-            _ => None,
-        },
-        at,
-    }
-}
+use record::{Body, Got};

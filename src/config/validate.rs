@@ -49,6 +49,7 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
     let mut issues = Issues::default();
     let daemon = daemon(&raw, ctx, &mut issues);
     let http = http(&raw, &mut issues);
+    super::validate_poll::daemon_bounds(&raw.daemon, &mut issues);
     let feeds = feeds(&raw, &daemon, &http, ctx, &mut issues);
     let sinks = validate_sinks::sinks(&raw.sink, &http, &mut issues);
     let watchlists = watchlists(&raw.watchlist, &feeds, &sinks, &mut issues);

@@ -34,6 +34,17 @@ pub(super) fn http_limits(h: &RawHttp, issues: &mut Issues) -> (AllowList, usize
     (allow, per_host, max_items)
 }
 
+/// Checks `[daemon]`'s `min_interval` and `max_interval` themselves (once, whatever the
+/// feeds set).
+pub(super) fn daemon_bounds(d: &RawDaemon, issues: &mut Issues) {
+    if let Some(min) = d.min_interval {
+        check_interval(min, "daemon.min_interval", issues);
+    }
+    if let Some(max) = d.max_interval {
+        check_interval(max, "daemon.max_interval", issues);
+    }
+}
+
 /// A feed's `(min_interval, max_interval)`: its own keys, else `[daemon]`'s, else its
 /// `interval` (min) and [`DEFAULT_MAX_FACTOR`] times it (max).
 pub(super) fn feed_bounds(
@@ -58,7 +69,7 @@ pub(super) fn feed_bounds(
         .max_interval
         .or(d.max_interval)
         .unwrap_or(interval.saturating_mul(DEFAULT_MAX_FACTOR));
-    if f.min_interval.is_some() || d.min_interval.is_some() {
+    if f.min_interval.is_some() {
         check_interval(min, &min_key, issues);
     }
     if min > max && !issues.0.iter().any(|i| i.key == conflict_key) {

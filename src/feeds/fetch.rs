@@ -222,7 +222,7 @@ impl Fetcher {
     /// against compression bombs) and the client's total timeout.
     async fn read_body(
         &self,
-        mut resp: reqwest::Response,
+        resp: reqwest::Response,
         signals: HttpSignals,
     ) -> Result<Fetched, FetchError> {
         let header = |name| {
@@ -239,19 +239,32 @@ impl Fetcher {
             .and_then(|loc| resp.url().join(&loc).ok())
             .filter(|u| matches!(u.scheme(), "http" | "https"))
             .unwrap_or_else(|| resp.url().clone());
+        let body = self.read_capped(resp, &final_url).await?;
+        Ok(Fetched::Body {
+            bytes: body,
+            etag,
+            last_modified,
+            final_url: Some(final_url),
+            content_type,
+            signals,
+        })
+    }
+
+    /// The body, at most `max_body` bytes after decompression, whatever Content-Length says.
+    async fn read_capped(
+        &self,
+        mut resp: reqwest::Response,
+        url: &Url,
+    ) -> Result<Bytes, FetchError> {
         let too_large = || FetchError::TooLarge {
-            url: final_url.to_string(),
+            url: url.to_string(),
             limit: self.max_body,
         };
         if resp.content_length().is_some_and(|n| n > self.max_body) {
             return Err(too_large());
         }
         let mut body = BytesMut::with_capacity(resp.content_length().unwrap_or(0) as usize);
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|e| self.body_err(&final_url, e))?
-        {
+        while let Some(chunk) = resp.chunk().await.map_err(|e| self.body_err(url, e))? {
             let needed = body.len() as u64 + chunk.len() as u64;
             if needed > self.max_body {
                 return Err(too_large());
@@ -263,14 +276,7 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Fetched::Body {
-            bytes: body.freeze(),
-            etag,
-            last_modified,
-            final_url: Some(final_url),
-            content_type,
-            signals,
-        })
+        Ok(body.freeze())
     }
 
     fn body_err(&self, url: &Url, source: reqwest::Error) -> FetchError {

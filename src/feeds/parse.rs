@@ -253,6 +253,16 @@ fn attempt(
 static PARSE_SLOTS: LazyLock<Semaphore> =
     LazyLock::new(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
 
+/// Runs CPU work `f` on a blocking thread, at most one per core at once (waiting for a
+/// slot): parsing and matching gain nothing from more, and the memory they hold stays
+/// bounded by cores × what one poll holds.
+pub async fn on_cpu<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    let _slot = PARSE_SLOTS.acquire().await;
+    tokio::task::spawn_blocking(f).await
+}
+
 /// The same as [`parse_document`], off the async runtime (on a blocking thread, one per
 /// core at most); a panic is reported as [`ParseError::Panicked`].
 pub async fn parse_feed_blocking(
@@ -261,8 +271,7 @@ pub async fn parse_feed_blocking(
     opts: ParseOptions,
 ) -> Result<ParsedFeed, ParseError> {
     let name = feed.clone();
-    let _slot = PARSE_SLOTS.acquire().await;
-    match tokio::task::spawn_blocking(move || parse_document(&bytes, &feed, &opts)).await {
+    match on_cpu(move || parse_document(&bytes, &feed, &opts)).await {
         Ok(result) => result,
         Err(e) if e.is_panic() => Err(ParseError::Panicked {
             feed: name,

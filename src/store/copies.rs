@@ -3,7 +3,7 @@
 //! and listed as `also_seen_in` when that alert is sent.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Transaction};
+use rusqlite::{params, Connection};
 
 use super::{Store, StoreError};
 use crate::alert::SeenIn;
@@ -24,7 +24,7 @@ pub struct NearDupCheck<'a> {
 /// The alert (of `watchlist`, created since the check's window) whose article is a near
 /// copy of the new one, if any.
 pub(super) fn find_original(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     watchlist: &str,
     check: &NearDupCheck<'_>,
 ) -> Result<Option<String>, StoreError> {
@@ -50,7 +50,7 @@ pub(super) fn find_original(
 
 /// Records `article` as a copy of `alert_id`, and its story keys as seen under that alert.
 pub(super) fn record_copy(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     alert_id: &str,
     watchlist: &str,
     article: &Article,

@@ -1,10 +1,12 @@
 //! Opening the state database and its schema.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::Connection;
+
+use super::batch::Db;
 
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
@@ -151,7 +153,7 @@ pub enum StoreError {
 /// The state database. Cheap to clone; calls are short and serialised on one connection.
 #[derive(Clone)]
 pub struct Store {
-    conn: Arc<Mutex<Connection>>,
+    pub(super) db: Arc<Mutex<Db>>,
     read_only: bool,
 }
 
@@ -178,7 +180,7 @@ impl Store {
         .map_err(open_err)?;
         migrate(&mut conn, &path)?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            db: Arc::new(Mutex::new(Db::new(conn))),
             read_only: false,
         })
     }
@@ -214,7 +216,7 @@ impl Store {
             .map_err(open_err)?;
         }
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            db: Arc::new(Mutex::new(Db::new(conn))),
             read_only: true,
         })
     }
@@ -237,7 +239,7 @@ impl Store {
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(open_err)?;
         Ok(Store {
-            conn: Arc::new(Mutex::new(conn)),
+            db: Arc::new(Mutex::new(Db::new(conn))),
             read_only: true,
         })
     }
@@ -245,11 +247,6 @@ impl Store {
     /// Whether this is a scratch copy (dry run): nothing reaches the disk.
     pub fn is_read_only(&self) -> bool {
         self.read_only
-    }
-
-    pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
-        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 

@@ -1,6 +1,7 @@
 //! The embedded state (SQLite under `state_dir`): feed validators and poll results, stories
 //! already seen per watchlist, and the alert outbox with per-sink delivery state.
 
+mod batch;
 mod copies;
 mod db;
 mod digest;
@@ -18,6 +19,6 @@ pub use digest::PendingDigest;
 pub use history::{ago, PastAlert};
 pub use outbox::{Delivery, DeliveryStatus, OutboxRow};
 pub use poll::{ArticleWrite, PollWrite};
-pub use schedule::FeedSchedule;
+pub use schedule::{FeedSchedule, Known};
 pub use seen::{FeedState, NewAlert, PollRecord, Recorded};
 pub use status::{DeliveryState, OutboxCounts, RecentAlert};

@@ -2,14 +2,15 @@
 //! queue), the poll's outcome and validators, the next poll time, and any feed-health
 //! alert. Polling thousands of feeds costs one commit per feed, not one per article.
 //!
-//! Durability: a commit that queues an alert is on disk when it returns (`synchronous =
-//! FULL`, as everywhere). A commit that queues none is made with `synchronous = NORMAL`:
-//! it survives a crash of the process, and a power cut may forget it — those articles
+//! Durability: a poll that queues an alert commits on its own and is on disk when the
+//! commit returns (`synchronous = FULL`, as everywhere). A poll that queues none joins the
+//! poll batch (see [`super::batch`]), committed with `synchronous = NORMAL`: it survives a
+//! crash of the process once committed, and a power cut may forget it — those articles
 //! are then simply processed again, and the alerts they raised before were committed
 //! with FULL (in WAL mode a FULL commit also makes every earlier commit durable).
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::schedule::{write_schedule, FeedSchedule};
 use super::seen::{queue_alert, record_in, record_poll_in};
@@ -50,7 +51,7 @@ impl Store {
         articles: &[Article],
         matcher: &str,
     ) -> Result<Vec<bool>, StoreError> {
-        let conn = self.conn();
+        let conn = self.poll_conn();
         let mut stmt = conn.prepare_cached(
             "SELECT content_hash, matched_with FROM articles WHERE feed = ?1 AND id = ?2",
         )?;
@@ -66,35 +67,37 @@ impl Store {
         Ok(out)
     }
 
-    /// Commits everything one poll wrote, in one transaction; returns, per article, what
-    /// recording it did.
+    /// Commits everything one poll wrote: in its own transaction (`synchronous = FULL`)
+    /// when it may queue an alert, else in the poll batch (see [`super::batch`]); returns,
+    /// per article, what recording it did.
     pub fn finish_poll(&self, w: PollWrite<'_>) -> Result<Vec<Recorded>, StoreError> {
         let may_alert = !w.health.is_empty() || w.articles.iter().any(|a| !a.alerts.is_empty());
-        let mut conn = self.conn();
+        let mut conn = self.poll_conn();
         if !may_alert {
-            conn.execute_batch("PRAGMA synchronous = NORMAL")?;
+            return conn
+                .db()
+                .in_batch(|| self.spawn_flush(), |c| write_poll(c, w));
         }
-        let result = (|| {
-            let tx = conn.transaction()?;
-            let mut recorded = Vec::with_capacity(w.articles.len());
-            for a in w.articles {
-                recorded.push(record_in(
-                    &tx, a.article, w.matcher, a.alerts, a.near, w.now,
-                )?);
-            }
-            record_poll_in(&tx, &w.record)?;
-            if let Some(s) = &w.schedule {
-                write_schedule(&tx, w.record.feed, s)?;
-            }
-            for h in &w.health {
-                queue_alert(&tx, h, None, w.now)?;
-            }
-            tx.commit()?;
-            Ok(recorded)
-        })();
-        if !may_alert {
-            conn.execute_batch("PRAGMA synchronous = FULL")?;
-        }
-        result
+        conn.db().commit_batch()?;
+        let tx = conn.transaction()?;
+        let recorded = write_poll(&tx, w)?;
+        tx.commit()?;
+        Ok(recorded)
     }
+}
+
+/// Writes everything one poll learnt.
+fn write_poll(c: &Connection, w: PollWrite<'_>) -> Result<Vec<Recorded>, StoreError> {
+    let mut recorded = Vec::with_capacity(w.articles.len());
+    for a in w.articles {
+        recorded.push(record_in(c, a.article, w.matcher, a.alerts, a.near, w.now)?);
+    }
+    record_poll_in(c, &w.record)?;
+    if let Some(s) = &w.schedule {
+        write_schedule(c, w.record.feed, s)?;
+    }
+    for h in &w.health {
+        queue_alert(c, h, None, w.now)?;
+    }
+    Ok(recorded)
 }

@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Store, StoreError};
+use super::{FeedState, Store, StoreError};
 
 /// When a feed is next due, and why.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -36,7 +36,7 @@ fn from_row((next, interval, reason): Row) -> Option<FeedSchedule> {
 impl Store {
     /// The remembered schedule of `feed`, if it was polled since schedules were kept.
     pub fn feed_schedule(&self, feed: &str) -> Result<Option<FeedSchedule>, StoreError> {
-        let conn = self.conn();
+        let conn = self.poll_conn();
         let mut stmt = conn.prepare_cached(
             "SELECT next_poll, poll_interval_ms, poll_reason FROM feeds WHERE name = ?1",
         )?;
@@ -66,9 +66,38 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every feed's remembered state and schedule, by name, in one query (for `once`,
+    /// which would otherwise ask twice per feed).
+    pub fn known_feeds(&self) -> Result<HashMap<String, Known>, StoreError> {
+        let conn = self.poll_conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT name, etag, last_modified, last_poll, last_result, last_error,
+               consecutive_failures, next_poll, poll_interval_ms, poll_reason FROM feeds",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let state = FeedState {
+                name: r.get(0)?,
+                etag: r.get(1)?,
+                last_modified: r.get(2)?,
+                last_poll: r.get(3)?,
+                last_result: r.get(4)?,
+                last_error: r.get(5)?,
+                consecutive_failures: r.get(6)?,
+            };
+            let schedule = from_row((r.get(7)?, r.get(8)?, r.get(9)?));
+            Ok((state.name.clone(), (state, schedule)))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// A feed's remembered state and schedule.
+pub type Known = (FeedState, Option<FeedSchedule>);
+
 /// Stores `schedule` for `feed` (whose row exists: the poll record comes first).
 pub(super) fn write_schedule(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     feed: &str,
     schedule: &FeedSchedule,
 ) -> Result<(), StoreError> {

@@ -3,7 +3,7 @@
 //! queues its alert.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::copies::{find_original, record_copy, NearDupCheck};
 use super::{Store, StoreError};
@@ -67,7 +67,7 @@ pub struct NewAlert {
 impl Store {
     /// The remembered state of `feed`, if it was ever polled.
     pub fn feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
-        let conn = self.conn();
+        let conn = self.poll_conn();
         let row = conn
             .query_row(
                 "SELECT name, etag, last_modified, last_poll, last_result, last_error, consecutive_failures
@@ -132,7 +132,7 @@ impl Store {
 }
 
 /// Writes a poll's outcome inside `tx`; validators are replaced only when given.
-pub(super) fn record_poll_in(tx: &Transaction<'_>, rec: &PollRecord<'_>) -> Result<(), StoreError> {
+pub(super) fn record_poll_in(tx: &Connection, rec: &PollRecord<'_>) -> Result<(), StoreError> {
     let at = rec.at.to_rfc3339_opts(SecondsFormat::Secs, true);
     let failed = rec.error.is_some();
     tx.prepare_cached(
@@ -152,7 +152,7 @@ pub(super) fn record_poll_in(tx: &Transaction<'_>, rec: &PollRecord<'_>) -> Resu
 /// Records `article` and queues those of `alerts` whose story its watchlist has not seen,
 /// inside `tx` (see [`Store::record_article`]).
 pub(super) fn record_in(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     article: &Article,
     matcher: &str,
     alerts: Vec<NewAlert>,
@@ -202,7 +202,7 @@ impl Store {
     }
 }
 
-fn story_seen(tx: &Transaction<'_>, watchlist: &str, keys: &[String]) -> Result<bool, StoreError> {
+fn story_seen(tx: &Connection, watchlist: &str, keys: &[String]) -> Result<bool, StoreError> {
     let mut stmt =
         tx.prepare_cached("SELECT 1 FROM seen WHERE watchlist = ?1 AND story_key = ?2")?;
     for key in keys {
@@ -215,7 +215,7 @@ fn story_seen(tx: &Transaction<'_>, watchlist: &str, keys: &[String]) -> Result<
 
 /// Writes the alert, its story keys and one pending delivery per sink (due `now`).
 pub(super) fn queue_alert(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     new: &NewAlert,
     article: Option<&Article>,
     now: DateTime<Utc>,
@@ -255,7 +255,7 @@ pub(super) fn queue_alert(
 }
 
 fn upsert_article(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     a: &Article,
     matcher: &str,
     fingerprint: Option<Vec<u8>>,

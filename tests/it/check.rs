@@ -61,6 +61,14 @@ async fn example_config_is_valid_with_its_credential() {
 #[case::bad_duration("check/bad-duration.toml", &["poll_interval"])]
 #[case::unknown_sink_type("check/unknown-sink-type.toml", &["carrier-pigeon"])]
 #[case::unknown_person("check/unknown-person.toml", &["watchlist[0].query", "Wei Fenghe"])]
+#[case::polling("check/polling-problems.toml", &[
+    "daemon.min_interval: 0s is too short (at least 1s)",
+    "http.allow_hosts[1]: '10.0.0.0/33' is not a host name, an address or a network (CIDR)",
+    "http.allow_hosts[2]: 'http://x/' is not a host name",
+    "http.per_host: must be at least 1",
+    "http.max_items: must be at least 1",
+    "feed[0].max_interval: max_interval 1h is shorter than min_interval 2h",
+])]
 #[case::many("check/many-problems.toml", &[
     "daemon.concurrency: must be at least 1",
     "feed[0].url: 'ftp://example.org/rss': scheme 'ftp' is not supported",

@@ -1,0 +1,222 @@
+//! Group commit for poll bookkeeping. A poll that queues no alert writes its articles,
+//! validators and next poll time into a batch transaction shared with the polls around
+//! it; the batch commits (with `synchronous = NORMAL`) after [`BATCH_POLLS`] polls or
+//! [`BATCH_AGE`], before any other use of the state, before a poll that queues an alert
+//! commits its own transaction (with `synchronous = FULL`), and when the state is closed.
+//! A crash loses at most that much bookkeeping — those articles are simply processed
+//! again, and nothing alerted is in a batch.
+
+use std::ops::{Deref, DerefMut};
+use std::sync::MutexGuard;
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use super::{Store, StoreError};
+
+/// Polls per batch at most.
+pub const BATCH_POLLS: usize = 256;
+/// How long a batch stays open at most.
+pub const BATCH_AGE: Duration = Duration::from_millis(200);
+
+/// The connection and the batch open on it, if any.
+pub(super) struct Db {
+    conn: Connection,
+    batch: Option<(Instant, usize)>,
+}
+
+impl Db {
+    pub(super) fn new(conn: Connection) -> Db {
+        Db { conn, batch: None }
+    }
+
+    /// Commits the open batch, if any, and goes back to `synchronous = FULL`.
+    pub(super) fn commit_batch(&mut self) -> Result<(), StoreError> {
+        if self.batch.take().is_some() {
+            self.conn
+                .execute_batch("COMMIT; PRAGMA synchronous = FULL;")?;
+        }
+        Ok(())
+    }
+
+    /// Runs `write` inside the batch (opening one if needed) under a savepoint, so a
+    /// failed write leaves the batch as it was. `spawn_flush` arranges a commit after
+    /// [`BATCH_AGE`] when a new batch opens; false means none can be arranged, and the
+    /// batch commits at once.
+    pub(super) fn in_batch<T>(
+        &mut self,
+        spawn_flush: impl FnOnce() -> bool,
+        write: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.batch.is_none() {
+            self.conn
+                .execute_batch("PRAGMA synchronous = NORMAL; BEGIN;")?;
+            self.batch = Some((Instant::now(), if spawn_flush() { 0 } else { BATCH_POLLS }));
+        }
+        self.conn.execute_batch("SAVEPOINT poll")?;
+        let out = write(&self.conn);
+        let end = if out.is_ok() {
+            "RELEASE poll"
+        } else {
+            "ROLLBACK TO poll; RELEASE poll"
+        };
+        self.conn.execute_batch(end)?;
+        if let Some((opened, polls)) = &mut self.batch {
+            *polls += 1;
+            if *polls >= BATCH_POLLS || opened.elapsed() >= BATCH_AGE {
+                self.commit_batch()?;
+            }
+        }
+        out
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Err(e) = self.commit_batch() {
+            tracing::warn!(error = %crate::net::error_chain(&e), "committing the last poll batch failed");
+        }
+    }
+}
+
+/// The locked connection; derefs to [`Connection`].
+pub struct Conn<'a>(MutexGuard<'a, Db>);
+
+impl Conn<'_> {
+    pub(super) fn db(&mut self) -> &mut Db {
+        &mut self.0
+    }
+}
+
+impl Deref for Conn<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        &self.0.conn
+    }
+}
+
+impl DerefMut for Conn<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        &mut self.0.conn
+    }
+}
+
+impl Store {
+    /// The connection, with any open batch committed first: every use outside the poll
+    /// path sees (and starts from) committed state.
+    pub(super) fn conn(&self) -> Conn<'_> {
+        let mut conn = self.poll_conn();
+        if let Err(e) = conn.db().commit_batch() {
+            tracing::warn!(error = %crate::net::error_chain(&e), "committing the poll batch failed");
+        }
+        conn
+    }
+
+    /// The connection as the poll path uses it: an open batch stays open.
+    pub(super) fn poll_conn(&self) -> Conn<'_> {
+        // A panic while holding the lock leaves SQLite consistent (transactions roll back).
+        Conn(self.db.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Commits the open poll batch, if any.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.poll_conn().db().commit_batch()
+    }
+
+    /// Arranges a commit of the batch just opened after [`BATCH_AGE`]; false outside a
+    /// tokio runtime.
+    pub(super) fn spawn_flush(&self) -> bool {
+        let Ok(handle) = tokio::runtime::Handle::try_current() else {
+            return false;
+        };
+        let store = self.clone();
+        handle.spawn(async move {
+            tokio::time::sleep(BATCH_AGE).await;
+            if let Err(e) = store.flush() {
+                tracing::warn!(error = %crate::net::error_chain(&e), "committing the poll batch failed");
+            }
+        });
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::store::{PollRecord, PollWrite};
+
+    fn write(feed: &str) -> PollWrite<'_> {
+        PollWrite {
+            record: PollRecord {
+                feed,
+                result: "not_modified",
+                error: None,
+                validators: None,
+                at: Utc::now(),
+            },
+            schedule: None,
+            articles: Vec::new(),
+            health: Vec::new(),
+            matcher: "m",
+            now: Utc::now(),
+        }
+    }
+
+    /// Feeds another connection (another process) sees.
+    fn committed(dir: &std::path::Path) -> i64 {
+        let other = Connection::open(dir.join(super::super::db::DB_FILE)).unwrap();
+        other
+            .query_row("SELECT COUNT(*) FROM feeds", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn bookkeeping_is_batched_until_age_count_other_use_or_close() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.finish_poll(write("a")).unwrap();
+        store.finish_poll(write("b")).unwrap();
+        assert_eq!(committed(dir.path()), 0, "in the open batch");
+        tokio::time::sleep(BATCH_AGE * 3).await;
+        assert_eq!(committed(dir.path()), 2, "committed after BATCH_AGE");
+        store.finish_poll(write("c")).unwrap();
+        assert_eq!(
+            store.feed_state("c").unwrap().map(|s| s.name),
+            Some("c".into()),
+            "the poll path reads its own batch"
+        );
+        assert_eq!(committed(dir.path()), 2);
+        store.outbox(None, 1).unwrap();
+        assert_eq!(
+            committed(dir.path()),
+            3,
+            "any other use commits the batch first"
+        );
+    }
+
+    #[test]
+    fn closing_the_state_commits_the_batch() {
+        let dir = tempfile::tempdir().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        runtime.block_on(async { store.finish_poll(write("a")).unwrap() });
+        assert_eq!(committed(dir.path()), 0, "in the open batch");
+        // As at shutdown: the runtime drops the pending flush, then the last handle goes.
+        drop(runtime);
+        drop(store);
+        assert_eq!(committed(dir.path()), 1);
+    }
+
+    #[test]
+    fn outside_a_runtime_every_poll_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        store.finish_poll(write("a")).unwrap();
+        assert_eq!(committed(dir.path()), 1);
+    }
+}
