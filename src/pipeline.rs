@@ -125,10 +125,12 @@ impl Pipeline {
         let started = std::time::Instant::now();
         let fetched = self.fetcher.fetch(&feed.source, state.as_ref()).await;
         metrics().observe_fetch(&feed.name, started.elapsed());
-        match next_step(fetched, state.is_none()) {
+        let outcome = match next_step(fetched, state.is_none()) {
             Next::Digest(body) => self.digest(feed, body, failures_before, previous).await,
             Next::Record(got) => self.record(feed, got, failures_before, previous.as_ref()),
-        }
+        }?;
+        metrics().record_outcome(&outcome);
+        Ok(outcome)
     }
 
     /// Parses, matches and records a body: CPU work, on a blocking thread (one per core).

@@ -12,7 +12,6 @@ use crate::feeds::parse::ParsedFeed;
 use crate::feeds::schedule;
 use crate::feeds::signals::{FeedSignals, HttpSignals};
 use crate::feeds::Article;
-use crate::metrics::metrics;
 use crate::store::{
     ArticleWrite, FeedSchedule, NearDupCheck, NewAlert, PollRecord, PollWrite, Recorded, StoreError,
 };
@@ -50,8 +49,7 @@ impl Pipeline {
         previous: Option<&FeedSchedule>,
     ) -> Result<PollOutcome, StoreError> {
         if let Got::Failed(err, _) = &got {
-            // Logged under the pipeline's target, which log filters and tests name.
-            tracing::warn!(target: "newshound::pipeline", feed = %feed.name, error = %err, "poll failed");
+            tracing::warn!(feed = %feed.name, error = %err, "poll failed");
         }
         let now = Utc::now();
         let (result, articles, changed) = self.examine(&got)?;
@@ -82,14 +80,12 @@ impl Pipeline {
             now,
         })?;
         let alerts = queued(&changed, recorded).chain(health_alerts).collect();
-        let outcome = PollOutcome {
+        Ok(PollOutcome {
             feed: feed.name.clone(),
             result,
             alerts,
             schedule: Some(schedule),
-        };
-        metrics().record_outcome(&outcome);
-        Ok(outcome)
+        })
     }
 
     /// The poll's result, the feed's articles and the indices of those new or changed.
@@ -179,7 +175,7 @@ fn queued<'a>(
 ) -> impl Iterator<Item = Alert> + 'a {
     changed.iter().zip(recorded).flat_map(|(article, rec)| {
         for (watchlist, original) in &rec.copies {
-            tracing::info!(target: "newshound::pipeline", feed = %article.feed, title = %article.title, watchlist, alert_id = %original, "near-duplicate of an alerted story: recorded, not alerted again");
+            tracing::info!(feed = %article.feed, title = %article.title, watchlist, alert_id = %original, "near-duplicate of an alerted story: recorded, not alerted again");
         }
         rec.queued
     })

@@ -114,7 +114,7 @@ async fn stderr_that_is_the_journal_gets_priority_prefixed_plain_lines() {
         );
     }
     assert!(
-        log.contains("<4>poll{feed=missing}: newshound::pipeline: poll failed"),
+        log.contains("<4>poll{feed=missing}: newshound::pipeline::record: poll failed"),
         "{log}"
     );
     assert!(
