@@ -81,18 +81,16 @@ impl PidFile {
     pub fn create(state_dir: &Path) -> Result<PidFile, PidFileError> {
         let path = state_dir.join(PID_FILE);
         let own = std::process::id() as i32;
-        match read_pid(&path) {
+        let stale = match read_pid(&path) {
             Ok(pid) if pid != own && is_newshound(pid) => {
                 return Err(PidFileError::Running {
                     pid,
                     dir: state_dir.to_path_buf(),
                 })
             }
-            Ok(pid) if pid != own => {
-                tracing::info!(path = %path.display(), pid, "replacing a stale pid file")
-            }
-            _ => {}
-        }
+            Ok(pid) if pid != own => Some(pid),
+            _ => None,
+        };
         let tmp = state_dir.join(format!("{PID_FILE}.tmp"));
         let write_err = |source| PidFileError::Write {
             path: path.clone(),
@@ -100,6 +98,10 @@ impl PidFile {
         };
         std::fs::write(&tmp, format!("{own}\n")).map_err(write_err)?;
         std::fs::rename(&tmp, &path).map_err(write_err)?;
+        // Logged once our pid is in place, so whoever reads this line finds it there.
+        if let Some(pid) = stale {
+            tracing::info!(path = %path.display(), pid, "replaced a stale pid file");
+        }
         Ok(PidFile { path })
     }
 

@@ -76,15 +76,7 @@ impl Store {
                consecutive_failures, next_poll, poll_interval_ms, poll_reason FROM feeds",
         )?;
         let rows = stmt.query_map([], |r| {
-            let state = FeedState {
-                name: r.get(0)?,
-                etag: r.get(1)?,
-                last_modified: r.get(2)?,
-                last_poll: r.get(3)?,
-                last_result: r.get(4)?,
-                last_error: r.get(5)?,
-                consecutive_failures: r.get(6)?,
-            };
+            let state = super::seen::feed_state_row(r)?;
             let schedule = from_row((r.get(7)?, r.get(8)?, r.get(9)?));
             Ok((state.name.clone(), (state, schedule)))
         })?;

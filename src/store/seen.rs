@@ -64,6 +64,20 @@ pub struct NewAlert {
     pub story_keys: Vec<String>,
 }
 
+/// Maps the first seven columns of a `SELECT name, etag, last_modified, last_poll,
+/// last_result, last_error, consecutive_failures …` row.
+pub(super) fn feed_state_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
+    Ok(FeedState {
+        name: r.get(0)?,
+        etag: r.get(1)?,
+        last_modified: r.get(2)?,
+        last_poll: r.get(3)?,
+        last_result: r.get(4)?,
+        last_error: r.get(5)?,
+        consecutive_failures: r.get(6)?,
+    })
+}
+
 impl Store {
     /// The remembered state of `feed`, if it was ever polled.
     pub fn feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
@@ -73,17 +87,7 @@ impl Store {
                 "SELECT name, etag, last_modified, last_poll, last_result, last_error, consecutive_failures
                  FROM feeds WHERE name = ?1",
                 [feed],
-                |r| {
-                    Ok(FeedState {
-                        name: r.get(0)?,
-                        etag: r.get(1)?,
-                        last_modified: r.get(2)?,
-                        last_poll: r.get(3)?,
-                        last_result: r.get(4)?,
-                        last_error: r.get(5)?,
-                        consecutive_failures: r.get(6)?,
-                    })
-                },
+                feed_state_row,
             )
             .optional()?;
         Ok(row)

@@ -51,17 +51,7 @@ impl Store {
         let mut stmt = conn.prepare_cached(
             "SELECT name, etag, last_modified, last_poll, last_result, last_error, consecutive_failures FROM feeds",
         )?;
-        let rows = stmt.query_map([], |r| {
-            Ok(FeedState {
-                name: r.get(0)?,
-                etag: r.get(1)?,
-                last_modified: r.get(2)?,
-                last_poll: r.get(3)?,
-                last_result: r.get(4)?,
-                last_error: r.get(5)?,
-                consecutive_failures: r.get(6)?,
-            })
-        })?;
+        let rows = stmt.query_map([], super::seen::feed_state_row)?;
         let mut out = HashMap::new();
         for row in rows {
             let state = row?;

@@ -115,7 +115,7 @@ async fn reload_without_a_daemon_names_the_missing_or_stale_pid_file() {
     let daemon = Daemon::start(&config, &[]);
     assert!(
         daemon
-            .wait_for_log("replacing a stale pid file", Duration::from_secs(10))
+            .wait_for_log("replaced a stale pid file", Duration::from_secs(10))
             .await,
         "{}",
         daemon.log()
