@@ -147,7 +147,7 @@ fn feed(f: usize) -> Vec<u8> {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>Feed {f} news</title>\
          <link>https://news{f}.example/</link><description>Generated feed {f}</description><language>en</language>\n"
     );
-    let mentions = f % 10 == 0;
+    let mentions = f.is_multiple_of(10);
     for i in 0..55 {
         let date = chrono::DateTime::from_timestamp(1_780_000_000 - (i as i64) * 3600, 0)
             .unwrap_or_default();
