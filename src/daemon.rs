@@ -100,8 +100,14 @@ pub async fn run(
     mut reload: mpsc::Receiver<()>,
     notifier: Notifier,
 ) -> Result<(), DaemonError> {
-    let store = Store::open(&config.daemon.state_dir)?;
-    let _pid_file = PidFile::create(&config.daemon.state_dir)?;
+    // The pid file first: a second daemon on this state is refused before it touches it.
+    let dir = &config.daemon.state_dir;
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+        path: dir.clone(),
+        source,
+    })?;
+    let _pid_file = PidFile::create(dir)?;
+    let store = Store::open(dir)?;
     let admin = match config.daemon.admin_listen {
         Some(addr) => Some(admin::bind(addr).await?),
         None => None,
