@@ -84,6 +84,16 @@ impl Default for ParseOptions {
     }
 }
 
+impl ParseOptions {
+    /// The defaults, with relative links resolved against `base`.
+    pub fn with_base(base: Option<&Url>) -> Self {
+        ParseOptions {
+            base: base.cloned(),
+            ..ParseOptions::default()
+        }
+    }
+}
+
 /// A parsed feed: its articles and what it said about when to poll it again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedFeed {
@@ -104,10 +114,7 @@ pub fn parse_feed(
     feed: &str,
     base: Option<&Url>,
 ) -> Result<Vec<Article>, ParseError> {
-    let opts = ParseOptions {
-        base: base.cloned(),
-        ..ParseOptions::default()
-    };
+    let opts = ParseOptions::with_base(base);
     parse_document(bytes, feed, &opts).map(|p| p.articles)
 }
 
@@ -206,10 +213,7 @@ pub fn parse_feed_slow(
     feed: &str,
     base: Option<&Url>,
 ) -> Result<Vec<Article>, ParseError> {
-    let opts = ParseOptions {
-        base: base.cloned(),
-        ..ParseOptions::default()
-    };
+    let opts = ParseOptions::with_base(base);
     let utf8 = to_utf8(bytes, None);
     let clean = clean_prolog(&utf8);
     let bytes = cap_items(&clean, opts.max_items);
