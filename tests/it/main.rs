@@ -2,6 +2,7 @@
 //! servers on 127.0.0.1, use real SQLite files in temp dirs and run the real binary.
 
 mod admin;
+mod backends;
 mod backtest;
 mod check;
 mod cli;
@@ -28,3 +29,4 @@ mod reload;
 mod run;
 mod schedule;
 mod ssrf;
+mod store_contract;
