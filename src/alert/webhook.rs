@@ -98,9 +98,10 @@ impl Sink for WebhookSink {
             .await;
         let resp = resp.map_err(|e| DeliveryError::Retryable {
             reason: format!(
-                "webhook '{}' request failed: {}",
+                "webhook '{}' request to {} failed: {}",
                 self.name,
-                error_chain(&e)
+                crate::redact::url(&self.cfg.url),
+                error_chain(&e.without_url())
             ),
             retry_after: None,
         })?;

@@ -27,7 +27,7 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
             "  {} every {}: {}{}",
             f.name,
             humantime::format_duration(f.interval),
-            f.source,
+            crate::status::display_source(&f.source),
             tags
         )?;
     }
@@ -69,7 +69,7 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
                     out,
                     "  {} (webhook {}{format}{signed}{})",
                     s.name,
-                    w.url,
+                    crate::redact::url(&w.url),
                     timing(s)
                 )?
             }
@@ -79,7 +79,7 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
                     out,
                     "  {} (email via {}, {to} recipients{})",
                     s.name,
-                    e.smtp_url,
+                    crate::redact::url_str(&e.smtp_url),
                     timing(s)
                 )?
             }

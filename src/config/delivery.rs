@@ -118,7 +118,7 @@ impl std::fmt::Debug for EmailConfig {
     // The password never reaches a log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EmailConfig")
-            .field("smtp_url", &self.smtp_url)
+            .field("smtp_url", &crate::redact::url_str(&self.smtp_url))
             .field("from", &self.from.to_string())
             .field("to", &self.to.len())
             .field("user", &self.credentials.as_ref().map(|(u, _)| u))

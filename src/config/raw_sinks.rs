@@ -22,9 +22,6 @@ pub struct RawEmail {
     pub smtp_username: Option<String>,
     /// A file holding the SMTP password (absolute, or relative to `$CREDENTIALS_DIRECTORY`).
     pub smtp_password_file: Option<PathBuf>,
-    /// Set by the loader from `smtp_password_file`; never read from the TOML.
-    #[serde(skip)]
-    pub smtp_password: Option<String>,
     /// First retry delay.
     #[serde(default, with = "humantime_serde")]
     pub backoff: Option<Duration>,

@@ -191,7 +191,7 @@ impl std::fmt::Debug for WebhookConfig {
     // The secret never reaches a log.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookConfig")
-            .field("url", &self.url.as_str())
+            .field("url", &crate::redact::url(&self.url))
             .field("format", &self.format)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("headers", &self.headers.len())

@@ -10,7 +10,9 @@ use base64::Engine as _;
 
 use super::raw::{RawSink, RawWatchlist, RawWebhook};
 use super::raw_sinks::{RawEmail, RawHealth};
-use super::validate::{feed_filter, required_name, web_url, Issues};
+use super::validate::{
+    feed_filter, read_config_relative, read_credential, required_name, web_url, Context, Issues,
+};
 use super::{
     DeliveryConfig, EmailConfig, FeedConfig, HealthRule, HttpConfig, RateLimit, SinkConfig,
     SinkKind, WebhookConfig, WebhookFormat,
@@ -26,7 +28,12 @@ struct Timing<'a> {
     digest: Option<Duration>,
 }
 
-pub(super) fn sinks(raw: &[RawSink], http: &HttpConfig, issues: &mut Issues) -> Vec<SinkConfig> {
+pub(super) fn sinks(
+    raw: &[RawSink],
+    http: &HttpConfig,
+    ctx: &Context,
+    issues: &mut Issues,
+) -> Vec<SinkConfig> {
     let mut seen = HashMap::new();
     let mut out = Vec::new();
     for (i, s) in raw.iter().enumerate() {
@@ -35,11 +42,11 @@ pub(super) fn sinks(raw: &[RawSink], http: &HttpConfig, issues: &mut Issues) -> 
         let (kind, delivery) = match s {
             RawSink::Log(_) => (Some(SinkKind::Log), DeliveryConfig::default()),
             RawSink::Webhook(w) => (
-                webhook(w, http, &key, issues).map(SinkKind::Webhook),
+                webhook(w, http, ctx, &key, issues).map(SinkKind::Webhook),
                 delivery(&webhook_timing(w), &key, issues),
             ),
             RawSink::Email(e) => (
-                email(e, http, &key, issues).map(SinkKind::Email),
+                email(e, http, ctx, &key, issues).map(SinkKind::Email),
                 delivery(&email_timing(e), &key, issues),
             ),
         };
@@ -109,6 +116,7 @@ fn delivery(t: &Timing<'_>, key: &str, issues: &mut Issues) -> DeliveryConfig {
 fn webhook(
     w: &RawWebhook,
     http: &HttpConfig,
+    ctx: &Context,
     key: &str,
     issues: &mut Issues,
 ) -> Option<WebhookConfig> {
@@ -119,25 +127,8 @@ fn webhook(
         }
         Some(u) => web_url(u, http, &format!("{key}.url"), issues),
     };
-    let format = format(w, key, issues);
-    if w.secret.is_some() && w.secret_file.is_some() && !w.secret_from_file {
-        issues.push(
-            format!("{key}.secret"),
-            "set either secret or secret_file, not both",
-        );
-    }
-    let secret = w.secret.as_deref().and_then(|s| match decode_secret(s) {
-        Ok(k) => Some(k),
-        Err(why) => {
-            let k = if w.secret_from_file {
-                "secret_file"
-            } else {
-                "secret"
-            };
-            issues.push(format!("{key}.{k}"), why);
-            None
-        }
-    });
+    let format = format(w, ctx, key, issues);
+    let secret = secret(w, ctx, key, issues);
     let headers = headers(w, key, issues);
     Some(WebhookConfig {
         url: url?,
@@ -145,6 +136,31 @@ fn webhook(
         secret,
         headers,
     })
+}
+
+/// The signing key from `secret` or `secret_file` (read here, relative to
+/// `$CREDENTIALS_DIRECTORY`).
+fn secret(w: &RawWebhook, ctx: &Context, key: &str, issues: &mut Issues) -> Option<Vec<u8>> {
+    let (text, k) = match (&w.secret, &w.secret_file) {
+        (Some(_), Some(_)) => {
+            let why = "set either secret or secret_file, not both";
+            issues.push(format!("{key}.secret"), why);
+            return None;
+        }
+        (Some(s), None) => (s.clone(), "secret"),
+        (None, Some(file)) => {
+            let k = format!("{key}.secret_file");
+            (read_credential(ctx, file, &k, issues)?, "secret_file")
+        }
+        (None, None) => return None,
+    };
+    match decode_secret(&text) {
+        Ok(k) => Some(k),
+        Err(why) => {
+            issues.push(format!("{key}.{k}"), why);
+            None
+        }
+    }
 }
 
 fn headers(
@@ -169,7 +185,7 @@ fn headers(
 }
 
 /// The webhook's body format; a `template` without `format` means `format = "template"`.
-fn format(w: &RawWebhook, key: &str, issues: &mut Issues) -> Option<WebhookFormat> {
+fn format(w: &RawWebhook, ctx: &Context, key: &str, issues: &mut Issues) -> Option<WebhookFormat> {
     let has_template = w.template.is_some() || w.template_file.is_some();
     let default = if has_template { "template" } else { "json" };
     let name = w.format.as_deref().unwrap_or(default);
@@ -185,7 +201,7 @@ fn format(w: &RawWebhook, key: &str, issues: &mut Issues) -> Option<WebhookForma
         "slack" => WebhookFormat::Slack,
         "discord" => WebhookFormat::Discord,
         "teams" => WebhookFormat::Teams,
-        "template" => WebhookFormat::Template(Arc::new(template(w, key, issues)?)),
+        "template" => WebhookFormat::Template(Arc::new(template(w, ctx, key, issues)?)),
         other => {
             issues.push(
                 format!("{key}.format"),
@@ -198,29 +214,30 @@ fn format(w: &RawWebhook, key: &str, issues: &mut Issues) -> Option<WebhookForma
     })
 }
 
-fn template(w: &RawWebhook, key: &str, issues: &mut Issues) -> Option<Template> {
-    if w.template_file.is_some() && !w.template_from_file && w.template.is_some() {
-        issues.push(
-            format!("{key}.template"),
-            "set either template or template_file, not both",
-        );
-        return None;
-    }
-    let k = if w.template_from_file {
-        "template_file"
-    } else {
-        "template"
-    };
-    let Some(source) = &w.template else {
-        if w.template_file.is_none() {
+fn template(w: &RawWebhook, ctx: &Context, key: &str, issues: &mut Issues) -> Option<Template> {
+    let (source, k) = match (&w.template, &w.template_file) {
+        (Some(_), Some(_)) => {
+            let why = "set either template or template_file, not both";
+            issues.push(format!("{key}.template"), why);
+            return None;
+        }
+        (Some(t), None) => (t.clone(), "template"),
+        (None, Some(file)) => {
+            let k = format!("{key}.template_file");
+            (
+                read_config_relative(ctx, file, &k, issues)?,
+                "template_file",
+            )
+        }
+        (None, None) => {
             issues.push(
                 format!("{key}.template"),
                 "missing: format = \"template\" needs template or template_file",
             );
+            return None;
         }
-        return None; // an unreadable template_file was reported by the loader
     };
-    match Template::compile(source) {
+    match Template::compile(&source) {
         Ok(t) => Some(t),
         Err(why) => {
             issues.push(format!("{key}.{k}"), why);
@@ -241,7 +258,13 @@ pub fn decode_secret(s: &str) -> Result<Vec<u8>, String> {
     }
 }
 
-fn email(e: &RawEmail, http: &HttpConfig, key: &str, issues: &mut Issues) -> Option<EmailConfig> {
+fn email(
+    e: &RawEmail,
+    http: &HttpConfig,
+    ctx: &Context,
+    key: &str,
+    issues: &mut Issues,
+) -> Option<EmailConfig> {
     let smtp_url = smtp_url(
         e.smtp_url.as_deref(),
         http,
@@ -256,8 +279,13 @@ fn email(e: &RawEmail, http: &HttpConfig, key: &str, issues: &mut Issues) -> Opt
         Some(f) => mailbox(f, &format!("{key}.from"), issues),
     };
     let to = recipients(e.to.as_deref(), key, issues);
-    let credentials = match (&e.smtp_username, &e.smtp_password) {
-        (Some(u), Some(p)) => Some((u.clone(), p.clone())),
+    let password_key = format!("{key}.smtp_password_file");
+    let password = e
+        .smtp_password_file
+        .as_ref()
+        .and_then(|f| read_credential(ctx, f, &password_key, issues));
+    let credentials = match (&e.smtp_username, password) {
+        (Some(u), Some(p)) => Some((u.clone(), p)),
         (None, None) if e.smtp_password_file.is_none() => None,
         (None, _) => {
             issues.push(
@@ -268,12 +296,9 @@ fn email(e: &RawEmail, http: &HttpConfig, key: &str, issues: &mut Issues) -> Opt
         }
         (Some(_), None) => {
             if e.smtp_password_file.is_none() {
-                issues.push(
-                    format!("{key}.smtp_password_file"),
-                    "missing: smtp_username needs a password file",
-                );
+                issues.push(password_key, "missing: smtp_username needs a password file");
             }
-            None // an unreadable file was reported by the loader
+            None // an unreadable file was reported above
         }
     };
     Some(EmailConfig {
@@ -289,29 +314,30 @@ fn smtp_url(u: Option<&str>, http: &HttpConfig, key: &str, issues: &mut Issues) 
         issues.push(key, "missing");
         return None;
     };
+    let shown = crate::redact::url_str(u);
     match url::Url::parse(u) {
         Ok(url) if matches!(url.scheme(), "smtp" | "smtps") && url.host().is_some() => {
             // The same guard as feeds and webhooks: literal hosts here, names at delivery.
             if let Err(why) = http.guard().check_url(&url) {
-                issues.push(key, format!("'{u}': {why}; {}", crate::net::HINT));
+                issues.push(key, format!("'{shown}': {why}; {}", crate::net::HINT));
                 return None;
             }
             Some(u.to_string())
         }
         Ok(url) if url.host().is_none() => {
-            issues.push(key, format!("'{u}' names no host"));
+            issues.push(key, format!("'{shown}' names no host"));
             None
         }
         Ok(url) => {
             let scheme = url.scheme();
             issues.push(
                 key,
-                format!("'{u}': scheme '{scheme}' is not supported (smtp or smtps)"),
+                format!("'{shown}': scheme '{scheme}' is not supported (smtp or smtps)"),
             );
             None
         }
         Err(e) => {
-            issues.push(key, format!("'{u}' is not a URL: {e}"));
+            issues.push(key, format!("'{shown}' is not a URL: {e}"));
             None
         }
     }
