@@ -29,12 +29,16 @@ pub fn url(url: &Url) -> String {
     shown.to_string()
 }
 
-/// [`url`] for text that should be a URL; text that does not parse as one is shown only up
-/// to where user info, a query or a path could start.
+/// [`url`] for text that should be a URL, kept as written when there is nothing to hide;
+/// text that does not parse as one is shown only up to where user info, a query or a path
+/// could start.
 pub fn url_str(text: &str) -> String {
     match Url::parse(text) {
-        Ok(u) if u.has_host() => url(&u),
-        _ => match text.find("://") {
+        Ok(u) => match url(&u) {
+            shown if shown == u.as_str() => text.to_string(),
+            shown => shown,
+        },
+        Err(_) => match text.find("://") {
             Some(i) => format!("{}://{MARK}", &text[..i]),
             None if text.contains(['@', '?', '/']) => MARK.to_string(),
             None => text.to_string(),
@@ -49,9 +53,7 @@ pub fn text(message: &str) -> String {
     while let Some(at) = rest.find("://") {
         let start = scheme_start(rest, at);
         let end = rest[at..]
-            .find(|c: char| {
-                c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>' | ']' | '<' | ',')
-            })
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | '"' | '\'' | '>' | '<' | ','))
             .map_or(rest.len(), |n| at + n);
         out.push_str(&rest[..start]);
         let found = &rest[start..end];
@@ -169,6 +171,14 @@ mod tests {
         );
         assert_eq!(text("no url here"), "no url here");
         assert_eq!(text("odd ://thing"), "odd ://thing");
+        assert_eq!(
+            text("to 'http://[::1]:80/x' refused"),
+            "to 'http://[::1]:80/x' refused"
+        );
+        assert_eq!(
+            text("'file://../feed.xml?x'"),
+            "'file://../feed.xml?REDACTED'"
+        );
     }
 
     #[test]
