@@ -59,9 +59,23 @@ fn refine(root: &Value, err: &serde_path_to_error::Error<toml::de::Error>) -> Pr
         if key.segments().last() != Some(&Segment::Key(field.to_string())) {
             key.push(Segment::Key(field.to_string()));
         }
+        let message = match key.segments() {
+            [Segment::Key(top), Segment::Index(i), Segment::Key(_)] if top == "sink" => {
+                let kind = root
+                    .get("sink")
+                    .and_then(|s| s.get(*i))
+                    .and_then(|e| e.get("type"))
+                    .and_then(Value::as_str);
+                match kind {
+                    Some(kind) => sink_unknown_key(kind, field, &message),
+                    None => unknown_key_message(field, &message),
+                }
+            }
+            _ => unknown_key_message(field, &message),
+        };
         return Problem {
             key,
-            message: unknown_key_message(field, &message),
+            message,
             stub: None,
             at: None,
         };
@@ -131,7 +145,7 @@ fn sink_problem(key: KeyPath, element: Option<&Value>, message: String) -> Probl
     };
     let mut rest = table.clone();
     rest.remove("type");
-    match RawSink::check_kind(&kind, Value::Table(rest)) {
+    match RawSink::check_kind(&kind, Value::Table(rest.clone())) {
         None => Problem {
             key: type_key,
             message: match did_you_mean(&kind, RawSink::KINDS) {
@@ -142,32 +156,19 @@ fn sink_problem(key: KeyPath, element: Option<&Value>, message: String) -> Probl
             at: Some(key),
         },
         Some(Err(inner)) => {
-            let mut inner_key = key_path(inner.path());
+            let (inner_key, inner_msg) = culprit(&kind, &rest, &inner);
             let mut full = key.clone();
-            let inner_msg = inner.inner().message().to_string();
-            if let Some(field) = unknown_field(&inner_msg) {
-                if inner_key.segments().last() != Some(&Segment::Key(field.to_string())) {
-                    inner_key.push(Segment::Key(field.to_string()));
-                }
-                let message = unknown_key_message(field, &inner_msg);
-                inner_key
-                    .segments()
-                    .iter()
-                    .for_each(|s| full.push(s.clone()));
-                return Problem {
-                    key: full,
-                    message,
-                    stub: None,
-                    at: None,
-                };
-            }
             inner_key
                 .segments()
                 .iter()
                 .for_each(|s| full.push(s.clone()));
+            let message = match unknown_field(&inner_msg) {
+                Some(field) => sink_unknown_key(&kind, field, &inner_msg),
+                None => friendly(&inner_msg),
+            };
             Problem {
                 key: full,
-                message: friendly(&inner_msg),
+                message,
                 stub: None,
                 at: None,
             }
@@ -180,6 +181,91 @@ fn sink_problem(key: KeyPath, element: Option<&Value>, message: String) -> Probl
             at: None,
         },
     }
+}
+
+/// The key inside a sink table that `err` is about, and serde's message. The shared keys
+/// are flattened into each kind's struct, where serde loses the path: then each key is read
+/// alone to find the one that fails.
+fn culprit(
+    kind: &str,
+    table: &toml::Table,
+    err: &serde_path_to_error::Error<toml::de::Error>,
+) -> (KeyPath, String) {
+    let mut key = key_path(err.path());
+    let message = err.inner().message().to_string();
+    if let Some(field) = unknown_field(&message) {
+        if key.segments().last() != Some(&Segment::Key(field.to_string())) {
+            key.push(Segment::Key(field.to_string()));
+        }
+        return (key, message);
+    }
+    if !key.is_empty() {
+        return (key, message);
+    }
+    for (k, v) in table {
+        let alone = toml::Table::from_iter([(k.clone(), v.clone())]);
+        if let Some(Err(e)) = RawSink::check_kind(kind, Value::Table(alone)) {
+            let mut at = KeyPath::default();
+            at.push(Segment::Key(k.clone()));
+            key_path(e.path())
+                .segments()
+                .iter()
+                .for_each(|s| at.push(s.clone()));
+            return (at, e.inner().message().to_string());
+        }
+    }
+    (key, message)
+}
+
+/// An unknown key in a sink of `kind`. serde cannot list a kind's keys (they are flattened),
+/// so the near misses one edit away are tried against the kind itself.
+fn sink_unknown_key(kind: &str, field: &str, message: &str) -> String {
+    if !expected_names(message).is_empty() {
+        return unknown_key_message(field, message);
+    }
+    let known = |name: &str| {
+        let probe = toml::Table::from_iter([(name.to_string(), Value::Boolean(true))]);
+        match RawSink::check_kind(kind, Value::Table(probe)) {
+            Some(Err(e)) => unknown_field(e.inner().message()).is_none(),
+            _ => true,
+        }
+    };
+    match one_edit_away(field).into_iter().find(|c| known(c)) {
+        Some(near) => format!("unknown key '{field}'; did you mean '{near}'?"),
+        None => format!("unknown key '{field}' for a {kind} sink"),
+    }
+}
+
+/// Every name one insertion, deletion, substitution or swap (of `a`–`z`, `_`) from `typed`.
+fn one_edit_away(typed: &str) -> Vec<String> {
+    let typed = typed.to_ascii_lowercase();
+    let chars: Vec<char> = typed.chars().collect();
+    let alphabet: Vec<char> = ('a'..='z').chain(['_']).collect();
+    let mut out = Vec::new();
+    for i in 0..chars.len() {
+        let mut del = chars.clone();
+        del.remove(i);
+        out.push(del.iter().collect());
+        if i + 1 < chars.len() {
+            let mut swap = chars.clone();
+            swap.swap(i, i + 1);
+            out.push(swap.iter().collect());
+        }
+    }
+    for i in 0..=chars.len() {
+        for &c in &alphabet {
+            let mut ins = chars.clone();
+            ins.insert(i, c);
+            out.push(ins.iter().collect());
+            if i < chars.len() && chars[i] != c {
+                let mut sub = chars.clone();
+                sub[i] = c;
+                out.push(sub.iter().collect());
+            }
+        }
+    }
+    out.retain(|c: &String| !c.is_empty() && *c != typed);
+    out
 }
 
 /// serde_path_to_error's path as ours (enum variants and unknown steps left out).

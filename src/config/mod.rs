@@ -4,18 +4,16 @@
 //! (one file per section) and compiles the watchlists. Every problem of every phase is
 //! reported at once, with its key path and its line or variable.
 
-pub mod delivery;
 mod lenient;
 mod lines;
 pub mod path;
 pub mod raw;
-pub mod raw_sinks;
 mod source;
 pub mod types;
 pub mod validate;
 mod validate_sinks;
 
-pub use delivery::*;
+pub use crate::alert::sinks::{DeliveryConfig, RateLimit};
 pub use lenient::did_you_mean;
 pub use types::*;
 pub use validate::{ConfigIssue, Context, Issues, Origin};
@@ -148,7 +146,7 @@ impl Context {
         Context {
             base_dir,
             state_directory_env: std::env::var("STATE_DIRECTORY").ok(),
-            credentials_dir: std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
+            credentials_directory: std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
         }
     }
 }

@@ -36,7 +36,7 @@ pub struct Context {
     /// `$STATE_DIRECTORY` as systemd set it, if any.
     pub state_directory_env: Option<String>,
     /// `$CREDENTIALS_DIRECTORY`: relative credential files (`secret_file`, …) are read there.
-    pub credentials_dir: Option<PathBuf>,
+    pub credentials_directory: Option<PathBuf>,
 }
 
 /// Validates `raw`, returning the runnable config or every problem found.

@@ -160,7 +160,7 @@ pub fn read_credential(
     key: &str,
     issues: &mut Issues,
 ) -> Option<String> {
-    let full = match (&ctx.credentials_dir, file.is_absolute()) {
+    let full = match (&ctx.credentials_directory, file.is_absolute()) {
         (Some(dir), false) => dir.join(file),
         _ => file.to_path_buf(),
     };
