@@ -24,6 +24,7 @@ mod notify;
 mod once;
 mod opml;
 mod rawhttp;
+mod redaction;
 mod reload;
 mod run;
 mod schedule;
