@@ -1,5 +1,5 @@
 //! Alerts and their delivery: the alert type, its wire form and message formats (Slack,
-//! Discord, Teams, templates), the sink contract and kinds (webhook, log, email), feed-health
+//! Discord, Teams, templates), the sink contract and kinds (webhook, log, email, nats), feed-health
 //! alerts, and the dispatcher that delivers from the outbox with retries, rate limits and
 //! digests.
 
@@ -12,6 +12,7 @@ pub mod email;
 pub mod health;
 pub mod log;
 pub mod markup;
+pub mod nats;
 pub mod ratelimit;
 pub mod retry;
 pub mod sink;

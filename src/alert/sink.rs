@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::email::EmailSink;
 use super::log::LogSink;
+use super::nats::NatsSink;
 use super::webhook::WebhookSink;
 use super::Batch;
 use crate::config::{DeliveryConfig, HttpConfig, SinkConfig, SinkKind};
@@ -108,6 +109,8 @@ pub enum AnySink {
     Log(LogSink),
     /// Email over SMTP.
     Email(EmailSink),
+    /// A JetStream publish.
+    Nats(Box<NatsSink>),
 }
 
 impl AnySink {
@@ -131,6 +134,7 @@ impl AnySink {
                     }
                 })?)
             }
+            SinkKind::Nats(n) => AnySink::Nats(Box::new(NatsSink::new(&cfg.name, n, http))),
         })
     }
 }
@@ -141,6 +145,7 @@ impl Sink for AnySink {
             AnySink::Webhook(w) => w.deliver(batch).await,
             AnySink::Log(l) => l.deliver(batch).await,
             AnySink::Email(e) => e.deliver(batch).await,
+            AnySink::Nats(n) => n.deliver(batch).await,
         }
     }
 }

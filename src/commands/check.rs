@@ -83,6 +83,21 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
                     timing(s)
                 )?
             }
+            SinkKind::Nats(n) => {
+                let stream = n
+                    .stream
+                    .as_ref()
+                    .map(|st| format!(", stream {}", st.name))
+                    .unwrap_or_default();
+                writeln!(
+                    out,
+                    "  {} (nats {}, subject {}{stream}{})",
+                    s.name,
+                    n.redacted_url(),
+                    n.subject,
+                    timing(s)
+                )?
+            }
         }
     }
     for h in &cfg.health {

@@ -1,6 +1,6 @@
 //! The files sinks name, read at load before validation: `template_file` (relative to the
 //! config file's folder) and `smtp_password_file` (a credential, relative to
-//! `$CREDENTIALS_DIRECTORY` like `secret_file`).
+//! `$CREDENTIALS_DIRECTORY` like `secret_file`), and every `*_file` of a NATS sink.
 
 use std::path::{Path, PathBuf};
 
@@ -22,6 +22,10 @@ pub(super) fn read_sink_files(raw: &mut RawConfig, base_dir: &Path) -> Vec<Confi
             RawSink::Webhook(w) => read_template(w, base_dir),
             RawSink::Email(e) => read_password(e, creds.as_deref()),
             RawSink::Log(_) => None,
+            RawSink::Nats(n) => {
+                issues.extend(n.read_files(creds.as_deref(), &format!("sink[{i}]")));
+                None
+            }
         };
         if let Some((key, path, e)) = failed {
             issues.push(ConfigIssue {

@@ -160,6 +160,8 @@ pub enum RawSink {
     Log(RawLog),
     /// One email per alert or digest, over SMTP.
     Email(super::raw_sinks::RawEmail),
+    /// One JetStream publish per alert.
+    Nats(Box<crate::alert::nats::RawNats>),
 }
 
 impl RawSink {
@@ -169,6 +171,7 @@ impl RawSink {
             RawSink::Webhook(w) => w.name.as_deref(),
             RawSink::Log(l) => l.name.as_deref(),
             RawSink::Email(e) => e.name.as_deref(),
+            RawSink::Nats(n) => n.name.as_deref(),
         }
     }
 }

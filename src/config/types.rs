@@ -172,6 +172,8 @@ pub enum SinkKind {
     Log,
     /// One email per alert or digest.
     Email(super::EmailConfig),
+    /// One JetStream publish per alert.
+    Nats(crate::alert::nats::NatsConfig),
 }
 
 /// `type = "webhook"`

@@ -42,6 +42,15 @@ pub(super) fn sinks(raw: &[RawSink], http: &HttpConfig, issues: &mut Issues) -> 
                 email(e, http, &key, issues).map(SinkKind::Email),
                 delivery(&email_timing(e), &key, issues),
             ),
+            RawSink::Nats(n) => {
+                let delivery = delivery(&nats_timing(n), &key, issues);
+                let (cfg, found) =
+                    crate::alert::nats::config::validate(n, http, delivery.backoff_max, &key);
+                for i in found {
+                    issues.push(i.key, i.message);
+                }
+                (cfg.map(SinkKind::Nats), delivery)
+            }
         };
         if let (Some(name), Some(kind)) = (name, kind) {
             out.push(SinkConfig {
@@ -71,6 +80,16 @@ fn email_timing(e: &RawEmail) -> Timing<'_> {
         give_up_after: e.give_up_after,
         rate_limit: e.rate_limit.as_deref(),
         digest: e.digest,
+    }
+}
+
+fn nats_timing(n: &crate::alert::nats::RawNats) -> Timing<'_> {
+    Timing {
+        backoff: n.backoff,
+        backoff_max: n.backoff_max,
+        give_up_after: n.give_up_after,
+        rate_limit: n.rate_limit.as_deref(),
+        digest: n.digest,
     }
 }
 
