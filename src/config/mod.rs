@@ -1,22 +1,19 @@
 //! Configuration: TOML file + `NEWSHOUND__…` environment overrides, read in two phases
 //! (`raw` mirrors the file, `validate` checks everything and compiles the watchlists).
 
-pub mod delivery;
-mod files;
 pub mod raw;
-pub mod raw_sinks;
 pub mod types;
 pub mod validate;
 mod validate_poll;
 mod validate_sinks;
 
-pub use delivery::*;
+pub use crate::alert::sinks::{DeliveryConfig, RateLimit};
 pub use types::*;
 pub use validate::Context;
 
 use std::path::{Path, PathBuf};
 
-use raw::{RawConfig, RawSink};
+use raw::RawConfig;
 
 /// One problem in a config, with the key path it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -92,27 +89,21 @@ pub fn read_raw(path: &Path) -> Result<RawConfig, ConfigError> {
 
 /// Loads, resolves secret files and validates the config at `path`.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let mut raw = read_raw(path)?;
-    let mut issues = read_secret_files(&mut raw);
+    let raw = read_raw(path)?;
     let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let base_dir = if base_dir.as_os_str().is_empty() {
         PathBuf::from(".")
     } else {
         base_dir
     };
-    issues.extend(files::read_sink_files(&mut raw, &base_dir));
     let ctx = Context {
         base_dir,
         state_directory_env: std::env::var("STATE_DIRECTORY").ok(),
+        credentials_directory: std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
     };
     match validate::validate(raw, &ctx) {
-        Ok(cfg) if issues.is_empty() => Ok(cfg),
-        Ok(_) => Err(ConfigError::Invalid {
-            path: path.to_path_buf(),
-            issues,
-        }),
-        Err(more) => {
-            issues.extend(more);
+        Ok(cfg) => Ok(cfg),
+        Err(mut issues) => {
             issues.sort_by_key(|i| issue_order(&i.key));
             Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
@@ -135,46 +126,4 @@ fn issue_order(key: &str) -> (usize, usize) {
         .and_then(|(n, _)| n.parse().ok())
         .unwrap_or(0);
     (rank, index)
-}
-
-/// Reads each webhook's `secret_file` into its `secret` (a relative path is looked up in
-/// `$CREDENTIALS_DIRECTORY`, where systemd's LoadCredential puts it, else the working folder).
-fn read_secret_files(raw: &mut RawConfig) -> Vec<ConfigIssue> {
-    let mut issues = Vec::new();
-    let creds = std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from);
-    for (i, sink) in raw.sink.iter_mut().enumerate() {
-        let RawSink::Webhook(w) = sink else { continue };
-        let Some(file) = &w.secret_file else { continue };
-        if w.secret.is_some() {
-            continue; // both set: validation reports it
-        }
-        let full = match (&creds, file.is_absolute()) {
-            (Some(dir), false) => dir.join(file),
-            _ => file.clone(),
-        };
-        match read_small(&full, 64 * 1024) {
-            Ok(text) => {
-                w.secret = Some(text.trim().to_string());
-                w.secret_from_file = true;
-            }
-            Err(e) => issues.push(ConfigIssue {
-                key: format!("sink[{i}].secret_file"),
-                message: format!("cannot read '{}': {e}", full.display()),
-            }),
-        }
-    }
-    issues
-}
-
-/// Reads a text file of at most `limit` bytes.
-fn read_small(path: &Path, limit: u64) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut text = String::new();
-    let n = std::fs::File::open(path)?
-        .take(limit + 1)
-        .read_to_string(&mut text)?;
-    if n as u64 > limit {
-        return Err(std::io::Error::other(format!("larger than {limit} bytes")));
-    }
-    Ok(text)
 }

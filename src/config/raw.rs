@@ -1,7 +1,6 @@
 //! The serde mirror of the TOML file: plain data, unknown keys rejected. Nothing here is
 //! checked beyond its type; `validate.rs` turns it into a [`crate::config::Config`].
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -31,7 +30,7 @@ pub struct RawConfig {
     pub sink: Vec<RawSink>,
     /// `[[health]]`: feed-health alert rules.
     #[serde(default)]
-    pub health: Vec<super::raw_sinks::RawHealth>,
+    pub health: Vec<RawHealth>,
 }
 
 /// `[daemon]`: where state lives and how often to poll.
@@ -150,79 +149,20 @@ pub struct RawPerson {
     pub aliases: Vec<String>,
 }
 
-/// One `[[sink]]`: a closed, tagged set of kinds.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum RawSink {
-    /// An HTTP POST per alert.
-    Webhook(RawWebhook),
-    /// One structured log event per alert.
-    Log(RawLog),
-    /// One email per alert or digest, over SMTP.
-    Email(super::raw_sinks::RawEmail),
-    /// One JetStream publish per alert.
-    Nats(Box<crate::alert::nats::RawNats>),
-}
+/// One `[[sink]]`: the closed, tagged set of kinds (each kind's keys live in its folder
+/// under `alert/sinks/`).
+pub type RawSink = crate::alert::sinks::SinkKindConfig;
 
-impl RawSink {
-    /// The sink's name as written.
-    pub fn name(&self) -> Option<&str> {
-        match self {
-            RawSink::Webhook(w) => w.name.as_deref(),
-            RawSink::Log(l) => l.name.as_deref(),
-            RawSink::Email(e) => e.name.as_deref(),
-            RawSink::Nats(n) => n.name.as_deref(),
-        }
-    }
-}
-
-/// `type = "webhook"`.
+/// One `[[health]]` rule: alert sinks when a feed keeps failing, and when it recovers.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawWebhook {
-    /// Unique sink name.
+pub struct RawHealth {
+    /// The name alerts carry as their watchlist; default `feed-health`.
     pub name: Option<String>,
-    /// Receiver URL.
-    pub url: Option<String>,
-    /// Payload format: `json` (default), `slack`, `discord`, `teams` or `template`.
-    pub format: Option<String>,
-    /// A minijinja template (`format = "template"`).
-    pub template: Option<String>,
-    /// A file holding the template, relative to the config file's folder.
-    pub template_file: Option<PathBuf>,
-    /// Set by the loader when `template` was read from `template_file`.
-    #[serde(skip)]
-    pub template_from_file: bool,
-    /// Signing secret, `whsec_<base64>`.
-    pub secret: Option<String>,
-    /// A file holding the secret (absolute, or relative to `$CREDENTIALS_DIRECTORY`).
-    pub secret_file: Option<PathBuf>,
-    /// Set by the loader when `secret` was read from `secret_file`.
-    #[serde(skip)]
-    pub secret_from_file: bool,
-    /// Extra headers.
-    #[serde(default)]
-    pub headers: BTreeMap<String, String>,
-    /// First retry delay.
-    #[serde(default, with = "humantime_serde")]
-    pub backoff: Option<Duration>,
-    /// Largest retry delay.
-    #[serde(default, with = "humantime_serde")]
-    pub backoff_max: Option<Duration>,
-    /// After this long failing, the delivery is dead.
-    #[serde(default, with = "humantime_serde")]
-    pub give_up_after: Option<Duration>,
-    /// `N/s`, `N/min` or `N/h`: excess alerts wait.
-    pub rate_limit: Option<String>,
-    /// Batch alerts into one message per window.
-    #[serde(default, with = "humantime_serde")]
-    pub digest: Option<Duration>,
-}
-
-/// `type = "log"`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawLog {
-    /// Unique sink name.
-    pub name: Option<String>,
+    /// Sink names; default every sink.
+    pub sinks: Option<Vec<String>>,
+    /// Feed names or `#tags`; default every feed.
+    pub feeds: Option<Vec<String>>,
+    /// Failed polls in a row before the alert; default 3.
+    pub after_failures: Option<u32>,
 }

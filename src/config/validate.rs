@@ -1,5 +1,6 @@
-//! Phase two of config loading: `RawConfig` → `Config`. Pure: no I/O, and every problem is
-//! collected with its key path instead of stopping at the first.
+//! Phase two of config loading: `RawConfig` → `Config`. Every problem is collected with its
+//! key path instead of stopping at the first; the only I/O is reading the files sinks name
+//! (secrets, templates), each once, here.
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
@@ -26,17 +27,20 @@ pub struct Context {
     pub base_dir: PathBuf,
     /// `$STATE_DIRECTORY` as systemd set it, if any.
     pub state_directory_env: Option<String>,
+    /// `$CREDENTIALS_DIRECTORY` as systemd set it: relative secret files are read there.
+    pub credentials_directory: Option<PathBuf>,
 }
 
 /// The near-duplicate threshold used unless configured (see the README's evaluation).
 pub const DEFAULT_NEAR_DUP_SIMILARITY: f64 = 0.5;
 
 /// Collects issues while walking the raw config.
-#[derive(Default)]
-pub(super) struct Issues(pub(super) Vec<ConfigIssue>);
+#[derive(Debug, Default)]
+pub struct Issues(pub Vec<ConfigIssue>);
 
 impl Issues {
-    pub(super) fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
+    /// Records that `key` is wrong, and why.
+    pub fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.0.push(ConfigIssue {
             key: key.into(),
             message: message.into(),
@@ -51,7 +55,7 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
     let http = http(&raw, &mut issues);
     super::validate_poll::daemon_bounds(&raw.daemon, &mut issues);
     let feeds = feeds(&raw, &daemon, &http, ctx, &mut issues);
-    let sinks = validate_sinks::sinks(&raw.sink, &http, &mut issues);
+    let sinks = validate_sinks::sinks(&raw.sink, &http, ctx, &mut issues);
     let watchlists = watchlists(&raw.watchlist, &feeds, &sinks, &mut issues);
     let health = validate_sinks::health(&raw.health, &raw.watchlist, &feeds, &sinks, &mut issues);
     let specs: Vec<WatchlistSpec> = raw.watchlist.iter().map(spec_of).collect();
@@ -292,8 +296,9 @@ fn feed_source(
     Some(FeedSource::Http(url))
 }
 
-/// Parses an http(s) URL and applies the private-network switch to literal hosts.
-pub(super) fn web_url(u: &str, http: &HttpConfig, key: &str, issues: &mut Issues) -> Option<Url> {
+/// Parses an http(s) URL and applies the private-network switch to literal hosts,
+/// reporting a problem at `key`.
+pub fn web_url(u: &str, http: &HttpConfig, key: &str, issues: &mut Issues) -> Option<Url> {
     let url = match Url::parse(u) {
         Ok(url) => url,
         Err(e) => {

@@ -4,7 +4,8 @@
 use async_nats::jetstream::context::{Context, GetStreamErrorKind};
 use async_nats::jetstream::stream::{Config, DiscardPolicy, RetentionPolicy, StorageType};
 
-use super::config::{StreamSettings, MIN_DUPLICATE_WINDOW};
+use super::config::MIN_DUPLICATE_WINDOW;
+use super::settings::StreamSettings;
 
 /// The config of a stream created for `settings`, capturing `subject` (the template's
 /// wildcard): a replayable log (limits retention, so every consumer reads every alert and

@@ -1,16 +1,19 @@
-//! The NATS sink: publishes each alert into a JetStream stream with `Nats-Msg-Id` = the
+//! `type = "nats"`: publishes each alert into a JetStream stream with `Nats-Msg-Id` = the
 //! alert id and the v1 JSON body, and counts it delivered only once the server has
 //! acknowledged it. The server drops a republish of the same id inside the stream's
 //! duplicate window, so an at-least-once outbox gives an exactly-once stream.
 
-pub mod config;
+mod config;
+mod settings;
 pub mod stream;
 pub mod subject;
 
-pub use config::{NatsAuth, NatsConfig, RawNats, StreamSettings};
+pub use config::NatsConfig;
+pub use settings::{NatsAuth, NatsSettings, StreamSettings};
 pub use subject::{SubjectTemplate, DEFAULT_SUBJECT};
 
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use async_nats::jetstream::context::{Context, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
@@ -18,37 +21,64 @@ use async_nats::{ConnectOptions, Event, HeaderMap};
 use tokio::sync::OnceCell;
 use url::Host;
 
-use super::sink::{DeliveryError, Sink};
-use super::wire::WireAlertV1;
-use super::{Alert, Batch};
-use crate::config::HttpConfig;
+use super::Net;
+use crate::alert::sink::{DeliveryError, Sink};
+use crate::alert::wire::WireAlertV1;
+use crate::alert::{Alert, Batch};
 use crate::metrics::metrics;
-use crate::net::GuardedResolver;
 use stream::describe;
 
-/// Publishes alerts to one NATS server.
+/// Publishes alerts to one NATS server. Clones share one connection.
+#[derive(Clone)]
 pub struct NatsSink {
     name: String,
-    cfg: NatsConfig,
-    resolver: GuardedResolver,
-    guard: crate::net::Guard,
+    cfg: NatsSettings,
+    conn: Arc<Connection>,
+}
+
+/// The connection of a sink, made at its first delivery.
+#[derive(Default)]
+struct Connection {
     /// Connected on the first delivery; async-nats reconnects it by itself afterwards.
     js: OnceCell<Context>,
     /// The configured stream was found or created on this connection.
     stream_ready: AtomicBool,
 }
 
+impl std::fmt::Debug for NatsSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NatsSink")
+            .field("name", &self.name)
+            .field("settings", &self.cfg)
+            .finish_non_exhaustive()
+    }
+}
+
 impl NatsSink {
     /// A NATS sink; nothing connects until the first delivery.
-    pub fn new(name: &str, cfg: &NatsConfig, http: &HttpConfig) -> NatsSink {
+    pub fn new(name: &str, cfg: NatsSettings) -> NatsSink {
         NatsSink {
             name: name.to_string(),
-            cfg: cfg.clone(),
-            resolver: GuardedResolver::new(http.guard(), http.pinned_hosts.clone()),
-            guard: http.guard(),
-            js: OnceCell::new(),
-            stream_ready: AtomicBool::new(false),
+            cfg,
+            conn: Arc::new(Connection::default()),
         }
+    }
+
+    /// Its settings.
+    pub fn settings(&self) -> &NatsSettings {
+        &self.cfg
+    }
+
+    /// One line for `check`.
+    pub fn describe(&self) -> String {
+        let stream = self
+            .cfg
+            .stream
+            .as_ref()
+            .map(|s| format!(", stream {}", s.name))
+            .unwrap_or_default();
+        let url = self.cfg.redacted_url();
+        format!("nats {url}, subject {}{stream}", self.cfg.subject)
     }
 
     fn retry(&self, why: impl std::fmt::Display) -> DeliveryError {
@@ -60,35 +90,37 @@ impl NatsSink {
 
     /// The JetStream context, connecting first if needed; a failed connect is retried by
     /// the next delivery.
-    async fn context(&self) -> Result<&Context, DeliveryError> {
+    async fn context(&self, net: &Net) -> Result<&Context, DeliveryError> {
         let js = self
+            .conn
             .js
-            .get_or_try_init(|| self.connect())
+            .get_or_try_init(|| self.connect(net))
             .await
             .map_err(|why| self.retry(why))?;
         if let Some(settings) = &self.cfg.stream {
-            if !self.stream_ready.load(Ordering::Acquire) {
+            if !self.conn.stream_ready.load(Ordering::Acquire) {
                 let subject = self.cfg.subject.wildcard();
                 stream::ensure(js, &self.name, settings, &subject)
                     .await
                     .map_err(|why| self.retry(why))?;
-                self.stream_ready.store(true, Ordering::Release);
+                self.conn.stream_ready.store(true, Ordering::Release);
             }
         }
         Ok(js)
     }
 
-    async fn connect(&self) -> Result<Context, String> {
+    async fn connect(&self, net: &Net) -> Result<Context, String> {
         let url = &self.cfg.url;
         let shown = self.cfg.redacted_url();
         // The same guard as every feed and webhook: a name must not lead inside the network.
-        match (config::literal_ip(url), url.host()) {
-            (Some(ip), _) => self
-                .guard
+        match (settings::literal_ip(url), url.host()) {
+            (Some(ip), _) => net
+                .http
+                .guard()
                 .check_ip(None, ip)
                 .map_err(|why| format!("{why}; {}", crate::net::HINT))?,
             (None, Some(Host::Domain(name))) => {
-                self.resolver.resolve_allowed(name).await?;
+                net.resolver.resolve_allowed(name).await?;
             }
             _ => {}
         }
@@ -107,11 +139,11 @@ impl NatsSink {
     async fn options(&self) -> Result<ConnectOptions, String> {
         let options = match &self.cfg.auth {
             NatsAuth::None => ConnectOptions::new(),
-            NatsAuth::Token(t) => ConnectOptions::with_token(t.clone()),
+            NatsAuth::Token(t) => ConnectOptions::with_token(t.expose().to_string()),
             NatsAuth::UserPassword(u, p) => {
-                ConnectOptions::with_user_and_password(u.clone(), p.clone())
+                ConnectOptions::with_user_and_password(u.clone(), p.expose().to_string())
             }
-            NatsAuth::Credentials(c) => ConnectOptions::with_credentials(c)
+            NatsAuth::Credentials(c) => ConnectOptions::with_credentials(c.expose())
                 .map_err(|e| format!("credentials_file is not usable: {e}"))?,
         };
         let sink = self.name.clone();
@@ -180,7 +212,7 @@ impl NatsSink {
             },
             PublishErrorKind::StreamNotFound => {
                 // Created again on the next attempt, if it is ours and was deleted.
-                self.stream_ready.store(false, Ordering::Release);
+                self.conn.stream_ready.store(false, Ordering::Release);
                 self.retry(format!("no JetStream stream captures subject '{subject}'"))
             }
             _ => self.retry(format!("publishing to '{subject}' failed: {why}")),
@@ -223,8 +255,8 @@ impl Sink for NatsSink {
     /// Publishes every alert of the batch (a digest's alerts one by one, each under its
     /// own id): `Ok` once the stream acknowledged all of them. A digest retried after a
     /// partial failure republishes the acknowledged ones, which the server drops.
-    async fn deliver(&self, batch: Batch<'_>) -> Result<(), DeliveryError> {
-        let js = self.context().await?;
+    async fn deliver(&self, net: &Net, batch: Batch<'_>) -> Result<(), DeliveryError> {
+        let js = self.context(net).await?;
         for alert in batch.alerts() {
             self.publish(js, alert).await?;
         }
