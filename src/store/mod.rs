@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 pub use api::{Backend, DeliveryStore, PollStore, ReadStore};
 pub use error::{BackendError, StoreError};
+pub use sqlite::DB_FILE;
 pub use types::*;
 
 use crate::config::Config;
