@@ -53,7 +53,7 @@ pub async fn alerts(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
-    super::existing_state(&cfg.daemon.state_dir)?;
+    super::existing_state(&cfg)?;
     let store = Store::open(&cfg).await?;
     let rows = store
         .outbox(status.map(DeliveryStatus::from), limit)
@@ -150,7 +150,7 @@ pub async fn replay(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
-    super::existing_state(&cfg.daemon.state_dir)?;
+    super::existing_state(&cfg)?;
     let store = Store::open(&cfg).await?;
     let (deliveries, alerts) = if dead {
         store.replay_dead(Utc::now()).await?

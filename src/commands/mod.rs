@@ -102,9 +102,14 @@ impl CommandError {
     }
 }
 
-/// Fails with [`CommandError::NoState`] unless `dir` holds a state database: commands that
-/// only read or amend the state never create one.
-pub(crate) fn existing_state(dir: &std::path::Path) -> Result<(), CommandError> {
+/// Fails with [`CommandError::NoState`] unless `config`'s embedded state exists: commands
+/// that only read or amend the state never create one (a shared PostgreSQL state is
+/// migrated when opened, as by the daemon).
+pub(crate) fn existing_state(config: &crate::config::Config) -> Result<(), CommandError> {
+    if crate::store::is_shared(config) {
+        return Ok(());
+    }
+    let dir = &config.daemon.state_dir;
     match dir.join(crate::store::DB_FILE).is_file() {
         true => Ok(()),
         false => Err(CommandError::NoState(dir.to_path_buf())),

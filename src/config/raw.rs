@@ -5,11 +5,13 @@
 mod daemon;
 mod feed;
 mod http;
+mod store;
 mod watchlist;
 
 pub use daemon::RawDaemon;
 pub use feed::RawFeed;
 pub use http::RawHttp;
+pub use store::RawStore;
 pub use watchlist::{RawPerson, RawWatchlist};
 
 use serde::Deserialize;
@@ -24,6 +26,9 @@ pub struct RawConfig {
     /// `[http]`
     #[serde(default)]
     pub http: RawHttp,
+    /// `[store]`: a shared PostgreSQL instead of the embedded SQLite.
+    #[serde(default)]
+    pub store: RawStore,
     /// `[[feed]]`
     #[serde(default)]
     pub feed: Vec<RawFeed>,

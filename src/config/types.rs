@@ -17,6 +17,8 @@ pub struct Config {
     pub daemon: DaemonConfig,
     /// `[http]`
     pub http: HttpConfig,
+    /// `[store]`
+    pub store: StoreConfig,
     /// `[[feed]]`, in file order.
     pub feeds: Vec<FeedConfig>,
     /// `[[watchlist]]`, in file order; index i is watchlist i of `matcher`.
@@ -59,6 +61,14 @@ pub struct DaemonConfig {
     pub near_duplicate_window: Duration,
     /// Similarity at or above which two texts are one story.
     pub near_duplicate_similarity: f64,
+}
+
+/// `[store]`: where the state lives.
+#[derive(Debug, Clone, Default)]
+pub struct StoreConfig {
+    /// A shared PostgreSQL (`url` or the contents of `url_file`); `None` for the embedded
+    /// SQLite under `daemon.state_dir`. Holds a password: shown only redacted.
+    pub url: Option<crate::alert::sinks::secret::Secret>,
 }
 
 /// `[http]`

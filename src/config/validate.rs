@@ -7,6 +7,7 @@ mod daemon;
 mod feed;
 mod http;
 mod issues;
+mod store;
 mod watchlist;
 
 pub use daemon::DEFAULT_NEAR_DUP_SIMILARITY;
@@ -44,6 +45,7 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
     let mut issues = Issues::default();
     let daemon = daemon::daemon(&raw, ctx, &mut issues);
     let http = http::http(&raw, &mut issues);
+    let store = store::store(&raw, ctx, &mut issues);
     daemon::bounds(&raw.daemon, &mut issues);
     let feeds = feed::feeds(&raw, &daemon, &http, ctx, &mut issues);
     let sinks = validate_sinks::sinks(&raw.sink, &http, ctx, &mut issues);
@@ -71,6 +73,7 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
         Some(matcher) if issues.is_empty() => Ok(Config {
             daemon,
             http,
+            store,
             feeds,
             watchlists,
             sinks,

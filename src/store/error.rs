@@ -69,7 +69,6 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
-#[cfg(any())]
 impl From<tokio_postgres::Error> for StoreError {
     fn from(e: tokio_postgres::Error) -> StoreError {
         StoreError::Query(Box::new(e))

@@ -2,11 +2,12 @@
 //! seen per watchlist, and the alert outbox with per-sink delivery state. The rest of
 //! newshound talks to it through the interfaces in [`api`]; the backends are the
 //! embedded SQLite under `state_dir` (the default, [`sqlite`]) and a shared PostgreSQL
-//! (`[store] url`) that several instances use at once.
+//! (`[store] url`, [`postgres`]) that several instances use at once.
 
 pub mod api;
 pub mod decide;
 mod error;
+pub mod postgres;
 pub mod sqlite;
 mod types;
 
@@ -45,7 +46,13 @@ impl Store {
     /// Opens the state `config` names: `[store] url` when set, else the SQLite file
     /// under `daemon.state_dir` (created if needed). Schema migrations run here.
     pub async fn open(config: &Config) -> Result<Store, StoreError> {
-        Store::open_dir(&config.daemon.state_dir).await
+        match postgres::url_of(config) {
+            Some(url) => {
+                let pg = postgres::PgStore::connect(&url).await?;
+                Ok(Store::new(Arc::new(pg), false))
+            }
+            None => Store::open_dir(&config.daemon.state_dir).await,
+        }
     }
 
     /// Opens (creating if needed) the SQLite state in `dir`.
@@ -58,7 +65,13 @@ impl Store {
     /// Opens the existing state `config` names for reading only (`backtest`, listings);
     /// an error when a SQLite state does not exist yet.
     pub async fn open_read_only(config: &Config) -> Result<Store, StoreError> {
-        Store::open_dir_read_only(&config.daemon.state_dir).await
+        match postgres::url_of(config) {
+            Some(url) => {
+                let pg = postgres::PgStore::connect(&url).await?;
+                Ok(Store::new(Arc::new(pg), true))
+            }
+            None => Store::open_dir_read_only(&config.daemon.state_dir).await,
+        }
     }
 
     /// Opens the existing SQLite state in `dir` for reading only.
@@ -72,6 +85,12 @@ impl Store {
     /// holding what the state knows of feeds and seen stories, so the pipeline runs
     /// exactly as it would while the real state is only read.
     pub async fn open_scratch(config: &Config) -> Result<Store, StoreError> {
+        if let Some(url) = postgres::url_of(config) {
+            let pg = postgres::PgStore::connect(&url).await?;
+            let scratch = sqlite::blocking(sqlite::SqliteStore::open_memory).await?;
+            postgres::copy_into_scratch(&pg, &scratch).await?;
+            return Ok(Store::new(Arc::new(scratch), true));
+        }
         let dir = config.daemon.state_dir.clone();
         let db = sqlite::blocking(move || sqlite::SqliteStore::open_scratch(&dir)).await?;
         Ok(Store::new(Arc::new(db), true))
@@ -117,4 +136,9 @@ pub fn owner_is_gone(owner: &str) -> bool {
         rustix::process::test_kill_process(pid),
         Err(rustix::io::Errno::SRCH)
     )
+}
+
+/// Whether `config` names a shared state (PostgreSQL) rather than the embedded SQLite.
+pub fn is_shared(config: &Config) -> bool {
+    config.store.url.is_some()
 }

@@ -234,3 +234,58 @@ mod each_backend {
         a_settled_delivery_is_not_due_again,
     );
 }
+
+/// Instances starting at once on an empty database: the schema is migrated once, and
+/// every one of them opens it.
+#[tokio::test(flavor = "multi_thread")]
+async fn instances_starting_at_once_migrate_once() {
+    let url = crate::pg::fresh_database().await;
+    let starts = (0..6).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move { newshound::store::postgres::PgStore::connect(&url).await })
+    });
+    for s in starts {
+        s.await.unwrap().expect("every instance opens the state");
+    }
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let rows = client
+        .query("SELECT version, applied_by FROM newshound_migrations", &[])
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "one migration, applied once");
+}
+
+/// A database migrated by a newer newshound is refused, naming both versions.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_newer_schema_is_refused() {
+    let url = crate::pg::fresh_database().await;
+    newshound::store::postgres::PgStore::connect(&url)
+        .await
+        .unwrap();
+    let (client, conn) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    client
+        .execute(
+            "INSERT INTO newshound_migrations (version, applied_by) VALUES (99, 'future')",
+            &[],
+        )
+        .await
+        .unwrap();
+    let err = match newshound::store::postgres::PgStore::connect(&url).await {
+        Ok(_) => panic!("a newer schema must be refused"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("schema version 99, newer than this newshound (1)"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("postgres@"),
+        "the URL is shown redacted: {err}"
+    );
+}

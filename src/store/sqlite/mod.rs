@@ -7,6 +7,7 @@ mod copies;
 mod db;
 mod digest;
 mod history;
+mod load;
 mod outbox;
 mod poll;
 mod replay;
@@ -21,6 +22,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use db::{SqliteStore, DB_FILE};
+pub use load::{Cell, TableRows};
 
 use crate::alert::SeenIn;
 use crate::feeds::Article;

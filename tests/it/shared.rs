@@ -1,0 +1,72 @@
+//! The commands against a shared PostgreSQL state (`[store] url_file`): `once` records and
+//! delivers there, `alerts` and `backtest` read it, and nothing is written under
+//! `state_dir`.
+
+use crate::common::{feed_server, hooks, it_config, newshound, text};
+
+/// The standard config with its state in a fresh PostgreSQL database, the URL read from a
+/// file in `$CREDENTIALS_DIRECTORY`-style relative form.
+async fn shared_config(dir: &std::path::Path, server: &wiremock::MockServer) -> std::path::PathBuf {
+    let config = it_config(dir, server);
+    let url = crate::pg::fresh_database().await;
+    std::fs::write(dir.join("db-url"), format!("{url}\n")).unwrap();
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    let file = dir.join("db-url");
+    text.push_str(&format!("\n[store]\nurl_file = \"{}\"\n", file.display()));
+    std::fs::write(&config, text).unwrap();
+    config
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn once_alerts_and_backtest_work_against_a_shared_state() {
+    let server = feed_server(200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = shared_config(dir.path(), &server).await;
+    let c = config.to_str().unwrap();
+
+    let out = newshound(&["once", "-c", c]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("6 new alerts"), "{stdout}");
+    assert_eq!(hooks(&server).await.len(), 6);
+    assert!(
+        !stderr.contains("postgres@"),
+        "the URL is never logged: {stderr}"
+    );
+
+    let out = newshound(&["once", "-c", c]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("0 new alerts"), "{stdout}");
+    assert_eq!(hooks(&server).await.len(), 6, "nothing sent twice");
+
+    let out = newshound(&["alerts", "--json", "-c", c]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.lines().count(), 6, "{stdout}");
+
+    let out = newshound(&["backtest", "-c", c, "--since", "1h"]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("0 would alert"), "{stdout}");
+    assert!(
+        !dir.path().join("state/newshound.db").exists(),
+        "the embedded state is not used"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_refuses_a_store_with_both_url_and_url_file() {
+    let server = feed_server(200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = it_config(dir.path(), &server);
+    let mut text_ = std::fs::read_to_string(&config).unwrap();
+    text_.push_str("\n[store]\nurl = \"postgres://u:hunter2@127.0.0.1/x\"\nurl_file = \"f\"\n");
+    std::fs::write(&config, text_).unwrap();
+    let out = newshound(&["check", "-c", config.to_str().unwrap()]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(!out.status.success());
+    let all = format!("{stdout}{stderr}");
+    assert!(all.contains("store.url_file"), "{all}");
+    assert!(!all.contains("hunter2"), "{all}");
+}
