@@ -2,8 +2,8 @@
 //! with its headers; a replayed alert is dropped by the server and counted as a duplicate;
 //! the server stopped for a while loses nothing; `kill -9` of the daemon at random
 //! moments leaves every alert id in the stream exactly once; credentials come from files;
-//! TLS is verified against the configured CA; a deleted stream is created again; `check`
-//! validates the subject.
+//! TLS is verified against the configured CA; a deleted stream is created again; an alert
+//! too large for the server fails permanently; `check` validates the subject.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -445,4 +445,26 @@ async fn a_deleted_stream_is_created_again_by_the_next_attempt() {
         "{} in the new stream",
         after.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alert_larger_than_the_servers_max_payload_fails_permanently() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nats.conf");
+    std::fs::write(&conf, "max_payload: 512\n").unwrap();
+    let nats = NatsServer::start_with(&["-c", conf.to_str().unwrap()]).await;
+    let feeds = bulk_feed_server().await;
+    let config = delivery_config(
+        dir.path(),
+        &feeds,
+        "lighthouse",
+        &nats_sink(&nats.url(), &[]),
+    );
+    let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(
+        stdout.contains("0 delivered, 0 to retry, 5 failed"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stderr.contains("max payload"), "{stderr}");
 }
