@@ -3,7 +3,8 @@
 //! the server stopped for a while loses nothing; `kill -9` of the daemon at random
 //! moments leaves every alert id in the stream exactly once; credentials come from files;
 //! TLS is verified against the configured CA; a deleted stream is created again; an alert
-//! too large for the server fails permanently; `check` validates the subject.
+//! too large for the server fails permanently; a digest publishes each alert on its own;
+//! `check` validates the subject.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -467,4 +468,23 @@ async fn an_alert_larger_than_the_servers_max_payload_fails_permanently() {
         "{stdout}\n{stderr}"
     );
     assert!(stderr.contains("max payload"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_digest_publishes_each_of_its_alerts_under_its_own_id() {
+    let nats = NatsServer::start().await;
+    let feeds = bulk_feed_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = nats_sink(&nats.url(), &["digest = \"1s\""]);
+    let config = delivery_config(dir.path(), &feeds, "harbour", &sink);
+    let c = config.to_str().unwrap();
+    assert!(newshound(&["once", "-c", c]).await.status.success());
+    tokio::time::sleep(Duration::from_millis(1200)).await; // the window passes
+    let out = newshound(&["once", "-c", c]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(stdout.contains("40 delivered"), "{stdout}\n{stderr}");
+    let client = nats.client().await;
+    let stored = stream_messages(&client, STREAM).await;
+    let ids: BTreeSet<String> = stored.iter().map(|m| m.msg_id.clone()).collect();
+    assert_eq!((stored.len(), ids), (40, expected()));
 }
