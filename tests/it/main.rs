@@ -18,6 +18,7 @@ mod harness;
 mod health;
 mod hostile;
 mod logging;
+mod machine;
 mod match_cmd;
 mod neardup;
 mod nostate;
