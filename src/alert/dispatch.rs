@@ -39,6 +39,9 @@ const ERROR_PAUSE: Duration = Duration::from_secs(1);
 pub const LEASE_HOLD: Duration = Duration::from_secs(60);
 /// Renew the lease when it is older than this.
 const LEASE_RENEW: Duration = Duration::from_secs(20);
+/// How often a worker whose sink's queue another instance holds asks again (it is also
+/// woken whenever alerts are queued).
+const LEASE_RETRY: Duration = Duration::from_secs(5);
 
 /// Counts of one dispatch round.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -224,7 +227,7 @@ impl Dispatcher {
     async fn worker_loop(&self, w: &Worker, cancel: &CancellationToken) {
         loop {
             let pause = match self.drain(w, cancel).await {
-                Ok(_) if lock(&w.lease).is_none() => LEASE_RENEW,
+                Ok(_) if lock(&w.lease).is_none() => LEASE_RETRY,
                 Ok(_) => self.pause(w).await,
                 Err(e) => {
                     let error = crate::net::error_chain(&e);

@@ -3,7 +3,6 @@
 //! run the real binary.
 
 mod admin;
-mod backends;
 mod backtest;
 mod check;
 mod cli;
@@ -29,13 +28,10 @@ mod nostate;
 mod notify;
 mod once;
 mod opml;
-mod pg;
 mod pidlock;
 mod rawhttp;
 mod redaction;
 mod reload;
 mod run;
 mod schedule;
-mod shared;
 mod ssrf;
-mod store_contract;
