@@ -7,6 +7,7 @@ mod copies;
 mod db;
 mod digest;
 mod history;
+pub mod integrity;
 mod outbox;
 mod poll;
 mod replay;
