@@ -202,7 +202,7 @@ pub enum StateAction {
         config: ConfigArg,
         /// The backup file to write; it must not exist.
         #[arg(value_name = "PATH")]
-        path: PathBuf,
+        to: PathBuf,
     },
 }
 

@@ -158,8 +158,8 @@ async fn dispatch(command: Command, format: LogFormat) -> anyhow::Result<()> {
             action: StateAction::Check { config },
         } => commands::state::check(&config.path, &mut stdout)?,
         Command::State {
-            action: StateAction::Backup { config, path },
-        } => commands::state::backup(&config.path, &path, &mut stdout)?,
+            action: StateAction::Backup { config, to },
+        } => commands::state::backup(&config.path, &to, &mut stdout)?,
         Command::ImportOpml { file } => {
             commands::import_opml(&file, &mut stdout, &mut std::io::stderr())?;
         }

@@ -246,7 +246,9 @@ fn split_shared_guids(feed: &str, articles: &mut [Article]) {
     let Some(guid) = shared.first() else {
         return;
     };
-    let mut logged = LOGGED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut logged = LOGGED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if logged.iter().any(|f| f == feed) {
         return;
     }

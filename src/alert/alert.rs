@@ -34,7 +34,11 @@ pub fn safe_link(url: &str) -> Option<String> {
     let web = matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some();
     // As written when the parser needed no repair; else as the parser read it.
     let plain = !url.chars().any(|c| c.is_control() || c.is_whitespace());
-    let out = if plain { url.to_string() } else { String::from(parsed) };
+    let out = if plain {
+        url.to_string()
+    } else {
+        String::from(parsed)
+    };
     (web && out.len() <= URL_MAX_BYTES).then_some(out)
 }
 
@@ -138,7 +142,11 @@ impl Alert {
                 published: article.published.or(article.updated),
                 summary: summary_of(article),
             },
-            matches: hits.iter().take(MATCHES_MAX).map(AlertMatch::from).collect(),
+            matches: hits
+                .iter()
+                .take(MATCHES_MAX)
+                .map(AlertMatch::from)
+                .collect(),
             also_seen_in: Vec::new(),
         }
     }
@@ -201,7 +209,10 @@ mod tests {
 
     #[test]
     fn only_web_links_pass() {
-        assert_eq!(safe_link(" https://x.org/a?b=1 ").as_deref(), Some("https://x.org/a?b=1"));
+        assert_eq!(
+            safe_link(" https://x.org/a?b=1 ").as_deref(),
+            Some("https://x.org/a?b=1")
+        );
         assert_eq!(safe_link("http://x.org").as_deref(), Some("http://x.org"));
         for bad in [
             "javascript:alert(1)",
@@ -216,7 +227,10 @@ mod tests {
         ] {
             assert_eq!(safe_link(bad), None, "{bad:?}");
         }
-        assert_eq!(safe_link(&format!("https://x.org/{}", "a".repeat(URL_MAX_BYTES))), None);
+        assert_eq!(
+            safe_link(&format!("https://x.org/{}", "a".repeat(URL_MAX_BYTES))),
+            None
+        );
     }
 
     #[test]

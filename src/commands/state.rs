@@ -14,8 +14,12 @@ pub fn check(path: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
     existing_state(&cfg.daemon.state_dir)?;
     let db = integrity::check(&cfg.daemon.state_dir)?;
-    writeln!(out, "state {}: ok (files and integrity_check)", db.display())
-        .map_err(io("writing the report"))
+    writeln!(
+        out,
+        "state {}: ok (files and integrity_check)",
+        db.display()
+    )
+    .map_err(io("writing the report"))
 }
 
 /// `state backup PATH`: a consistent copy of the state into `to` (a new file), taken

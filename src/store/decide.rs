@@ -52,7 +52,11 @@ pub fn split_shared_guids(articles: &mut [Article]) -> Vec<String> {
             continue;
         };
         let earlier = by_guid.entry(guid.clone()).or_default();
-        if earlier.is_empty() || earlier.iter().any(|&j| same_story(&articles[j], &articles[i])) {
+        if earlier.is_empty()
+            || earlier
+                .iter()
+                .any(|&j| same_story(&articles[j], &articles[i]))
+        {
             earlier.push(i);
             continue;
         }

@@ -73,6 +73,18 @@ pub enum StoreError {
         /// What was found.
         problem: String,
     },
+    /// The state file was removed or replaced under the running daemon.
+    #[error(
+        "state database '{what}' {problem} under the running daemon: stopping, since \
+         everything written now would go into a file nobody sees (and another daemon may \
+         have started on the new one)"
+    )]
+    Replaced {
+        /// The database file.
+        what: String,
+        /// What happened to it.
+        problem: String,
+    },
     /// Moving a damaged state aside (`--reset-state`) failed.
     #[error("moving '{path}' aside failed")]
     Reset {

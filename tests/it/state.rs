@@ -39,8 +39,14 @@ async fn crashed_state() -> (MockServer, tempfile::TempDir, PathBuf, usize) {
     signal(&daemon, "KILL");
     daemon.wait().await.unwrap();
     let state = dir.path().join("state");
-    assert!(state.join("newshound.db-wal").is_file(), "a crash leaves the log");
-    assert!(state.join("newshound.db-open").is_file(), "and the open marker");
+    assert!(
+        state.join("newshound.db-wal").is_file(),
+        "a crash leaves the log"
+    );
+    assert!(
+        state.join("newshound.db-open").is_file(),
+        "and the open marker"
+    );
     let sent = hooks(&server).await.len();
     (server, dir, config, sent)
 }
@@ -55,7 +61,11 @@ async fn assert_refused(server: &MockServer, config: &Path, sent: usize, what: &
     for hint in ["newshound state check", "state backup", "--reset-state"] {
         assert!(stderr.contains(hint), "{what}: names {hint}: {stderr}");
     }
-    assert_eq!(hooks(server).await.len(), sent, "{what}: nothing re-alerted");
+    assert_eq!(
+        hooks(server).await.len(),
+        sent,
+        "{what}: nothing re-alerted"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -100,7 +110,10 @@ async fn a_crash_with_its_log_intact_restarts_normally() {
     let (server, _dir, config, sent) = crashed_state().await;
     let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
     assert!(out.status.success(), "{}", text(&out).1);
-    assert!(hooks(&server).await.len() <= sent + 1, "at most the one in flight");
+    assert!(
+        hooks(&server).await.len() <= sent + 1,
+        "at most the one in flight"
+    );
 }
 
 /// Overwrites every page after the first of `db` (the schema stays readable).
@@ -148,7 +161,10 @@ async fn a_backup_is_a_working_state() {
         backup.to_str().unwrap(),
     ])
     .await;
-    assert!(!again.status.success(), "an existing file is not overwritten");
+    assert!(
+        !again.status.success(),
+        "an existing file is not overwritten"
+    );
 
     // The backup restored in place of a lost state: nothing alerts a second time.
     let state = dir.path().join("state");

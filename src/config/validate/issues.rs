@@ -203,7 +203,10 @@ pub fn read_small(path: &Path, limit: u64) -> std::io::Result<String> {
         let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
         std::io::Error::new(
             std::io::ErrorKind::InvalidData,
-            format!("not UTF-8: invalid byte 0x{:02x} at byte offset {at} (line {line})", e.as_bytes()[at]),
+            format!(
+                "not UTF-8: invalid byte 0x{:02x} at byte offset {at} (line {line})",
+                e.as_bytes()[at]
+            ),
         )
     })
 }

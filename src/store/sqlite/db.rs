@@ -138,6 +138,8 @@ pub struct SqliteStore {
     path: Arc<PathBuf>,
     read_only: bool,
     guard: Option<Arc<integrity::OpenGuard>>,
+    /// The database file's (device, inode) when opened for writing.
+    identity: Option<(u64, u64)>,
 }
 
 impl SqliteStore {
@@ -165,6 +167,7 @@ impl SqliteStore {
         let guard = integrity::OpenGuard::mark(&files)?;
         let mut store = SqliteStore::wrap(conn, path.clone(), false);
         store.guard = Some(Arc::new(guard));
+        store.identity = integrity::identity(&files.db);
         Ok(store)
     }
 
@@ -226,6 +229,7 @@ impl SqliteStore {
             path: Arc::new(path),
             read_only,
             guard: None,
+            identity: None,
         }
     }
 
@@ -237,6 +241,27 @@ impl SqliteStore {
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The daemon's periodic check: the file at the state's path is still the one opened
+    /// (same device and inode), and a fresh read-only connection reads the outbox from
+    /// disk (a damaged page is found there, not hidden by this connection's cache).
+    pub fn probe(&self) -> Result<(), StoreError> {
+        let Some(opened) = self.identity else {
+            return Ok(());
+        };
+        let replaced = |problem: String| StoreError::Replaced {
+            what: self.path.display().to_string(),
+            problem,
+        };
+        match integrity::identity(&self.path) {
+            None => return Err(replaced("was removed".into())),
+            Some(now) if now != opened => {
+                return Err(replaced("was replaced by another file".into()))
+            }
+            Some(_) => {}
+        }
+        integrity::probe_reads(&self.path)
     }
 }
 

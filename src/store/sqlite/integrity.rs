@@ -180,6 +180,28 @@ impl Drop for OpenGuard {
     }
 }
 
+/// The (device, inode) of the file at `path`, `None` when there is none.
+pub(super) fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Reads the outbox and the feeds table whole on a fresh read-only connection.
+pub(super) fn probe_reads(db: &Path) -> Result<(), StoreError> {
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+    let conn = Connection::open_with_flags(db, flags).map_err(|e| unreadable(db, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| unreadable(db, e))?;
+    conn.query_row(
+        "SELECT (SELECT count(*) + coalesce(sum(length(last_error)), 0) FROM deliveries NOT INDEXED)
+              + (SELECT count(*) + coalesce(sum(length(last_error)), 0) FROM feeds NOT INDEXED)",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map_err(|e| unreadable(db, e))?;
+    Ok(())
+}
+
 /// Moves every file of the state in `dir` aside (to `NAME.broken-UNIXSECONDS`), so the
 /// next open starts afresh while the damaged files stay for inspection. Returns the
 /// paths they now have.
@@ -210,7 +232,8 @@ pub fn check(dir: &Path) -> Result<PathBuf, StoreError> {
     }
     precheck(&files)?;
     let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
-    let conn = Connection::open_with_flags(&files.db, flags).map_err(|e| unreadable(&files.db, e))?;
+    let conn =
+        Connection::open_with_flags(&files.db, flags).map_err(|e| unreadable(&files.db, e))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| unreadable(&files.db, e))?;
     check_pages(&conn, &files.db, "integrity_check")?;
@@ -229,7 +252,8 @@ pub fn backup(dir: &Path, to: &Path) -> Result<(), StoreError> {
     }
     check(dir)?;
     let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
-    let src = Connection::open_with_flags(&files.db, flags).map_err(|e| unreadable(&files.db, e))?;
+    let src =
+        Connection::open_with_flags(&files.db, flags).map_err(|e| unreadable(&files.db, e))?;
     let fail = |e: rusqlite::Error| StoreError::Backup {
         path: to.to_path_buf(),
         source: Box::new(e),
@@ -239,7 +263,8 @@ pub fn backup(dir: &Path, to: &Path) -> Result<(), StoreError> {
     step.run_to_completion(256, std::time::Duration::from_millis(10), None)
         .map_err(fail)?;
     drop(step);
-    dst.execute_batch("PRAGMA journal_mode = DELETE;").map_err(fail)?;
+    dst.execute_batch("PRAGMA journal_mode = DELETE;")
+        .map_err(fail)?;
     Ok(())
 }
 
@@ -252,8 +277,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("t.db");
         let conn = Connection::open(&db).unwrap();
-        conn.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1);")
-            .unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1);",
+        )
+        .unwrap();
         let wal = dir.path().join("t.db-wal");
         assert_eq!(check_wal_header(&wal), Ok(()));
         let mut bytes = std::fs::read(&wal).unwrap();

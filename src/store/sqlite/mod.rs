@@ -232,6 +232,10 @@ impl ReadStore for SqliteStore {
 }
 
 impl Backend for SqliteStore {
+    fn probe(&self) -> Result<(), StoreError> {
+        SqliteStore::probe(self)
+    }
+
     fn flush(&self) {
         if let Err(e) = SqliteStore::flush(self) {
             tracing::warn!(error = %crate::net::error_chain(&e), "committing the poll batch failed");
