@@ -20,6 +20,7 @@ mod harness;
 mod health;
 mod hostile;
 mod logging;
+mod machine;
 mod match_cmd;
 mod nats;
 mod natsd;
