@@ -3,6 +3,7 @@
 //! run the real binary.
 
 mod admin;
+mod backends;
 mod backtest;
 mod check;
 mod cli;
@@ -35,3 +36,4 @@ mod reload;
 mod run;
 mod schedule;
 mod ssrf;
+mod store_contract;
