@@ -44,7 +44,7 @@ const LEASE_RENEW: Duration = Duration::from_secs(20);
 const LEASE_RETRY: Duration = Duration::from_secs(5);
 
 /// Counts of one dispatch round.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DispatchReport {
     /// Acknowledged by the receiver.
     pub delivered: usize,
@@ -52,6 +52,9 @@ pub struct DispatchReport {
     pub retrying: usize,
     /// Failed permanently, or given up (dead).
     pub failed: usize,
+    /// Sinks whose delivery queue another process (a running daemon) holds: their
+    /// pending deliveries are left to it.
+    pub held_elsewhere: Vec<String>,
 }
 
 impl std::ops::AddAssign for DispatchReport {
@@ -59,6 +62,7 @@ impl std::ops::AddAssign for DispatchReport {
         self.delivered += o.delivered;
         self.retrying += o.retrying;
         self.failed += o.failed;
+        self.held_elsewhere.extend(o.held_elsewhere);
     }
 }
 
@@ -287,6 +291,10 @@ impl Dispatcher {
         // Only units due when this round started: a retry scheduled now waits.
         let started = Utc::now();
         let mut report = DispatchReport::default();
+        if !self.hold_lease(w).await? {
+            report.held_elsewhere.push(w.name.clone());
+            return Ok(report);
+        }
         loop {
             if !self.hold_lease(w).await? {
                 return Ok(report);

@@ -185,6 +185,13 @@ pub trait Backend: PollStore + DeliveryStore + ReadStore {
     /// Commits anything the backend holds back for speed (SQLite's poll batch); called at
     /// shutdown and by tests. Errors are logged.
     fn flush(&self) {}
+    /// Checks, blocking, that the state is still the one opened and still reads (the
+    /// daemon calls it every few seconds, off the async threads):
+    /// [`StoreError::Replaced`] when it was removed or replaced, another error when it
+    /// fails. Backends without such a check answer `Ok`.
+    fn probe(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// A short description for logs: the file, or the URL without its password.
     fn describe(&self) -> String;
 }

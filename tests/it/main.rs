@@ -4,6 +4,7 @@
 
 mod admin;
 mod backtest;
+mod bounded;
 mod check;
 mod cli;
 mod common;
@@ -15,6 +16,7 @@ mod email;
 mod encoding;
 mod fastpath;
 mod formats;
+mod guids;
 mod harness;
 mod health;
 mod hostile;
@@ -32,6 +34,9 @@ mod pidlock;
 mod rawhttp;
 mod redaction;
 mod reload;
+mod reload_inflight;
 mod run;
 mod schedule;
 mod ssrf;
+mod state;
+mod statewatch;

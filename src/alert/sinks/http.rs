@@ -90,6 +90,10 @@ pub fn classify(what: &str, answer: &Answer, detail: Option<&str>) -> Result<(),
     if code == 410 {
         return Err(DeliveryError::Gone { reason });
     }
+    if status.is_redirection() {
+        // Following it would resend the alert to an address nobody configured.
+        reason.push_str(" (a redirect, not followed: set the sink's URL to its target)");
+    }
     Err(DeliveryError::Permanent { reason })
 }
 

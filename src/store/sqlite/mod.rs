@@ -7,6 +7,7 @@ mod copies;
 mod db;
 mod digest;
 mod history;
+pub mod integrity;
 mod load;
 mod outbox;
 mod poll;
@@ -233,6 +234,10 @@ impl ReadStore for SqliteStore {
 }
 
 impl Backend for SqliteStore {
+    fn probe(&self) -> Result<(), StoreError> {
+        SqliteStore::probe(self)
+    }
+
     fn flush(&self) {
         if let Err(e) = SqliteStore::flush(self) {
             tracing::warn!(error = %crate::net::error_chain(&e), "committing the poll batch failed");
