@@ -19,7 +19,6 @@ use crate::feeds::Article;
 use crate::metrics::metrics;
 use crate::net::error_chain;
 use crate::store::{FeedSchedule, FeedState, NewAlert, Store, StoreError};
-use crate::watch::Document;
 
 /// How a poll ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,11 +191,7 @@ impl Pipeline {
     /// The alerts `article` would raise, before the once-per-story check.
     pub fn match_article(&self, article: &Article) -> Vec<NewAlert> {
         let cfg = &self.config;
-        let doc = Document {
-            title: &article.title,
-            summary: &article.summary,
-            content: &article.content,
-        };
+        let doc = article.document();
         let enabled = |i: usize| {
             cfg.watchlists
                 .get(i)

@@ -390,6 +390,7 @@ fn spec_of(w: &RawWatchlist) -> WatchlistSpec {
             .map(|p| PersonSpec {
                 name: p.name.clone().unwrap_or_default(),
                 aliases: p.aliases.clone(),
+                short_forms: p.short_forms.clone(),
             })
             .collect(),
         keywords: w.keywords.clone(),

@@ -7,7 +7,10 @@
 
 use std::ops::Range;
 
-use html_escape::decode_html_entities_to_string;
+#[path = "html_entities.rs"]
+mod entities;
+
+use entities::decode_entities_to as decode_html_entities_to_string;
 
 // Break markers in the raw output: Unicode noncharacters, which no real text carries.
 /// Marks a line break (from `<br>`, or a newline in plain text).
@@ -19,6 +22,9 @@ const PARA: char = '\u{FDD2}';
 
 /// Elements dropped together with everything inside them.
 const DROPPED: &[&str] = &["script", "style", "noscript", "template"];
+/// Ruby annotations (readings, fallback parentheses): dropped with their text, up to the
+/// next annotation or the end of the ruby, since their end tags may be omitted.
+const RUBY_ANNOTATIONS: &[&str] = &["rt", "rp"];
 /// Elements that end a paragraph: they leave a blank line.
 const PARAGRAPHS: &[&str] = &[
     "p",
@@ -246,6 +252,9 @@ impl<'a> Scanner<'a> {
                 None => self.bytes.len(),
             };
         }
+        if !closing && is(RUBY_ANNOTATIONS) {
+            return self.annotation_end(end + 1);
+        }
         if local.eq_ignore_ascii_case("br") {
             out.push(LINE);
         } else if is(PARAGRAPHS) {
@@ -254,6 +263,23 @@ impl<'a> Scanner<'a> {
             out.push(BLOCK);
         }
         end + 1
+    }
+
+    /// Where the text resumes after a ruby annotation starting at `from`: after its own
+    /// end tag, or at the next annotation's or the ruby's tag.
+    fn annotation_end(&self, from: usize) -> usize {
+        let next = [&b"<rt"[..], b"<rp", b"</rt", b"</rp", b"</ruby"]
+            .iter()
+            .filter_map(|m| find_ci(self.bytes, from, m))
+            .min();
+        let Some(at) = next else {
+            return self.bytes.len();
+        };
+        let own_end = self.bytes[at + 1] == b'/' && !self.bytes[at..].starts_with(b"</ruby");
+        match own_end {
+            true => find(self.bytes, at, b">").map_or(self.bytes.len(), |j| j + 1),
+            false => at,
+        }
     }
 
     /// Finds the `>` that ends a tag whose attributes start at `from`.
@@ -379,7 +405,7 @@ mod tests {
             ("caf&eacute; &rsquo;s&nbsp;x", "café ’s x"),
             ("&#8217; &#x2019; &#X2019;", "’ ’ ’"),
             ("&ldquo;Hi&rdquo; &hellip; &mdash;", "“Hi” … —"),
-            ("AT&T &unknown; &amp", "AT&T &unknown; &amp"),
+            ("AT&T &unknown; &amp", "AT&T &unknown; &"),
             ("a < b and c > d", "a < b and c > d"),
             ("a<b", "a<b"),
             ("x <3 y", "x <3 y"),
