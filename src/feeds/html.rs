@@ -388,6 +388,35 @@ fn find_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
 
+    #[rstest::rstest]
+    #[case::ruby_readings(
+        "<ruby>漢<rp>(</rp><rt>かん</rt><rp>)</rp>字<rt>じ</rt></ruby>です",
+        "漢字です"
+    )]
+    #[case::ruby_omitted_end_tags("<ruby>東<rt>とう<rt>きょう</ruby>京", "東京")]
+    #[case::ruby_unclosed("a<ruby>b<rt>reading", "ab")]
+    #[case::script("x<script>Austin()</script>y", "xy")]
+    #[case::style("x<style>.Austin{}</style>y", "xy")]
+    #[case::template("x<template>Austin</template>y", "xy")]
+    #[case::attributes("<a title=\"Austin\" data-x='Austin'>link</a>", "link")]
+    #[case::comments("a<!-- Austin -->b", "ab")]
+    #[case::double_escaped_named("caf&amp;eacute; au lait", "café au lait")]
+    #[case::double_escaped_numeric("Sh&amp;#257;ngfu &amp;#x101;", "Shāngfu ā")]
+    #[case::double_escaped_ampersand("AT&amp;amp;T", "AT&T")]
+    #[case::escaped_once_stays_literal_text("&amp;lt;b&amp;gt; is a tag", "<b> is a tag")]
+    #[case::astral_decimal("&#128512; &#119808;", "😀 𝐀")]
+    #[case::astral_hex("&#x1F600; &#X1D400;", "😀 𝐀")]
+    #[case::numeric_without_semicolon("caf&#233 &#x101", "café ā")]
+    #[case::numeric_c1_as_windows_1252("&#150; &#147;x&#148;", "– “x”")]
+    #[case::numeric_zero_and_surrogate("a&#0;b&#xD800;c&#x110000;", "a\u{FFFD}b\u{FFFD}c\u{FFFD}")]
+    #[case::legacy_without_semicolon("caf&eacute au lait &copy2026", "café au lait ©2026")]
+    #[case::legacy_longest_prefix("&notit; &notin;", "¬it; ∉")]
+    #[case::modern_name_needs_semicolon("&hellip &hellip;", "&hellip …")]
+    #[case::query_string_untouched("?a=1&lang=en&x", "?a=1&lang=en&x")]
+    fn class6_html_as_a_reader_sees_it(#[case] html: &str, #[case] text: &str) {
+        assert_eq!(html_to_text(html), text, "input: {html:?}");
+    }
+
     #[test]
     fn text_cases() {
         let cases: &[(&str, &str)] = &[

@@ -265,7 +265,7 @@ impl<'a> WatchlistBuilder<'a> {
                 return None;
             }
         };
-        let expr = self.resolve(&node, FieldSet::TEXT)?;
+        let expr = self.resolve(&node, FieldSet::EVERY)?;
         if expr.eval(&NoFacts) {
             self.error("query", "query matches nothing positive");
             return None;
@@ -274,7 +274,11 @@ impl<'a> WatchlistBuilder<'a> {
     }
 
     /// Turns the AST into an [`Expr`], pushing field scopes down to the literals.
-    fn resolve(&mut self, node: &Node, scope: FieldSet) -> Option<Expr> {
+    fn resolve(&mut self, node: &Node, outer: FieldSet) -> Option<Expr> {
+        let scope = match outer == FieldSet::EVERY {
+            true => FieldSet::TEXT,
+            false => outer,
+        };
         match node {
             Node::Term { text, col, mods } => {
                 let spec = parse_term(text, *mods);
@@ -290,11 +294,11 @@ impl<'a> WatchlistBuilder<'a> {
                 let term = self.query_person(name, *col)?;
                 Some(Expr::Lit(Lit { term, scope }))
             }
-            Node::Not(inner) => Some(Expr::Not(Box::new(self.resolve(inner, scope)?))),
-            Node::And(items) => self.resolve_all(items, scope).map(Expr::And),
-            Node::Or(items) => self.resolve_all(items, scope).map(Expr::Or),
+            Node::Not(inner) => Some(Expr::Not(Box::new(self.resolve(inner, outer)?))),
+            Node::And(items) => self.resolve_all(items, outer).map(Expr::And),
+            Node::Or(items) => self.resolve_all(items, outer).map(Expr::Or),
             Node::Near { left, right, dist } => {
-                let (left, right) = (self.resolve(left, scope), self.resolve(right, scope));
+                let (left, right) = (self.resolve(left, outer), self.resolve(right, outer));
                 let (left, right) = (near_lits(left?), near_lits(right?));
                 Some(Expr::Near {
                     left,
@@ -304,7 +308,7 @@ impl<'a> WatchlistBuilder<'a> {
             }
             Node::Scope { fields, node, col } => {
                 self.beyond_text |= fields.beyond_text();
-                self.resolve_scoped(node, scope, *fields, *col)
+                self.resolve_scoped(node, outer, *fields, *col)
             }
         }
     }

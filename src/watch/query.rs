@@ -17,6 +17,10 @@ impl FieldSet {
     /// Title, summary and content: where unscoped terms are looked for.
     pub const TEXT: FieldSet = FieldSet(0b111);
 
+    /// Every field: the scope a query starts in, narrowed by field scopes; a literal left
+    /// in it is unscoped and looks in [`FieldSet::TEXT`].
+    pub const EVERY: FieldSet = FieldSet(0b11_1111);
+
     /// The set holding just `field`.
     pub fn only(field: Field) -> Self {
         FieldSet(1 << field.index())

@@ -4,7 +4,7 @@
 //! - `đ`: folded text reads `đ` as `d`; a term spelled with `đ` also matches `dj`
 //!   (`Đoković` finds `Djokovic`) and a term spelled with `dj` also matches `d`.
 //! - Dotted abbreviations: `J.K. Rowling` also matches `J. K. Rowling` and the reverse
-//!   (single letters in a row are glued: `J K Rowling` finds `JK Rowling`).
+//!   (initials in a row beside another word are glued: `J K Rowling` finds `JK Rowling`).
 //! - Compounds (keywords only, not `exact:`): a term of 2–4 words also matches them
 //!   written closed (`counter terrorism` finds `counterterrorism`); a closed word of
 //!   [`MIN_SPLIT_WORD`]–[`MAX_SPLIT_WORD`] letters also matches it split in two, each part
@@ -70,13 +70,16 @@ fn spaced_letter(c: char) -> bool {
 }
 
 /// `norm` with every run of two or more single-letter words glued (`j k rowling` →
-/// `jk rowling`), if it has one.
+/// `jk rowling`), if it has one and another word (initials of a name; `e.g.` alone stays).
 fn glue_letters(norm: &str) -> Option<String> {
     let words: Vec<&str> = norm.split(' ').collect();
     let single = |w: &str| {
         let mut c = w.chars();
         matches!((c.next(), c.next()), (Some(l), None) if spaced_letter(l))
     };
+    if words.iter().all(|w| single(w)) {
+        return None;
+    }
     let mut out = String::with_capacity(norm.len());
     let mut glued = false;
     for (i, w) in words.iter().enumerate() {

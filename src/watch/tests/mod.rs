@@ -5,6 +5,7 @@ mod matching;
 mod props;
 mod queries;
 mod query;
+mod realworld;
 mod snippet;
 mod text;
 
