@@ -19,6 +19,7 @@ mod health;
 mod hostile;
 mod logging;
 mod match_cmd;
+mod matching_classes;
 mod neardup;
 mod notify;
 mod once;
