@@ -13,7 +13,6 @@ use tokio_util::task::TaskTracker;
 use crate::admin::{self, AdminError};
 use crate::alert::{DispatchReport, Dispatcher, SinkBuildError};
 use crate::config::{self, Config};
-use crate::feeds::fetch::Fetcher;
 use crate::feeds::gate::Gate;
 use crate::feeds::schedule;
 use crate::health::{self, Board};
@@ -70,11 +69,7 @@ pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, Daemo
     } else {
         Store::open(&config.daemon.state_dir)?
     };
-    let pipeline = Pipeline {
-        fetcher: Fetcher::new(&config.http)?,
-        config: Arc::new(config),
-        store: store.clone(),
-    };
+    let pipeline = Pipeline::new(config, store.clone())?;
     let feeds = pipeline.poll_all(gate_for(&pipeline.config)).await?;
     let mut report = OnceReport {
         feeds,
@@ -254,11 +249,7 @@ impl Generation {
         let tasks = TaskTracker::new();
         let wake = Arc::new(Notify::new());
         let dispatcher = Dispatcher::from_config(store.clone(), &config)?;
-        let pipeline = Pipeline {
-            fetcher: Fetcher::new(&config.http)?,
-            config: Arc::new(config),
-            store,
-        };
+        let pipeline = Pipeline::new(config, store)?.with_wake(wake.clone());
         monitor
             .board()
             .reset(pipeline.config.http.timeout + health::POLL_GRACE);

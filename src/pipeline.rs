@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use tokio::sync::Notify;
 use tracing::Instrument;
 
 use crate::alert::Alert;
@@ -12,6 +13,7 @@ use crate::config::{Config, FeedConfig};
 use crate::feeds::encoding::charset_param;
 use crate::feeds::fetch::{FetchError, Fetched, Fetcher};
 use crate::feeds::gate::Gate;
+use crate::feeds::page::PageFetcher;
 use crate::feeds::parse::{on_cpu, parse_document, ParseOptions};
 use crate::feeds::sanitize::strip_owned;
 use crate::feeds::signals::HttpSignals;
@@ -58,6 +60,9 @@ pub struct PollOutcome {
     pub alerts: Vec<Alert>,
     /// When the feed is next due, and why (also stored).
     pub schedule: Option<FeedSchedule>,
+    /// New stories whose article page the page stage is still to fetch (`full_text`);
+    /// empty once [`Pipeline::poll`] returns.
+    pub pages_due: Vec<Article>,
 }
 
 /// The stages a poll runs through, for one config.
@@ -67,11 +72,34 @@ pub struct Pipeline {
     pub config: Arc<Config>,
     /// The shared HTTP client.
     pub fetcher: Fetcher,
+    /// Article pages for `full_text` feeds, through the same client.
+    pub pages: PageFetcher,
     /// The state.
     pub store: Store,
+    /// Woken when a poll queued alerts from the feed's text and goes on to fetch article
+    /// pages, so those alerts are delivered without waiting for the pages.
+    pub wake: Option<Arc<Notify>>,
 }
 
 impl Pipeline {
+    /// The stages for `config`, recording in `store`.
+    pub fn new(config: Config, store: Store) -> Result<Pipeline, reqwest::Error> {
+        let fetcher = Fetcher::new(&config.http)?;
+        Ok(Pipeline {
+            pages: PageFetcher::new(fetcher.clone(), config.http.per_host),
+            fetcher,
+            config: Arc::new(config),
+            store,
+            wake: None,
+        })
+    }
+
+    /// The same stages, waking `wake` when a poll queued alerts before its page stage.
+    pub fn with_wake(mut self, wake: Arc<Notify>) -> Pipeline {
+        self.wake = Some(wake);
+        self
+    }
+
     /// Polls `feed` once. Failures are reported in the outcome, never raised: one bad feed
     /// does not stop the others. Only a state database failure is an `Err`.
     pub async fn poll(&self, feed: &FeedConfig) -> Result<PollOutcome, StoreError> {
@@ -124,10 +152,18 @@ impl Pipeline {
         let started = std::time::Instant::now();
         let fetched = self.fetcher.fetch(&feed.source, state.as_ref()).await;
         metrics().observe_fetch(&feed.name, started.elapsed());
-        let outcome = match next_step(fetched, state.is_none()) {
+        let mut outcome = match next_step(fetched, state.is_none()) {
             Next::Digest(body) => self.digest(feed, body, failures_before, previous).await,
             Next::Record(got) => self.record(feed, got, failures_before, previous.as_ref()),
         }?;
+        if !outcome.pages_due.is_empty() {
+            // What the feed's text already fired goes out now, not after the pages.
+            if let (false, Some(wake)) = (outcome.alerts.is_empty(), &self.wake) {
+                wake.notify_one();
+            }
+            let due = std::mem::take(&mut outcome.pages_due);
+            outcome.alerts.extend(self.full_text(feed, due).await?);
+        }
         metrics().record_outcome(&outcome);
         Ok(outcome)
     }
@@ -156,6 +192,7 @@ impl Pipeline {
                 result: PollResult::Failed("cancelled: newshound is shutting down".into()),
                 alerts: Vec::new(),
                 schedule: None,
+                pages_due: Vec::new(),
             }),
         }
     }
@@ -252,6 +289,8 @@ fn next_step(fetched: Result<Fetched, FetchError>, first_poll: bool) -> Next {
     }
 }
 
+#[path = "pipeline/fulltext.rs"]
+mod fulltext;
 #[path = "pipeline/record.rs"]
 mod record;
 

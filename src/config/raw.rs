@@ -8,7 +8,7 @@ mod http;
 mod watchlist;
 
 pub use daemon::RawDaemon;
-pub use feed::RawFeed;
+pub use feed::{RawFeed, RawFullText};
 pub use http::RawHttp;
 pub use watchlist::{RawPerson, RawWatchlist};
 

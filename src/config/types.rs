@@ -130,6 +130,32 @@ pub struct FeedConfig {
     pub max_interval: Duration,
     /// Tags for `#tag` filters.
     pub tags: Vec<String>,
+    /// When to fetch the article page behind an item's link.
+    pub full_text: FullText,
+}
+
+/// `[[feed]] full_text`: when the article page behind an item's link is fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FullText {
+    /// Never (the default).
+    #[default]
+    Off,
+    /// For every new item with an http(s) link.
+    Always,
+    /// Only when the item's own text (summary and content) is shorter than this many
+    /// characters (`full_text = "auto"`, `full_text_below`).
+    Below(usize),
+}
+
+impl FullText {
+    /// Whether an item whose feed text has `chars` characters gets its page fetched.
+    pub fn wants(self, chars: usize) -> bool {
+        match self {
+            FullText::Off => false,
+            FullText::Always => true,
+            FullText::Below(n) => chars < n,
+        }
+    }
 }
 
 /// One watchlist's routing (its matching rules live in the compiled matcher).
@@ -143,6 +169,9 @@ pub struct WatchlistConfig {
     pub sinks: Vec<usize>,
     /// Feed names it applies to; `None` = every feed.
     pub feeds: Option<BTreeSet<String>>,
+    /// Whether a story already alerted alerts again when its feed item changes a matched
+    /// sentence or brings a new watched term (`revisions = true`).
+    pub revisions: bool,
 }
 
 impl WatchlistConfig {

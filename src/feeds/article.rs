@@ -68,6 +68,10 @@ pub struct Article {
     pub author: String,
     /// The categories (tags) as the feed gives them, joined by `; ` (empty when none).
     pub category: String,
+    /// The readable text of the page at `url`, fetched for `full_text` feeds (empty when
+    /// not fetched, or when the fetch failed).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub article: String,
 }
 
 impl Article {
@@ -102,6 +106,7 @@ impl Article {
             updated,
             author: String::new(),
             category: String::new(),
+            article: String::new(),
         }
     }
 
@@ -127,6 +132,7 @@ impl Article {
             title: &self.title,
             summary: &self.summary,
             content: &self.content,
+            article: &self.article,
             author: &self.author,
             category: &self.category,
             url: self.url.as_deref().unwrap_or(""),
@@ -150,7 +156,13 @@ impl Article {
         keys
     }
 
-    /// A hash of the matchable text, to notice an entry edited after it was first seen.
+    /// Characters of the feed's own text (summary and content), for `full_text = "auto"`.
+    pub fn feed_text_chars(&self) -> usize {
+        self.summary.chars().count() + self.content.chars().count()
+    }
+
+    /// A hash of the feed's matchable text, to notice an entry edited after it was first
+    /// seen (the fetched page is not part of it: a page is fetched once per story).
     pub fn content_hash(&self) -> String {
         let mut h = Sha256::new();
         for part in [&self.title, &self.summary, &self.content] {

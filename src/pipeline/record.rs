@@ -57,6 +57,7 @@ impl Pipeline {
         let health = health::after_poll(&self.config, feed, failures_before, &result, now);
         let health_alerts: Vec<Alert> = health.iter().map(|h| h.alert.clone()).collect();
         let changed: Vec<&Article> = changed.into_iter().map(|i| &articles[i]).collect();
+        let pages_due = self.pages_due(feed, &changed)?;
         let (candidates, prints): (Vec<_>, Vec<_>) =
             fingerprints(&changed, |a| self.match_article(a))
                 .into_iter()
@@ -85,6 +86,7 @@ impl Pipeline {
             result,
             alerts,
             schedule: Some(schedule),
+            pages_due,
         })
     }
 
@@ -117,7 +119,7 @@ impl Pipeline {
         })
     }
 
-    fn near_dup_check<'a>(&self, fingerprint: Option<&'a Fingerprint>) -> Option<NearDupCheck<'a>> {
+    pub(super) fn near_dup_check<'a>(&self, fingerprint: Option<&'a Fingerprint>) -> Option<NearDupCheck<'a>> {
         let d = &self.config.daemon;
         if d.near_duplicate_window.is_zero() {
             return None;

@@ -76,6 +76,16 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (alert_id, sink)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS pages (
+    feed TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    text TEXT NOT NULL DEFAULT '',
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (feed, article_id)
+);
 ";
 
 /// Version 2: delivery times in unix milliseconds (sub-second backoff), and digests: a

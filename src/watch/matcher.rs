@@ -172,6 +172,7 @@ impl<'d> Scan<'d> {
             doc.title,
             doc.summary,
             doc.content,
+            doc.article,
             doc.author,
             doc.category,
             doc.url,
@@ -224,7 +225,7 @@ impl<'d> Scan<'d> {
         &self.occ[lo..hi]
     }
 
-    /// Whether `atom` occurs in title, summary or content (where excludes look).
+    /// Whether `atom` occurs in title, summary, content or article (where excludes look).
     fn anywhere(&self, atom: usize) -> bool {
         let lo = self.occ.partition_point(|o| o.atom < atom);
         self.occ

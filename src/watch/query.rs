@@ -14,12 +14,12 @@ use super::types::Field;
 pub(crate) struct FieldSet(u8);
 
 impl FieldSet {
-    /// Title, summary and content: where unscoped terms are looked for.
-    pub const TEXT: FieldSet = FieldSet(0b111);
+    /// Title, summary, content and the fetched article: where unscoped terms are looked for.
+    pub const TEXT: FieldSet = FieldSet(0b1111);
 
     /// Every field: the scope a query starts in, narrowed by field scopes; a literal left
     /// in it is unscoped and looks in [`FieldSet::TEXT`].
-    pub const EVERY: FieldSet = FieldSet(0b11_1111);
+    pub const EVERY: FieldSet = FieldSet(0b111_1111);
 
     /// The set holding just `field`.
     pub fn only(field: Field) -> Self {
@@ -258,12 +258,13 @@ fn parse_field(name: &str, col: usize) -> Result<Field, ParseError> {
         "title" => Ok(Field::Title),
         "summary" => Ok(Field::Summary),
         "content" => Ok(Field::Content),
+        "article" => Ok(Field::Article),
         "author" => Ok(Field::Author),
         "category" => Ok(Field::Category),
         "url" => Ok(Field::Url),
         _ => err(format!(
             "unknown field '{name}:' at column {col} (expected title:, summary:, content:, \
-             author:, category: or url:)"
+             article:, author:, category: or url:)"
         )),
     }
 }

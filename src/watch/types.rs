@@ -55,6 +55,9 @@ pub struct Document<'a> {
     pub summary: &'a str,
     /// The full body, when known.
     pub content: &'a str,
+    /// The readable text fetched from the article's page (`full_text`), empty when not
+    /// fetched.
+    pub article: &'a str,
     /// The authors' names, when the feed gives them (only `author:` terms look here).
     pub author: &'a str,
     /// The categories (tags), when the feed gives them (only `category:` terms).
@@ -73,6 +76,8 @@ pub enum Field {
     Summary,
     /// The body.
     Content,
+    /// The readable text of the article's page, fetched for feeds with `full_text`.
+    Article,
     /// The authors.
     Author,
     /// The categories.
@@ -82,13 +87,14 @@ pub enum Field {
 }
 
 impl Field {
-    /// The field's name as users write it: `title`, `summary`, `content`, `author`,
-    /// `category` or `url`.
+    /// The field's name as users write it: `title`, `summary`, `content`, `article`,
+    /// `author`, `category` or `url`.
     pub fn as_str(self) -> &'static str {
         match self {
             Field::Title => "title",
             Field::Summary => "summary",
             Field::Content => "content",
+            Field::Article => "article",
             Field::Author => "author",
             Field::Category => "category",
             Field::Url => "url",
@@ -96,10 +102,11 @@ impl Field {
     }
 
     /// All fields, in reporting order.
-    pub(crate) const ALL: [Field; 6] = [
+    pub(crate) const ALL: [Field; 7] = [
         Field::Title,
         Field::Summary,
         Field::Content,
+        Field::Article,
         Field::Author,
         Field::Category,
         Field::Url,
@@ -108,9 +115,9 @@ impl Field {
     /// How many fields a document has.
     pub(crate) const COUNT: usize = Field::ALL.len();
 
-    /// The fields unscoped terms are looked for in (title, summary, content), as a count
-    /// of [`Field::ALL`]'s first entries.
-    pub(crate) const TEXT_COUNT: usize = 3;
+    /// The fields unscoped terms are looked for in (title, summary, content, article), as
+    /// a count of [`Field::ALL`]'s first entries.
+    pub(crate) const TEXT_COUNT: usize = 4;
 
     /// The field's position in [`Field::ALL`].
     pub(crate) fn index(self) -> usize {

@@ -11,6 +11,7 @@ mod crash;
 mod daemon;
 mod delivery;
 mod email;
+mod fulltext;
 mod encoding;
 mod fastpath;
 mod formats;

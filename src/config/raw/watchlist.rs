@@ -27,6 +27,8 @@ pub struct RawWatchlist {
     pub query: Option<String>,
     /// Free label passed to sinks.
     pub severity: Option<String>,
+    /// Revision alerts for stories already alerted (default false).
+    pub revisions: Option<bool>,
     /// `[[watchlist.person]]`
     #[serde(default)]
     pub person: Vec<RawPerson>,

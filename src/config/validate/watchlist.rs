@@ -35,6 +35,7 @@ pub(super) fn watchlists(
             severity: w.severity.clone(),
             sinks: sink_ids,
             feeds: feed_filter,
+            revisions: w.revisions.unwrap_or(false),
         });
     }
     out
