@@ -119,7 +119,10 @@ impl Pipeline {
         })
     }
 
-    pub(super) fn near_dup_check<'a>(&self, fingerprint: Option<&'a Fingerprint>) -> Option<NearDupCheck<'a>> {
+    pub(super) fn near_dup_check<'a>(
+        &self,
+        fingerprint: Option<&'a Fingerprint>,
+    ) -> Option<NearDupCheck<'a>> {
         let d = &self.config.daemon;
         if d.near_duplicate_window.is_zero() {
             return None;

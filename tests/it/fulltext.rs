@@ -185,17 +185,28 @@ fn refusal<'a>(stderr: &'a str, path: &str) -> &'a str {
 }
 
 const ITEMS: [(&str, &str, &str, &str); 7] = [
-    ("body", "/page/body", "Security forum opens", "Ministers gather."),
+    (
+        "body",
+        "/page/body",
+        "Security forum opens",
+        "Ministers gather.",
+    ),
     ("bomb", "/page/bomb", "Lloyd Austin arrives", "Short."),
     ("private", "/page/private", "Lloyd Austin speaks", "Short."),
     ("drip", "/page/drip", "Lloyd Austin meets", "Short."),
     ("pdf", "/page/pdf", "Lloyd Austin report", "Short."),
     ("consent", "/page/consent", "Lloyd Austin dinner", "Short."),
-    ("members", "/members/interview", "Lloyd Austin interview", "Short."),
+    (
+        "members",
+        "/members/interview",
+        "Lloyd Austin interview",
+        "Short.",
+    ),
 ];
 
 #[tokio::test(flavor = "multi_thread")]
-async fn the_name_only_in_the_page_alerts_as_article_and_each_bad_page_is_refused_with_its_reason() {
+async fn the_name_only_in_the_page_alerts_as_article_and_each_bad_page_is_refused_with_its_reason()
+{
     let site = Site::start().await;
     site.set_feed(&ITEMS);
     let dir = tempfile::tempdir().unwrap();
@@ -212,15 +223,24 @@ async fn the_name_only_in_the_page_alerts_as_article_and_each_bad_page_is_refuse
     let body = by_title["Security forum opens"];
     assert_eq!(fields_of(body), vec!["article"], "{body}");
     let snippet = body["matches"][0]["snippet"].as_str().unwrap();
-    assert!(snippet.contains("[Lloyd Austin] met his counterpart"), "{snippet}");
+    assert!(
+        snippet.contains("[Lloyd Austin] met his counterpart"),
+        "{snippet}"
+    );
     for (_, _, title, _) in &ITEMS[1..] {
         assert_eq!(fields_of(by_title[title]), vec!["title"], "{title}");
     }
     for (path, reason) in [
         ("/page/bomb", "larger than the 1048576 byte limit"),
-        ("/page/private", "redirect to 'http://10.1.2.3/secret' refused"),
+        (
+            "/page/private",
+            "redirect to 'http://10.1.2.3/secret' refused",
+        ),
         ("/page/drip", "no complete answer"),
-        ("/page/pdf", "not an HTML page (Content-Type 'application/pdf')"),
+        (
+            "/page/pdf",
+            "not an HTML page (Content-Type 'application/pdf')",
+        ),
         ("/page/consent", "consent or paywall page"),
         ("/members/interview", "disallowed by the host's robots.txt"),
     ] {
@@ -228,7 +248,11 @@ async fn the_name_only_in_the_page_alerts_as_article_and_each_bad_page_is_refuse
         assert!(line.contains(reason), "{path}: {line}");
     }
     assert_eq!(site.count("/members/interview"), 0, "robots.txt is obeyed");
-    assert_eq!(site.count("/robots.txt"), 1, "robots.txt read once per host");
+    assert_eq!(
+        site.count("/robots.txt"),
+        1,
+        "robots.txt read once per host"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -236,7 +260,12 @@ async fn a_page_is_fetched_once_per_story_stored_and_auto_skips_long_items() {
     let site = Site::start().await;
     let long = "Ministers gather. ".repeat(10);
     site.set_feed(&[
-        ("short", "/page/body?short", "Security forum opens", "Ministers gather."),
+        (
+            "short",
+            "/page/body?short",
+            "Security forum opens",
+            "Ministers gather.",
+        ),
         ("long", "/page/body?long", "Security forum, day two", &long),
     ]);
     let dir = tempfile::tempdir().unwrap();
@@ -251,10 +280,77 @@ async fn a_page_is_fetched_once_per_story_stored_and_auto_skips_long_items() {
     assert_eq!(site.count("/page/body?long"), 0, "long enough: not fetched");
     let store = newshound::store::Store::open_read_only(&dir.path().join("state")).unwrap();
     let id = newshound::feeds::ArticleId::derive(Some("short"), None, "", None);
-    let page = store.page_record("news", id.as_str()).unwrap().expect("page recorded");
+    let page = store
+        .page_record("news", id.as_str())
+        .unwrap()
+        .expect("page recorded");
     assert_eq!(page.status, "ok");
     assert!(page.chars > 400, "{page:?}");
     let stored = store.stored_article("news", id.as_str()).unwrap().unwrap();
     assert!(stored.article.contains("Lloyd Austin met his counterpart"));
     assert!(!stored.article.contains("Subscribe to our newsletter"));
+}
+
+/// The real pages bundled from Miniflux (Apache-2.0, tests/fixtures/pages/LICENSE), and
+/// our synthetic article: a sentence of the body is kept, the navigation around it is not.
+#[test]
+fn real_pages_extract_to_their_body_text() {
+    use newshound::feeds::page::extract_page;
+    let cases: [(&str, &str, &[&str], &[&str]); 4] = [
+        (
+            "pages/miniflux_wikipedia.html",
+            "https://fr.wikipedia.org/wiki/Miniflux",
+            &["Miniflux est un agrégateur de flux RSS minimaliste."],
+            &[
+                "Menu principal",
+                "Créer un compte",
+                "Portail de la communauté",
+            ],
+        ),
+        (
+            "pages/miniflux_github.html",
+            "https://github.com/miniflux/v2",
+            &["Miniflux is a minimalist and opinionated feed reader"],
+            &[
+                "Automate any workflow",
+                "Skip to content",
+                "Find and fix vulnerabilities",
+            ],
+        ),
+        (
+            "pages/p.html",
+            "https://example.org/p",
+            &["Apquam tincidunt mauris eu risus."],
+            &[],
+        ),
+        (
+            "fulltext/article.html",
+            "https://news.example/a",
+            &["Lloyd Austin met his counterpart for forty minutes"],
+            &[
+                "World desk",
+                "Subscribe to our newsletter",
+                "About the newsroom",
+                "in a script",
+            ],
+        ),
+    ];
+    for (rel, url, present, absent) in cases {
+        let got = extract_page(&fixture_bytes(rel), Some("text/html"), Some(url))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        for s in present {
+            assert!(
+                got.text.contains(s),
+                "{rel}: body sentence {s:?} missing:\n{}",
+                got.text
+            );
+        }
+        for s in absent {
+            assert!(
+                !got.text.contains(s),
+                "{rel}: navigation {s:?} kept:\n{}",
+                got.text
+            );
+        }
+    }
 }

@@ -67,7 +67,10 @@ pub(super) fn feeds(
 fn full_text(f: &RawFeed, key: &str, issues: &mut Issues) -> FullText {
     let below = f.full_text_below.unwrap_or(DEFAULT_FULL_TEXT_BELOW);
     if f.full_text_below == Some(0) {
-        issues.push(format!("{key}.full_text_below"), "must be at least 1 character");
+        issues.push(
+            format!("{key}.full_text_below"),
+            "must be at least 1 character",
+        );
     }
     let mode = match &f.full_text {
         None | Some(RawFullText::Bool(false)) => FullText::Off,

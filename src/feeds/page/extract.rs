@@ -78,7 +78,13 @@ pub fn extract_page(
 /// no Content-Type and a body that sniffs as HTML.
 pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<String, ExtractError> {
     let mime = content_type
-        .map(|c| c.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_default();
     let charset = content_type.and_then(charset_param);
     let text = String::from_utf8_lossy(&to_utf8(bytes, charset)).into_owned();
@@ -97,8 +103,11 @@ pub fn decode_html(bytes: &[u8], content_type: Option<&str>) -> Result<String, E
 
 /// Extracts the readable text from an HTML page already decoded.
 pub fn extract_html(html: &str, url: Option<&str>) -> Result<Extracted, ExtractError> {
+    // The crate's own candidate selection: on the bundled pages it finds GitHub's README
+    // where Readability.js's picks the site header, and agrees on the others.
     let cfg = dom_smoothie::Config {
         max_elements_to_parse: MAX_ELEMENTS,
+        candidate_select_mode: dom_smoothie::CandidateSelectMode::DomSmoothie,
         ..dom_smoothie::Config::default()
     };
     // A URL readability cannot use (relative, odd) only costs link resolution.
@@ -140,10 +149,7 @@ mod tests {
     #[test]
     fn non_html_is_refused_by_type_or_sniff() {
         let pdf = extract_page(b"%PDF-1.7 ...", Some("application/pdf"), None);
-        assert_eq!(
-            pdf,
-            Err(ExtractError::NotHtml("application/pdf".into()))
-        );
+        assert_eq!(pdf, Err(ExtractError::NotHtml("application/pdf".into())));
         let json = extract_page(b"{\"a\": 1}", None, None);
         assert_eq!(json, Err(ExtractError::NotHtml("none".into())));
     }
@@ -161,7 +167,10 @@ mod tests {
     fn an_empty_page_is_too_short_or_has_no_article() {
         let got = extract_html("<html><body><p>Hi.</p></body></html>", None);
         assert!(
-            matches!(got, Err(ExtractError::TooShort(_) | ExtractError::NoArticle)),
+            matches!(
+                got,
+                Err(ExtractError::TooShort(_) | ExtractError::NoArticle)
+            ),
             "{got:?}"
         );
     }

@@ -225,3 +225,23 @@ fn real_article_matches_the_defence_query() {
     let opinion = doc3("Opinion: Beijing declines Austin meeting", text, "");
     assert!(match_one(query_spec(query), opinion).is_none());
 }
+
+#[test]
+fn article_scope_looks_only_at_the_fetched_page_and_unscoped_terms_see_it_too() {
+    let page = Document {
+        title: "Forum opens",
+        article: "Later, Lloyd Austin met his counterpart.",
+        ..Document::default()
+    };
+    let feed_only = Document {
+        title: "Lloyd Austin at the forum",
+        ..Document::default()
+    };
+    let scoped = || query_spec("article:\"Lloyd Austin\"");
+    assert!(match_one(scoped(), page).is_some());
+    assert!(match_one(scoped(), feed_only).is_none());
+    let unscoped = query_spec("\"Lloyd Austin\"");
+    let m = match_one(unscoped, page).expect("unscoped terms look in the page too");
+    assert_eq!(m.hits[0].field, Field::Article);
+    assert_eq!(Field::Article.as_str(), "article");
+}
