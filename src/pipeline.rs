@@ -255,4 +255,7 @@ fn next_step(fetched: Result<Fetched, FetchError>, first_poll: bool) -> Next {
 #[path = "pipeline/record.rs"]
 mod record;
 
+#[path = "pipeline/backlog.rs"]
+mod backlog;
+
 use record::{Body, Got};

@@ -57,10 +57,23 @@ impl Pipeline {
         let health = health::after_poll(&self.config, feed, failures_before, &result, now);
         let health_alerts: Vec<Alert> = health.iter().map(|h| h.alert.clone()).collect();
         let changed: Vec<&Article> = changed.into_iter().map(|i| &articles[i]).collect();
+        let first_poll = matches!(
+            got,
+            Got::Parsed {
+                first_poll: true,
+                ..
+            }
+        );
+        let max_age = self.config.daemon.max_age;
+        let old = super::backlog::backlog(&self.store, &changed, first_poll, max_age, now)?;
+        let mut old = old.into_iter();
         let (candidates, prints): (Vec<_>, Vec<_>) =
-            fingerprints(&changed, |a| self.match_article(a))
-                .into_iter()
-                .unzip();
+            fingerprints(&changed, |a| match old.next().unwrap_or(false) {
+                true => Vec::new(),
+                false => self.match_article(a),
+            })
+            .into_iter()
+            .unzip();
         let writes = changed
             .iter()
             .zip(candidates)
@@ -134,7 +147,7 @@ impl Pipeline {
 /// compared with alerted stories alone, so only an article that would alert needs one).
 fn fingerprints(
     articles: &[&Article],
-    matcher: impl Fn(&Article) -> Vec<NewAlert>,
+    mut matcher: impl FnMut(&Article) -> Vec<NewAlert>,
 ) -> Vec<(Vec<NewAlert>, Option<Fingerprint>)> {
     articles
         .iter()

@@ -67,6 +67,20 @@ impl Store {
         Ok(out)
     }
 
+    /// Per article, whether it is stored already (seen on an earlier poll of its feed).
+    pub fn known_articles(&self, articles: &[&Article]) -> Result<Vec<bool>, StoreError> {
+        let conn = self.poll_conn();
+        let mut stmt = conn.prepare_cached("SELECT 1 FROM articles WHERE feed = ?1 AND id = ?2")?;
+        let mut out = Vec::with_capacity(articles.len());
+        for a in articles {
+            let row: Option<i64> = stmt
+                .query_row(params![a.feed, a.id.as_str()], |r| r.get(0))
+                .optional()?;
+            out.push(row.is_some());
+        }
+        Ok(out)
+    }
+
     /// Commits everything one poll wrote: in its own transaction (`synchronous = FULL`)
     /// when it may queue an alert, else in the poll batch (see [`super::batch`]); returns,
     /// per article, what recording it did.

@@ -2,6 +2,7 @@
 //! servers on 127.0.0.1, use real SQLite files in temp dirs and run the real binary.
 
 mod admin;
+mod backlog;
 mod backtest;
 mod check;
 mod cli;
