@@ -8,11 +8,12 @@ use chrono::{DateTime, Utc};
 use crate::feeds::Article;
 use crate::store::{Store, StoreError};
 
-/// Per article, whether it is backlog: recorded, never alerted. `first_poll` means nothing
-/// of the feed is stored yet; a zero `max_age` turns the rule off.
-pub(super) fn backlog(
+/// Per article (all of one feed), whether it is backlog: recorded, never alerted.
+/// `first_poll` means nothing of the feed is stored yet; a zero `max_age` turns the rule
+/// off.
+pub(super) async fn backlog(
     store: &Store,
-    articles: &[&Article],
+    articles: &[Article],
     first_poll: bool,
     max_age: std::time::Duration,
     now: DateTime<Utc>,
@@ -21,13 +22,14 @@ pub(super) fn backlog(
     if first_poll || !old.contains(&true) {
         return Ok(old);
     }
-    let candidates: Vec<&Article> = articles
+    let feed = articles[0].feed.clone();
+    let ids: Vec<String> = articles
         .iter()
         .zip(&old)
         .filter(|(_, &o)| o)
-        .map(|(a, _)| *a)
+        .map(|(a, _)| a.id.as_str().to_string())
         .collect();
-    let mut known = store.known_articles(&candidates)?.into_iter();
+    let mut known = store.known_articles(&feed, ids).await?.into_iter();
     Ok(old
         .into_iter()
         .map(|o| o && known.next().unwrap_or(false))

@@ -3,6 +3,7 @@
 //! run the real binary.
 
 mod admin;
+mod backends;
 mod backlog;
 mod backtest;
 mod check;
@@ -36,3 +37,4 @@ mod reload;
 mod run;
 mod schedule;
 mod ssrf;
+mod store_contract;

@@ -2,6 +2,8 @@
 //! with its headers; a replayed alert is dropped by the server and counted as a duplicate;
 //! the server stopped for a while loses nothing; `kill -9` of the daemon at random
 //! moments leaves every alert id in the stream exactly once; credentials come from files;
+//! TLS is verified against the configured CA; a deleted stream is created again; an alert
+//! too large for the server fails permanently; a digest publishes each alert on its own;
 //! `check` validates the subject.
 
 use std::collections::BTreeSet;
@@ -13,7 +15,7 @@ use async_nats::jetstream;
 use async_nats::jetstream::stream::{RetentionPolicy, StorageType};
 use newshound::alert::alert_id;
 
-use crate::common::{newshound, text};
+use crate::common::{fixture, newshound, text};
 use crate::daemon::{get, Daemon};
 use crate::harness::{bulk_feed_server, delivery_config, delivery_config_for};
 use crate::natsd::{slow_answers, stream_messages, wait_for_messages, NatsServer, Tap};
@@ -356,4 +358,133 @@ async fn check_validates_the_subject_and_never_prints_a_password() {
         "{stdout}"
     );
     assert!(!stdout.contains("s3cret") && !stderr.contains("s3cret"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tls_is_verified_against_the_configured_ca() {
+    let (cert, key, ca) = (
+        fixture("nats/server.pem"),
+        fixture("nats/server-key.pem"),
+        fixture("nats/ca.pem"),
+    );
+    let args = [
+        "--tls",
+        "--tlscert",
+        cert.to_str().unwrap(),
+        "--tlskey",
+        key.to_str().unwrap(),
+    ];
+    let nats = NatsServer::start_with(&args).await;
+    let feeds = bulk_feed_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("tls://{}", nats.addr());
+    let ca_key = format!("tls_ca_file = \"{}\"", ca.display());
+    for (extra, delivered) in [(vec![], false), (vec![ca_key.as_str()], true)] {
+        let mut extra = extra.clone();
+        extra.push("backoff = \"100ms\"");
+        let config = delivery_config(dir.path(), &feeds, "lighthouse", &nats_sink(&url, &extra));
+        let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
+        let (stdout, stderr) = text(&out);
+        if delivered {
+            assert!(stdout.contains("5 delivered"), "{stdout}\n{stderr}");
+        } else {
+            assert!(
+                stdout.contains("0 delivered, 5 to retry"),
+                "{stdout}\n{stderr}"
+            );
+            assert!(stderr.to_lowercase().contains("certificate"), "{stderr}");
+            tokio::time::sleep(Duration::from_millis(300)).await; // the retries fall due
+        }
+    }
+    let options = async_nats::ConnectOptions::new()
+        .require_tls(true)
+        .add_root_certificates(ca);
+    let client = nats.client_with(options).await;
+    assert_eq!(stream_messages(&client, STREAM).await.len(), 5);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_deleted_stream_is_created_again_by_the_next_attempt() {
+    let nats = NatsServer::start().await;
+    let feeds = bulk_feed_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let extra = [
+        "rate_limit = \"10/s\"",
+        "backoff = \"100ms\"",
+        "backoff_max = \"500ms\"",
+    ];
+    let config = delivery_config(
+        dir.path(),
+        &feeds,
+        "harbour",
+        &nats_sink(&nats.url(), &extra),
+    );
+    let daemon = Daemon::start(&config, &[ADMIN_ANY_PORT]);
+    let admin = daemon.admin_url().await;
+    let client = nats.client().await;
+    let before = wait_for_messages(&client, STREAM, 5, Duration::from_secs(20)).await;
+    assert!(before < 40, "deleted mid-run: {before}");
+    jetstream::new(client.clone())
+        .delete_stream(STREAM)
+        .await
+        .unwrap();
+
+    assert!(
+        outbox_empty(&admin, Duration::from_secs(30)).await,
+        "{}",
+        daemon.log()
+    );
+    let log = daemon.stop().await;
+    assert_eq!(
+        log.matches("created the JetStream stream").count(),
+        2,
+        "{log}"
+    );
+    let after = stream_messages(&client, STREAM).await;
+    assert!(
+        !after.is_empty() && after.len() < 40,
+        "{} in the new stream",
+        after.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_alert_larger_than_the_servers_max_payload_fails_permanently() {
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("nats.conf");
+    std::fs::write(&conf, "max_payload: 512\n").unwrap();
+    let nats = NatsServer::start_with(&["-c", conf.to_str().unwrap()]).await;
+    let feeds = bulk_feed_server().await;
+    let config = delivery_config(
+        dir.path(),
+        &feeds,
+        "lighthouse",
+        &nats_sink(&nats.url(), &[]),
+    );
+    let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(
+        stdout.contains("0 delivered, 0 to retry, 5 failed"),
+        "{stdout}\n{stderr}"
+    );
+    assert!(stderr.contains("max payload"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_digest_publishes_each_of_its_alerts_under_its_own_id() {
+    let nats = NatsServer::start().await;
+    let feeds = bulk_feed_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let sink = nats_sink(&nats.url(), &["digest = \"1s\""]);
+    let config = delivery_config(dir.path(), &feeds, "harbour", &sink);
+    let c = config.to_str().unwrap();
+    assert!(newshound(&["once", "-c", c]).await.status.success());
+    tokio::time::sleep(Duration::from_millis(1200)).await; // the window passes
+    let out = newshound(&["once", "-c", c]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(stdout.contains("40 delivered"), "{stdout}\n{stderr}");
+    let client = nats.client().await;
+    let stored = stream_messages(&client, STREAM).await;
+    let ids: BTreeSet<String> = stored.iter().map(|m| m.msg_id.clone()).collect();
+    assert_eq!((stored.len(), ids), (40, expected()));
 }

@@ -59,7 +59,7 @@ pub struct NatsConfig {
     pub user: Option<String>,
     /// A file holding the password of `user`.
     pub password_file: Option<PathBuf>,
-    /// Extra CA certificates (PEM) to trust for TLS.
+    /// The CA certificates (PEM) that verify the server, instead of the system's roots.
     pub tls_ca_file: Option<PathBuf>,
     /// Connect and acknowledgement timeout.
     #[serde(default, with = "humantime_serde")]

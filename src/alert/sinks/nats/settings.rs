@@ -47,7 +47,7 @@ pub struct NatsSettings {
     pub stream: Option<StreamSettings>,
     /// Credentials.
     pub auth: NatsAuth,
-    /// Extra CA certificates to trust.
+    /// The CA certificates that verify the server, instead of the system's roots.
     pub tls_ca: Option<PathBuf>,
     /// Connect and acknowledgement timeout.
     pub timeout: Duration,
