@@ -54,18 +54,18 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             config,
             watchlists,
             since,
-        } => commands::backtest(&config.path, &watchlists, since, &mut stdout)?,
+        } => commands::backtest(&config.path, &watchlists, since, &mut stdout).await?,
         Command::Alerts {
             action: None,
             config,
             status,
             json,
             limit,
-        } => commands::alerts(&config.path, status, json, limit, &mut stdout)?,
+        } => commands::alerts(&config.path, status, json, limit, &mut stdout).await?,
         Command::Alerts {
             action: Some(AlertsAction::Replay { config, ids, dead }),
             ..
-        } => commands::replay(&config.path, &ids, dead, &mut stdout)?,
+        } => commands::replay(&config.path, &ids, dead, &mut stdout).await?,
         Command::Run { config } => {
             drop(stdout);
             run(&config.path).await?

@@ -10,8 +10,6 @@ use std::fmt::Write as _;
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::pipeline::{PollOutcome, PollResult};
-
 /// Upper bounds (seconds) of the fetch latency histogram buckets.
 pub const FETCH_BUCKETS: [f64; 11] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
 
@@ -29,6 +27,7 @@ struct Counts {
     deliveries: BTreeMap<(String, String), u64>,
     reloads: BTreeMap<String, u64>,
     pages: BTreeMap<(String, String), u64>,
+    nats_publishes: BTreeMap<(String, String), u64>,
     fetch: BTreeMap<String, Histogram>,
 }
 
@@ -73,16 +72,19 @@ impl Metrics {
     }
 
     /// Counts a finished poll: its result, its new articles, the alerts it queued.
-    pub fn record_outcome(&self, outcome: &PollOutcome) {
-        self.record_poll(&outcome.feed, outcome.result.label());
-        if let PollResult::Ok { new, .. } = outcome.result {
-            self.add_articles(new);
-        }
-        for alert in &outcome.alerts {
-            self.record_alert(&alert.watchlist);
+    pub fn record_poll_outcome<'a>(
+        &self,
+        feed: &str,
+        result: &str,
+        new: usize,
+        alert_watchlists: impl IntoIterator<Item = &'a str>,
+    ) {
+        self.record_poll(feed, result);
+        self.add_articles(new);
+        for watchlist in alert_watchlists {
+            self.record_alert(watchlist);
         }
     }
-
     /// `n` new or changed articles were matched.
     pub fn add_articles(&self, n: usize) {
         self.counts().articles += n as u64;
@@ -102,6 +104,16 @@ impl Metrics {
         *self
             .counts()
             .deliveries
+            .entry((sink.to_string(), result.to_string()))
+            .or_default() += 1;
+    }
+
+    /// One JetStream publish of NATS sink `sink` ended with `result`: `ok` (stored),
+    /// `duplicate` (the stream already had that alert id and dropped it) or `failed`.
+    pub fn record_nats_publish(&self, sink: &str, result: &str) {
+        *self
+            .counts()
+            .nats_publishes
             .entry((sink.to_string(), result.to_string()))
             .or_default() += 1;
     }
@@ -168,6 +180,11 @@ impl Metrics {
                 "newshound_reloads_total",
                 "Config reloads, by result (ok, error).",
                 singles(&c.reloads, "result"),
+            ),
+            (
+                "newshound_nats_publishes_total",
+                "JetStream publishes of NATS sinks, by sink and result (ok, duplicate, failed).",
+                pairs(&c.nats_publishes, "sink", "result"),
             ),
         ];
         for (name, help, samples) in counters {

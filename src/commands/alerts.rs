@@ -45,7 +45,7 @@ struct ListedDelivery<'a> {
 }
 
 /// `alerts`: lists the outbox (newest alerts first) as a table, or JSON lines.
-pub fn alerts(
+pub async fn alerts(
     path: &Path,
     status: Option<StatusArg>,
     json: bool,
@@ -53,8 +53,11 @@ pub fn alerts(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
-    let store = Store::open(&cfg.daemon.state_dir)?;
-    let rows = store.outbox(status.map(DeliveryStatus::from), limit)?;
+    super::existing_state(&cfg.daemon.state_dir)?;
+    let store = Store::open(&cfg).await?;
+    let rows = store
+        .outbox(status.map(DeliveryStatus::from), limit)
+        .await?;
     let listed = group(&rows);
     let written = if json {
         listed
@@ -140,30 +143,32 @@ fn write_delivery(d: &ListedDelivery<'_>, out: &mut dyn Write) -> std::io::Resul
 
 /// `alerts replay`: requeues every delivery of `ids`, or (`dead`) every dead delivery.
 /// An unknown id is an error and nothing is requeued.
-pub fn replay(
+pub async fn replay(
     path: &Path,
     ids: &[String],
     dead: bool,
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
-    let store = Store::open(&cfg.daemon.state_dir)?;
+    super::existing_state(&cfg.daemon.state_dir)?;
+    let store = Store::open(&cfg).await?;
     let (deliveries, alerts) = if dead {
-        store.replay_dead(Utc::now())?
+        store.replay_dead(Utc::now()).await?
     } else {
         let mut ids = ids.to_vec();
         ids.sort();
         ids.dedup();
         let mut unknown = Vec::new();
         for id in &ids {
-            if !store.alert_exists(id)? {
+            if !store.alert_exists(id).await? {
                 unknown.push(id.clone());
             }
         }
         if !unknown.is_empty() {
             return Err(CommandError::NoAlert(unknown));
         }
-        (store.replay_alerts(&ids, Utc::now())?, ids.len())
+        let n = ids.len();
+        (store.replay_alerts(ids, Utc::now()).await?, n)
     };
     writeln!(
         out,

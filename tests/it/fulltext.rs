@@ -278,15 +278,22 @@ async fn a_page_is_fetched_once_per_story_stored_and_auto_skips_long_items() {
     }
     assert_eq!(site.count("/page/body?short"), 1, "fetched once per story");
     assert_eq!(site.count("/page/body?long"), 0, "long enough: not fetched");
-    let store = newshound::store::Store::open_read_only(&dir.path().join("state")).unwrap();
+    let store = newshound::store::Store::open_dir_read_only(&dir.path().join("state"))
+        .await
+        .unwrap();
     let id = newshound::feeds::ArticleId::derive(Some("short"), None, "", None);
     let page = store
         .page_record("news", id.as_str())
+        .await
         .unwrap()
         .expect("page recorded");
     assert_eq!(page.status, "ok");
     assert!(page.chars > 400, "{page:?}");
-    let stored = store.stored_article("news", id.as_str()).unwrap().unwrap();
+    let stored = store
+        .stored_article("news", id.as_str())
+        .await
+        .unwrap()
+        .unwrap();
     assert!(stored.article.contains("Lloyd Austin met his counterpart"));
     assert!(!stored.article.contains("Subscribe to our newsletter"));
 }

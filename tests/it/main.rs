@@ -1,7 +1,10 @@
 //! newshound's integration tests: one binary, one module per topic. They start real HTTP
-//! servers on 127.0.0.1, use real SQLite files in temp dirs and run the real binary.
+//! servers on 127.0.0.1 (and a real nats-server), use real SQLite files in temp dirs and
+//! run the real binary.
 
 mod admin;
+mod backends;
+mod backlog;
 mod backtest;
 mod check;
 mod cli;
@@ -21,12 +24,18 @@ mod hostile;
 mod logging;
 mod match_cmd;
 mod matching_classes;
+mod nats;
+mod natsd;
 mod neardup;
+mod nostate;
 mod notify;
 mod once;
 mod opml;
+mod pidlock;
 mod rawhttp;
+mod redaction;
 mod reload;
 mod run;
 mod schedule;
 mod ssrf;
+mod store_contract;

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::{email, log, webhook, Common, Net, SinkCheck};
+use super::{email, log, nats, webhook, Common, Net, SinkCheck};
 use crate::alert::sink::{DeliveryError, Sink};
 use crate::alert::Batch;
 use crate::config::validate::Issues;
@@ -20,6 +20,8 @@ pub enum SinkKindConfig {
     Log(log::LogConfig),
     /// One email per alert or digest, over SMTP.
     Email(email::EmailConfig),
+    /// One JetStream publish per alert.
+    Nats(nats::NatsConfig),
 }
 
 impl SinkKindConfig {
@@ -52,6 +54,7 @@ impl SinkKindConfig {
             SinkKindConfig::Webhook(c) => &c.common,
             SinkKindConfig::Log(c) => &c.common,
             SinkKindConfig::Email(c) => &c.common,
+            SinkKindConfig::Nats(c) => &c.common,
         }
     }
 
@@ -62,6 +65,7 @@ impl SinkKindConfig {
             SinkKindConfig::Webhook(c) => AnySink::Webhook(c.validate(cx, issues)?),
             SinkKindConfig::Log(c) => AnySink::Log(c.validate(cx, issues)?),
             SinkKindConfig::Email(c) => AnySink::Email(c.validate(cx, issues)?),
+            SinkKindConfig::Nats(c) => AnySink::Nats(c.validate(cx, issues)?),
         })
     }
 }
@@ -75,6 +79,8 @@ pub enum AnySink {
     Log(log::LogSink),
     /// Email over SMTP.
     Email(email::EmailSink),
+    /// A JetStream publish.
+    Nats(nats::NatsSink),
 }
 
 impl AnySink {
@@ -84,6 +90,7 @@ impl AnySink {
             AnySink::Webhook(s) => s.describe(),
             AnySink::Log(_) => "log".to_string(),
             AnySink::Email(s) => s.describe(),
+            AnySink::Nats(s) => s.describe(),
         }
     }
 }
@@ -94,6 +101,7 @@ impl Sink for AnySink {
             AnySink::Webhook(s) => s.deliver(net, batch).await,
             AnySink::Log(s) => s.deliver(net, batch).await,
             AnySink::Email(s) => s.deliver(net, batch).await,
+            AnySink::Nats(s) => s.deliver(net, batch).await,
         }
     }
 }

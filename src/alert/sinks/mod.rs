@@ -12,6 +12,7 @@ pub mod secret;
 
 pub mod email;
 pub mod log;
+pub mod nats;
 pub mod webhook;
 
 pub use check::SinkCheck;

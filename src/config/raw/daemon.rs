@@ -32,4 +32,8 @@ pub struct RawDaemon {
     /// Longest interval the adaptive schedule or the failure backoff may choose.
     #[serde(default, with = "humantime_serde")]
     pub max_interval: Option<Duration>,
+    /// Items published longer ago are recorded without alerting on a feed's first poll
+    /// and when stored articles are matched again (0 = off).
+    #[serde(default, with = "humantime_serde")]
+    pub max_age: Option<Duration>,
 }

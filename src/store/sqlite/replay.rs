@@ -5,12 +5,13 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use super::{Store, StoreError};
+use super::SqliteStore;
+use crate::store::StoreError;
 
 const REQUEUE: &str = "UPDATE deliveries SET status = 'pending', attempts = 0,
     first_attempt_at = NULL, next_attempt_at = ?1, digest_id = NULL, updated_at = ?2";
 
-impl Store {
+impl SqliteStore {
     /// Whether an alert with this id is in the outbox.
     pub fn alert_exists(&self, id: &str) -> Result<bool, StoreError> {
         let conn = self.conn();
@@ -24,7 +25,9 @@ impl Store {
     /// transaction; returns how many deliveries were requeued.
     pub fn replay_alerts(&self, ids: &[String], now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        // IMMEDIATE: the write lock is taken (waiting out a busy daemon) before the first
+        // read, so a commit by the daemon meanwhile cannot invalidate what was read.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut n = 0;
         {
             let sql = format!("{REQUEUE} WHERE alert_id = ?3");
@@ -40,7 +43,9 @@ impl Store {
     /// Requeues every dead delivery; returns (deliveries, distinct alerts) requeued.
     pub fn replay_dead(&self, now: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        // IMMEDIATE: the write lock is taken (waiting out a busy daemon) before the first
+        // read, so a commit by the daemon meanwhile cannot invalidate what was read.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let alerts: usize = tx.query_row(
             "SELECT COUNT(DISTINCT alert_id) FROM deliveries WHERE status = 'dead'",
             [],
