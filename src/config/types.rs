@@ -172,9 +172,6 @@ pub struct WatchlistConfig {
     pub sinks: Vec<usize>,
     /// Feed names it applies to; `None` = every feed.
     pub feeds: Option<BTreeSet<String>>,
-    /// Whether a story already alerted alerts again when its feed item changes a matched
-    /// sentence or brings a new watched term (`revisions = true`).
-    pub revisions: bool,
 }
 
 impl WatchlistConfig {

@@ -27,7 +27,8 @@ pub struct RawWatchlist {
     pub query: Option<String>,
     /// Free label passed to sinks.
     pub severity: Option<String>,
-    /// Revision alerts for stories already alerted (default false).
+    /// Revision alerts for stories already alerted: reserved, refused when `true` until
+    /// they are built.
     pub revisions: Option<bool>,
     /// `[[watchlist.person]]`
     #[serde(default)]
