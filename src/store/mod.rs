@@ -8,6 +8,7 @@ pub mod api;
 pub mod decide;
 mod error;
 pub mod sqlite;
+pub mod desk;
 mod types;
 
 use std::ops::Deref;
@@ -15,6 +16,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use api::{Backend, DeliveryStore, PollStore, ReadStore};
+pub use desk::DeskStore;
 pub use error::{BackendError, StoreError};
 pub use types::*;
 

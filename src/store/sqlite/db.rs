@@ -7,12 +7,13 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::batch::Db;
+use super::desk::MIGRATE_V5;
 use crate::store::StoreError;
 
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -147,6 +148,7 @@ impl SqliteStore {
         let path = dir.join(DB_FILE);
         let open_err = open_error(&path);
         let mut conn = Connection::open(&path).map_err(&open_err)?;
+        super::desk::register_functions(&conn).map_err(&open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(&open_err)?;
         // WAL with synchronous = FULL: a commit is on disk before the call returns, so an
@@ -233,7 +235,8 @@ impl SqliteStore {
 /// A fresh in-memory database with the whole schema.
 fn memory_schema() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
-    for step in [SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4] {
+    super::desk::register_functions(&conn)?;
+    for step in [SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5] {
         conn.execute_batch(step)?;
     }
     Ok(conn)
@@ -259,6 +262,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     if version < 4 {
         tx.execute_batch(MIGRATE_V4)?;
+    }
+    if version < 5 {
+        tx.execute_batch(MIGRATE_V5)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;

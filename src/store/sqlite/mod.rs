@@ -5,6 +5,7 @@
 mod batch;
 mod copies;
 mod db;
+mod desk;
 mod digest;
 mod history;
 mod outbox;
@@ -21,6 +22,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use db::{SqliteStore, DB_FILE};
+pub use desk::FOLD_FUNCTION;
 
 use crate::alert::SeenIn;
 use crate::feeds::Article;
