@@ -124,7 +124,12 @@ pub async fn run(
     let monitor = Arc::new(Monitor::new(store.clone(), board, Arc::new(config.clone())));
     let mut generation = Generation::start(config, store.clone(), &monitor, &root, &tracker)?;
     if let Some((listener, access)) = admin {
-        tracker.spawn(admin::serve(listener, monitor.clone(), access, root.clone()));
+        tracker.spawn(admin::serve(
+            listener,
+            monitor.clone(),
+            access,
+            root.clone(),
+        ));
     }
     spawn_notifications(&notifier, &monitor, &root, &tracker);
     notifier.notify(&ready_message(&monitor).await);

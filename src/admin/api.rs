@@ -160,8 +160,7 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
     if body.len() > BODY_MAX_BYTES {
         return Err(error(StatusCode::BAD_REQUEST, "body larger than 16 KiB"));
     }
-    serde_json::from_slice(body)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: {e}")))
+    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: {e}")))
 }
 
 /// Search parameters.
@@ -260,7 +259,11 @@ pub async fn delete_mute(
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
     };
-    match s.store().lift_mutes(MuteSelector::Id(p.id), Utc::now()).await {
+    match s
+        .store()
+        .lift_mutes(MuteSelector::Id(p.id), Utc::now())
+        .await
+    {
         Ok(0) => error(StatusCode::NOT_FOUND, format!("no active mute {}", p.id)),
         Ok(n) => Json(Lifted { lifted: n }).into_response(),
         Err(e) => super::internal(&e),

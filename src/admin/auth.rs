@@ -90,8 +90,8 @@ impl Access {
             source,
         })?;
         let token = text.trim();
-        let valid = token.len() >= 16
-            && !token.chars().any(|c| c.is_control() || c.is_whitespace());
+        let valid =
+            token.len() >= 16 && !token.chars().any(|c| c.is_control() || c.is_whitespace());
         if !valid {
             return Err(TokenError::Invalid { path: shown });
         }

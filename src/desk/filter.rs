@@ -110,8 +110,12 @@ pub fn time(
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Ok(Some(rfc3339(t.with_timezone(&Utc))));
     }
-    let d = humantime::parse_duration(s)
-        .map_err(|_| bad(param, format!("'{s}' is neither RFC 3339 nor a duration like 24h")))?;
+    let d = humantime::parse_duration(s).map_err(|_| {
+        bad(
+            param,
+            format!("'{s}' is neither RFC 3339 nor a duration like 24h"),
+        )
+    })?;
     let back = chrono::Duration::from_std(d).map_err(|_| bad(param, "too far back"))?;
     let t = now
         .checked_sub_signed(back)

@@ -113,8 +113,14 @@ mod tests {
     #[test]
     fn marks_the_original_text_of_folded_hits() {
         assert_eq!(marked("Talks in Zürich today", "zurich"), ["Zürich"]);
-        assert_eq!(marked("General Li Shangfu, minister", "\"li shangfu\""), ["Li Shangfu"]);
-        assert_eq!(marked("Defence and defenders", "defen*"), ["Defence", "defenders"]);
+        assert_eq!(
+            marked("General Li Shangfu, minister", "\"li shangfu\""),
+            ["Li Shangfu"]
+        );
+        assert_eq!(
+            marked("Defence and defenders", "defen*"),
+            ["Defence", "defenders"]
+        );
         assert_eq!(marked("国防部长李尚福被免职", "李尚福"), ["李尚福"]);
         assert_eq!(marked("שר הביטחון יואב גלנט", "גלנט"), ["גלנט"]);
     }

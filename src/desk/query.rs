@@ -127,7 +127,10 @@ mod tests {
     fn fts_syntax_in_input_is_only_text() {
         let q = SearchQuery::parse(r#"a" OR NEAR(b) ^c"#).unwrap();
         assert_eq!(q.fts(), r#""a" AND "or" AND "near b" AND "c""#);
-        assert_eq!(SearchQuery::parse("  ** \"\" ").unwrap_err(), QueryError::Empty);
+        assert_eq!(
+            SearchQuery::parse("  ** \"\" ").unwrap_err(),
+            QueryError::Empty
+        );
         assert_eq!(
             SearchQuery::parse(&"x".repeat(501)).unwrap_err(),
             QueryError::TooLong

@@ -250,8 +250,11 @@ pub trait DeskStore: Send + Sync {
 
     /// Lifts the active mutes `which` selects; returns how many. Deliveries already held
     /// back stay `muted` (`alerts replay` sends them).
-    async fn lift_mutes(&self, which: MuteSelector, now: DateTime<Utc>)
-        -> Result<usize, StoreError>;
+    async fn lift_mutes(
+        &self,
+        which: MuteSelector,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError>;
 
     /// Stored articles matching the FTS5 expression `fts` (built by
     /// [`crate::desk::SearchQuery::fts`]), best first, at most `limit`.

@@ -6,9 +6,9 @@
 
 pub mod api;
 pub mod decide;
+pub mod desk;
 mod error;
 pub mod sqlite;
-pub mod desk;
 mod types;
 
 use std::ops::Deref;

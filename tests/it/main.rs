@@ -11,6 +11,7 @@ mod corpus;
 mod crash;
 mod daemon;
 mod delivery;
+mod desk;
 mod email;
 mod encoding;
 mod fastpath;

@@ -73,7 +73,9 @@ fn duration_select() -> &'static str {
 /// The mutes page's form to mute a watchlist or a person.
 pub(super) fn mute_watchlist_form(csrf: Option<&str>, out: &mut String) {
     if csrf.is_none() {
-        out.push_str("<p class=\"notice\"><a href=\"/login\">Sign in</a> to set or lift mutes.</p>");
+        out.push_str(
+            "<p class=\"notice\"><a href=\"/login\">Sign in</a> to set or lift mutes.</p>",
+        );
         return;
     }
     let _ = write!(
@@ -123,7 +125,11 @@ pub async fn feedback_form(
         return refused();
     }
     let Some(verdict) = Verdict::parse(&f.verdict) else {
-        return (StatusCode::BAD_REQUEST, "verdict must be useful or false-positive\n").into_response();
+        return (
+            StatusCode::BAD_REQUEST,
+            "verdict must be useful or false-positive\n",
+        )
+            .into_response();
     };
     match super::give_feedback(&s, &id, verdict, f.note).await {
         Ok(Some(_)) => Redirect::to(&format!("/alerts/{}", super::layout::qp(&id))).into_response(),
@@ -173,7 +179,13 @@ pub async fn mute_form(
         "story" => MuteScope::Story {
             alert: f.alert.trim().into(),
         },
-        _ => return (StatusCode::BAD_REQUEST, "kind must be watchlist, person or story\n").into_response(),
+        _ => {
+            return (
+                StatusCode::BAD_REQUEST,
+                "kind must be watchlist, person or story\n",
+            )
+                .into_response()
+        }
     };
     match super::set_mute(&s, scope, Some(&f.duration)).await {
         Ok(_) => Redirect::to(back(&f.back)).into_response(),
@@ -207,7 +219,11 @@ pub async fn lift_form(
     if !allowed(&s, &headers, &f.csrf) {
         return refused();
     }
-    match s.store().lift_mutes(MuteSelector::Id(id), chrono::Utc::now()).await {
+    match s
+        .store()
+        .lift_mutes(MuteSelector::Id(id), chrono::Utc::now())
+        .await
+    {
         Ok(_) => Redirect::to("/mutes").into_response(),
         Err(e) => crate::admin::internal(&e),
     }
@@ -242,7 +258,8 @@ pub async fn login_form(State(s): State<DeskState>, Form(f): Form<LoginForm>) ->
         return r;
     }
     let value = s.access.session_value().unwrap_or_default();
-    let cookie = format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000");
+    let cookie =
+        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000");
     let mut r = Redirect::to("/").into_response();
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().insert(header::SET_COOKIE, v);
@@ -255,7 +272,9 @@ pub async fn logout_form() -> Response {
     let mut r = Redirect::to("/").into_response();
     r.headers_mut().insert(
         header::SET_COOKIE,
-        HeaderValue::from_static("newshound_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
+        HeaderValue::from_static(
+            "newshound_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+        ),
     );
     r
 }

@@ -169,6 +169,11 @@ pub fn qp(s: &str) -> String {
 
 /// The hidden CSRF field of a form.
 pub fn csrf_field(csrf: Option<&str>) -> String {
-    csrf.map(|c| format!("<input type=\"hidden\" name=\"csrf\" value=\"{}\">", attr(c)))
-        .unwrap_or_default()
+    csrf.map(|c| {
+        format!(
+            "<input type=\"hidden\" name=\"csrf\" value=\"{}\">",
+            attr(c)
+        )
+    })
+    .unwrap_or_default()
 }

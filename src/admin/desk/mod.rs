@@ -73,7 +73,9 @@ pub struct SearchResults {
 }
 
 fn pieces(m: crate::desk::Marked) -> Vec<Piece> {
-    m.into_iter().map(|(text, hit)| Piece { text, hit }).collect()
+    m.into_iter()
+        .map(|(text, hit)| Piece { text, hit })
+        .collect()
 }
 
 /// Searches alerts and articles for `q`.
@@ -172,7 +174,9 @@ pub async fn set_mute(
         .iter()
         .any(|n| n.trim().is_empty() || n.len() > MUTE_NAME_MAX)
     {
-        return Err(bad("a mute needs a non-empty watchlist, person or story (at most 500 bytes)".into()));
+        return Err(bad(
+            "a mute needs a non-empty watchlist, person or story (at most 500 bytes)".into(),
+        ));
     }
     let now = Utc::now();
     let until = match duration.map(str::trim).filter(|d| !d.is_empty()) {

@@ -16,7 +16,10 @@ use crate::store::desk::{AlertRecord, MuteScope, Precision};
 
 /// Whether the browser is signed in, and its CSRF value for forms when it is.
 fn session<'a>(s: &'a DeskState, h: &HeaderMap) -> Option<&'a str> {
-    s.access.session_ok(h).then(|| s.access.csrf_value()).flatten()
+    s.access
+        .session_ok(h)
+        .then(|| s.access.csrf_value())
+        .flatten()
 }
 
 /// `GET /`: the inbox.
@@ -31,7 +34,11 @@ pub async fn inbox(
     let filter = match p.filter(Utc::now()) {
         Ok(f) => f,
         Err(e) => {
-            let _ = write!(body, "<p class=\"notice error\">{}</p>", esc(&e.to_string()));
+            let _ = write!(
+                body,
+                "<p class=\"notice error\">{}</p>",
+                esc(&e.to_string())
+            );
             return page("Inbox", Tab::Inbox, csrf.is_some(), &body);
         }
     };
@@ -97,15 +104,34 @@ fn filters_form(p: &ListParams, out: &mut String) {
             attr(v.as_deref().unwrap_or(""))
         );
     }
-    select("delivery", "Delivery", &p.delivery, &["pending", "delivered", "failed", "dead", "muted"], out);
-    select("feedback", "Feedback", &p.feedback, &["useful", "false-positive", "none"], out);
+    select(
+        "delivery",
+        "Delivery",
+        &p.delivery,
+        &["pending", "delivered", "failed", "dead", "muted"],
+        out,
+    );
+    select(
+        "feedback",
+        "Feedback",
+        &p.feedback,
+        &["useful", "false-positive", "none"],
+        out,
+    );
     out.push_str("<button>Filter</button> <a href=\"/\">clear</a></form>\n");
 }
 
 fn select(name: &str, label: &str, v: &Option<String>, options: &[&str], out: &mut String) {
-    let _ = write!(out, "<label>{label}<select name=\"{name}\"><option value=\"\">any</option>");
+    let _ = write!(
+        out,
+        "<label>{label}<select name=\"{name}\"><option value=\"\">any</option>"
+    );
     for o in options {
-        let sel = if v.as_deref() == Some(o) { " selected" } else { "" };
+        let sel = if v.as_deref() == Some(o) {
+            " selected"
+        } else {
+            ""
+        };
         let _ = write!(out, "<option{sel}>{o}</option>");
     }
     out.push_str("</select></label>");
@@ -118,7 +144,11 @@ fn precision_table(rows: &[Precision], out: &mut String) {
     out.push_str("<details><summary>Precision by watchlist (from feedback)</summary><table><tr><th>Watchlist</th><th>Useful</th><th>False positive</th><th>Precision</th></tr>");
     for r in rows {
         let total = r.useful + r.false_positive;
-        let pct = if total == 0 { 0 } else { r.useful * 100 / total };
+        let pct = if total == 0 {
+            0
+        } else {
+            r.useful * 100 / total
+        };
         let _ = write!(
             out,
             "<tr><td><a href=\"/?watchlist={}\">{}</a></td><td>{}</td><td>{}</td><td>{pct}%</td></tr>",
@@ -168,7 +198,11 @@ fn story_card(story: &[AlertRecord], out: &mut String) {
     }
     out.push_str("</div>");
     if let Some(m) = a.matches.first() {
-        let _ = write!(out, "<div class=\"meta\" dir=\"auto\">{}</div>", snippet(&m.snippet));
+        let _ = write!(
+            out,
+            "<div class=\"meta\" dir=\"auto\">{}</div>",
+            snippet(&m.snippet)
+        );
     }
     out.push_str("</article>\n");
 }
@@ -204,7 +238,10 @@ pub async fn alert_page(
     let r = match s.store().alert_record(&id).await {
         Ok(Some(r)) => r,
         Ok(None) => {
-            let body = format!("<p class=\"notice error\">No alert with id {}.</p>", esc(&id));
+            let body = format!(
+                "<p class=\"notice error\">No alert with id {}.</p>",
+                esc(&id)
+            );
             let mut resp = page("Not found", Tab::None, csrf.is_some(), &body);
             *resp.status_mut() = axum::http::StatusCode::NOT_FOUND;
             return resp;
@@ -248,7 +285,10 @@ fn alert_head(r: &AlertRecord, out: &mut String) {
             out,
             "<p class=\"notice\">Marked <span class=\"tag {v}\">{v}</span> at {}{}</p>",
             esc(&f.at),
-            f.note.as_deref().map(|n| format!(": <span dir=\"auto\">{}</span>", esc(n))).unwrap_or_default()
+            f.note
+                .as_deref()
+                .map(|n| format!(": <span dir=\"auto\">{}</span>", esc(n)))
+                .unwrap_or_default()
         );
     }
 }
@@ -273,7 +313,11 @@ fn copies_list(r: &AlertRecord, out: &mut String) {
     if r.copies.is_empty() {
         return;
     }
-    let _ = write!(out, "<h2>Also seen in {} other feeds</h2><ul>", r.copies.len());
+    let _ = write!(
+        out,
+        "<h2>Also seen in {} other feeds</h2><ul>",
+        r.copies.len()
+    );
     for c in &r.copies {
         let _ = write!(
             out,
@@ -331,8 +375,14 @@ pub async fn search_page(
     let results = match super::run_search(&s, &q, None).await {
         Ok(r) => r,
         Err(resp) if resp.status().is_client_error() => {
-            let query = crate::desk::SearchQuery::parse(&q).err().map(|e| e.to_string());
-            let _ = write!(body, "<p class=\"notice error\">{}</p>", esc(&query.unwrap_or_default()));
+            let query = crate::desk::SearchQuery::parse(&q)
+                .err()
+                .map(|e| e.to_string());
+            let _ = write!(
+                body,
+                "<p class=\"notice error\">{}</p>",
+                esc(&query.unwrap_or_default())
+            );
             return page("Search", Tab::Search, signed_in, &body);
         }
         Err(resp) => return resp,
@@ -352,7 +402,11 @@ pub async fn search_page(
             marked(&snip)
         );
     }
-    let _ = write!(body, "<h2>Stored articles ({})</h2>", results.articles.len());
+    let _ = write!(
+        body,
+        "<h2>Stored articles ({})</h2>",
+        results.articles.len()
+    );
     for a in &results.articles {
         let title: crate::desk::Marked = a.title.iter().map(|p| (p.text.clone(), p.hit)).collect();
         let snip: crate::desk::Marked = a.snippet.iter().map(|p| (p.text.clone(), p.hit)).collect();
@@ -384,7 +438,11 @@ pub async fn mutes_page(State(s): State<DeskState>, headers: HeaderMap) -> Respo
         let what = match &m.scope {
             MuteScope::Watchlist { watchlist } => format!("watchlist <b>{}</b>", esc(watchlist)),
             MuteScope::Person { watchlist, person } => {
-                format!("<b dir=\"auto\">{}</b> in watchlist <b>{}</b>", esc(person), esc(watchlist))
+                format!(
+                    "<b dir=\"auto\">{}</b> in watchlist <b>{}</b>",
+                    esc(person),
+                    esc(watchlist)
+                )
             }
             MuteScope::Story { alert } => format!(
                 "story of alert <a href=\"/alerts/{}\">{}</a>",

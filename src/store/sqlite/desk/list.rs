@@ -168,9 +168,8 @@ fn feedback(c: &Connection, id: &str) -> Result<Option<Feedback>, StoreError> {
             ))
         })
         .optional()?;
-    Ok(row.and_then(|(v, note, at)| {
-        Verdict::parse(&v).map(|verdict| Feedback { verdict, note, at })
-    }))
+    Ok(row
+        .and_then(|(v, note, at)| Verdict::parse(&v).map(|verdict| Feedback { verdict, note, at })))
 }
 
 fn copies(c: &Connection, id: &str) -> Result<Vec<SeenIn>, StoreError> {

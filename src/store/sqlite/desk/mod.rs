@@ -88,7 +88,8 @@ pub(super) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
 #[async_trait]
 impl DeskStore for SqliteStore {
     async fn list_alerts(&self, filter: AlertFilter) -> Result<AlertPage, StoreError> {
-        self.run(move |s| list::list_alerts(&s.conn(), &filter)).await
+        self.run(move |s| list::list_alerts(&s.conn(), &filter))
+            .await
     }
 
     async fn alert_record(&self, id: &str) -> Result<Option<AlertRecord>, StoreError> {
