@@ -347,6 +347,5 @@ async fn maintenance_loop(store: Store, retention: Duration, cancel: Cancellatio
 /// The admin endpoint's access rules: the token of `[daemon] admin_token_file`, else of
 /// `$CREDENTIALS_DIRECTORY/admin_token`.
 fn admin_access(config: &Config) -> Result<admin::Access, admin::auth::TokenError> {
-    let _ = config;
-    admin::Access::load(None)
+    admin::Access::load(config.daemon.admin_token_file.as_deref())
 }

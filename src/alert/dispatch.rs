@@ -16,7 +16,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::ratelimit::RateLimiter;
 use super::retry::{verdict, Verdict};
-use super::sink::{AnySink, DeliveryError, RetryPolicy, Sink, SinkBuildError};
+use super::sink::{DeliveryError, RetryPolicy, Sink, SinkBuildError};
+use super::sinks::{AnySink, Net};
 use super::{Batch, Digest};
 use crate::config::{Config, DeliveryConfig};
 use crate::metrics::metrics;
@@ -97,14 +98,19 @@ impl Unit {
 /// The configured sinks and the outbox they deliver from.
 pub struct Dispatcher {
     store: Store,
+    net: Net,
     workers: Vec<Worker>,
     /// This process in the leases.
     owner: String,
 }
 
 impl Dispatcher {
-    /// A dispatcher over `sinks`: (name, sink, its delivery settings).
-    pub fn new(store: Store, sinks: Vec<(String, Arc<AnySink>, DeliveryConfig)>) -> Dispatcher {
+    /// A dispatcher over `sinks`: (name, sink, its delivery settings), sending through `net`.
+    pub fn new(
+        store: Store,
+        net: Net,
+        sinks: Vec<(String, Arc<AnySink>, DeliveryConfig)>,
+    ) -> Dispatcher {
         let workers = sinks
             .into_iter()
             .map(|(name, sink, d)| Worker {
@@ -120,22 +126,21 @@ impl Dispatcher {
             .collect();
         Dispatcher {
             store,
+            net,
             workers,
             owner: crate::store::instance_id(),
         }
     }
 
-    /// Builds every sink of `config`.
+    /// A dispatcher over the sinks of `config`, with transports built from its `[http]`.
     pub fn from_config(store: Store, config: &Config) -> Result<Dispatcher, SinkBuildError> {
+        let net = Net::new(&config.http).map_err(SinkBuildError::Http)?;
         let sinks = config
             .sinks
             .iter()
-            .map(|s| {
-                let sink = Arc::new(AnySink::build(s, &config.http)?);
-                Ok((s.name.clone(), sink, s.delivery.clone()))
-            })
-            .collect::<Result<_, SinkBuildError>>()?;
-        Ok(Dispatcher::new(store, sinks))
+            .map(|s| (s.name.clone(), Arc::new(s.sink.clone()), s.delivery.clone()))
+            .collect();
+        Ok(Dispatcher::new(store, net, sinks))
     }
 
     /// The state the outbox lives in.
@@ -294,7 +299,7 @@ impl Dispatcher {
                 if !self.hold_lease(w).await? {
                     return Ok(report);
                 }
-                let outcome = w.sink.deliver(unit.batch()).await;
+                let outcome = w.sink.deliver(&self.net, unit.batch()).await;
                 report += self.settle(w, &unit, outcome).await?;
             }
         }

@@ -1,24 +1,22 @@
 //! Alerts and their delivery: the alert type, its wire form and message formats (Slack,
-//! Discord, Teams, templates), the sink contract and kinds (webhook, log, email), feed-health
-//! alerts, and the dispatcher that delivers from the outbox with retries, rate limits and
-//! digests.
+//! Discord, Teams, templates), the sink contract, the sink kinds (one folder each under
+//! `sinks/`), feed-health alerts, and the dispatcher that delivers from the outbox with
+//! retries, rate limits and digests.
 
 #[allow(clippy::module_inception)]
 mod alert;
 mod batch;
 pub mod discord;
 pub mod dispatch;
-pub mod email;
 pub mod health;
-pub mod log;
 pub mod markup;
 pub mod ratelimit;
 pub mod retry;
 pub mod sink;
+pub mod sinks;
 pub mod slack;
 pub mod teams;
 pub mod template;
-pub mod webhook;
 pub mod wire;
 
 pub use alert::{
@@ -26,5 +24,6 @@ pub use alert::{
 };
 pub use batch::{Batch, Digest};
 pub use dispatch::{DispatchReport, Dispatcher};
-pub use sink::{AnySink, DeliveryError, RetryPolicy, Sink, SinkBuildError};
+pub use sink::{DeliveryError, RetryPolicy, Sink, SinkBuildError};
+pub use sinks::{AnySink, Net};
 pub use wire::{WireAlertV1, WireDigestV1};

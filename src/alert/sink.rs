@@ -1,13 +1,11 @@
-//! The sink contract, and the closed set of sink kinds behind it.
+//! The sink contract: what a delivery attempt is, what its outcome means, and who retries.
+//! It knows no concrete sink; the kinds live in `sinks/<kind>/`.
 
 use std::future::Future;
 use std::time::Duration;
 
-use super::email::EmailSink;
-use super::log::LogSink;
-use super::webhook::WebhookSink;
+use super::sinks::{DeliveryConfig, Net};
 use super::Batch;
-use crate::config::{DeliveryConfig, HttpConfig, SinkConfig, SinkKind};
 
 /// Why a delivery did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,10 +42,16 @@ pub enum DeliveryError {
 /// sink's `give_up_after`, then marks it dead. `Err(Permanent)` marks the delivery failed;
 /// it is kept and listed, and never retried automatically. `Err(Gone)` disables the sink
 /// (until reload or restart) and keeps its deliveries pending. A sink never retries
-/// internally, never panics on a receiver's answer, and may be called concurrently.
+/// internally, never panics on a receiver's answer, and may be called concurrently. It
+/// sends through `net` (the dispatcher's shared client and resolver), and its errors never
+/// contain a secret (token, password, credential-bearing URL).
 pub trait Sink: Send + Sync {
     /// Delivers one alert or digest.
-    fn deliver(&self, batch: Batch<'_>) -> impl Future<Output = Result<(), DeliveryError>> + Send;
+    fn deliver(
+        &self,
+        net: &Net,
+        batch: Batch<'_>,
+    ) -> impl Future<Output = Result<(), DeliveryError>> + Send;
 }
 
 /// Retry timing of a sink.
@@ -77,70 +81,10 @@ impl From<&DeliveryConfig> for RetryPolicy {
     }
 }
 
-/// Why a sink could not be built at start-up.
+/// Why the sinks' transports could not be built at start-up.
 #[derive(Debug, thiserror::Error)]
 pub enum SinkBuildError {
     /// The HTTP client could not be built (TLS set-up).
-    #[error("building the HTTP client of sink '{sink}' failed")]
-    Http {
-        /// The sink.
-        sink: String,
-        /// The cause.
-        #[source]
-        source: reqwest::Error,
-    },
-    /// The SMTP transport could not be built from `smtp_url`.
-    #[error("building the SMTP transport of sink '{sink}' failed")]
-    Smtp {
-        /// The sink.
-        sink: String,
-        /// The cause.
-        #[source]
-        source: lettre::transport::smtp::Error,
-    },
-}
-
-/// One configured sink, ready to deliver.
-pub enum AnySink {
-    /// HTTP POST.
-    Webhook(WebhookSink),
-    /// Tracing event.
-    Log(LogSink),
-    /// Email over SMTP.
-    Email(EmailSink),
-}
-
-impl AnySink {
-    /// Builds the sink described by `cfg`.
-    pub fn build(cfg: &SinkConfig, http: &HttpConfig) -> Result<AnySink, SinkBuildError> {
-        Ok(match &cfg.kind {
-            SinkKind::Webhook(w) => {
-                AnySink::Webhook(WebhookSink::new(&cfg.name, w, http).map_err(|source| {
-                    SinkBuildError::Http {
-                        sink: cfg.name.clone(),
-                        source,
-                    }
-                })?)
-            }
-            SinkKind::Log => AnySink::Log(LogSink::new(&cfg.name)),
-            SinkKind::Email(e) => {
-                AnySink::Email(EmailSink::new(&cfg.name, e, http).map_err(|source| {
-                    SinkBuildError::Smtp {
-                        sink: cfg.name.clone(),
-                        source,
-                    }
-                })?)
-            }
-        })
-    }
-}
-
-impl Sink for AnySink {
-    async fn deliver(&self, batch: Batch<'_>) -> Result<(), DeliveryError> {
-        match self {
-            AnySink::Webhook(w) => w.deliver(batch).await,
-            AnySink::Log(l) => l.deliver(batch).await,
-            AnySink::Email(e) => e.deliver(batch).await,
-        }
-    }
+    #[error("building the HTTP client of the sinks failed")]
+    Http(#[source] reqwest::Error),
 }

@@ -40,7 +40,7 @@ struct ListedDelivery<'a> {
     sink: &'a str,
     status: DeliveryStatus,
     attempts: u32,
-    last_error: Option<&'a str>,
+    last_error: Option<String>,
     next_attempt_at: Option<&'a str>,
     digest_id: Option<&'a str>,
 }
@@ -54,6 +54,7 @@ pub async fn alerts(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
+    super::existing_state(&cfg.daemon.state_dir)?;
     let store = Store::open(&cfg).await?;
     let rows = store
         .outbox(status.map(DeliveryStatus::from), limit)
@@ -77,7 +78,8 @@ fn group(rows: &[OutboxRow]) -> Vec<Listed<'_>> {
             sink: &r.sink,
             status: r.status,
             attempts: r.attempts,
-            last_error: r.last_error.as_deref(),
+            // Redacted again: an outbox written by an older version may hold a webhook URL.
+            last_error: r.last_error.as_deref().map(crate::redact::text),
             next_attempt_at: r.next_attempt_at.as_deref(),
             digest_id: r.digest_id.as_deref(),
         };
@@ -129,7 +131,7 @@ fn write_delivery(d: &ListedDelivery<'_>, out: &mut dyn Write) -> std::io::Resul
     if let Some(digest) = d.digest_id {
         note.push_str(&format!("  digest {digest}"));
     }
-    if let Some(e) = d.last_error {
+    if let Some(e) = &d.last_error {
         note.push_str(&format!("  last error: {}", truncate_chars(e, 120)));
     }
     let status = d.status.as_str();
@@ -149,6 +151,7 @@ pub async fn replay(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
+    super::existing_state(&cfg.daemon.state_dir)?;
     let store = Store::open(&cfg).await?;
     let (deliveries, alerts) = if dead {
         store.replay_dead(Utc::now()).await?

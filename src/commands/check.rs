@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::{io, CommandError};
-use crate::config::{self, Config, SinkKind};
+use crate::config::{self, Config};
 
 /// `check`: validates and writes a summary.
 pub fn check(path: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
@@ -27,7 +27,7 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
             "  {} every {}: {}{}",
             f.name,
             humantime::format_duration(f.interval),
-            f.source,
+            crate::status::display_source(&f.source),
             tags
         )?;
     }
@@ -57,33 +57,7 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
     }
     writeln!(out, "sinks: {}", cfg.sinks.len())?;
     for s in &cfg.sinks {
-        match &s.kind {
-            SinkKind::Log => writeln!(out, "  {} (log)", s.name)?,
-            SinkKind::Webhook(w) => {
-                let signed = if w.secret.is_some() { ", signed" } else { "" };
-                let format = match w.format.name() {
-                    "json" => String::new(),
-                    other => format!(", {other}"),
-                };
-                writeln!(
-                    out,
-                    "  {} (webhook {}{format}{signed}{})",
-                    s.name,
-                    w.url,
-                    timing(s)
-                )?
-            }
-            SinkKind::Email(e) => {
-                let to = e.to.len();
-                writeln!(
-                    out,
-                    "  {} (email via {}, {to} recipients{})",
-                    s.name,
-                    e.smtp_url,
-                    timing(s)
-                )?
-            }
-        }
+        writeln!(out, "  {} ({}{})", s.name, s.sink.describe(), timing(s))?;
     }
     for h in &cfg.health {
         let sinks: Vec<&str> = h

@@ -45,6 +45,7 @@ pub async fn list(
     let mut shown = 0;
     while left > 0 {
         let page = store
+            .desk()
             .list_alerts(AlertFilter {
                 delivery: status,
                 limit: left.min(500),
@@ -124,7 +125,7 @@ pub async fn show(
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
     let store = existing(&cfg, false).await?;
-    let Some(r) = store.alert_record(id).await? else {
+    let Some(r) = store.desk().alert_record(id).await? else {
         return Err(CommandError::UnknownAlert(id.to_string()));
     };
     let w = if json {
@@ -240,7 +241,7 @@ pub async fn feedback(
         note,
         at: rfc3339(Utc::now()),
     };
-    if !store.set_feedback(id, f).await? {
+    if !store.desk().set_feedback(id, f).await? {
         return Err(CommandError::UnknownAlert(id.to_string()));
     }
     writeln!(out, "alert {id} marked {}", verdict.as_str()).map_err(io("writing the result"))
@@ -294,7 +295,7 @@ pub async fn mute(
     let until = duration
         .and_then(|d| chrono::Duration::from_std(d).ok())
         .and_then(|d| now.checked_add_signed(d));
-    let Some(m) = store.add_mute(scope, until, now).await? else {
+    let Some(m) = store.desk().add_mute(scope, until, now).await? else {
         return Err(CommandError::UnknownAlert(
             args.story.clone().unwrap_or_default(),
         ));
@@ -325,7 +326,7 @@ pub async fn unmute(
     };
     let cfg = config::load(path)?;
     let store = existing(&cfg, true).await?;
-    let n = store.lift_mutes(which, Utc::now()).await?;
+    let n = store.desk().lift_mutes(which, Utc::now()).await?;
     if n == 0 {
         return Err(CommandError::Usage(
             "no active mute matches (see `newshound mute --list`)".into(),
@@ -339,7 +340,7 @@ pub async fn unmute(
 pub async fn list_mutes(path: &Path, out: &mut dyn Write) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
     let store = existing(&cfg, false).await?;
-    let mutes = store.mutes(Utc::now()).await?;
+    let mutes = store.desk().mutes(Utc::now()).await?;
     let w = (|| {
         for m in &mutes {
             let what = match &m.scope {
@@ -373,13 +374,17 @@ pub async fn search(
     let store = existing(&cfg, false).await?;
     let fts = q.fts();
     let page = store
+        .desk()
         .list_alerts(AlertFilter {
             fts: Some(fts.clone()),
             limit: limit.clamp(1, 500),
             ..Default::default()
         })
         .await?;
-    let articles = store.search_articles(&fts, limit.clamp(1, 500)).await?;
+    let articles = store
+        .desk()
+        .search_articles(&fts, limit.clamp(1, 500))
+        .await?;
     let bracket = |m: crate::desk::Marked| -> String {
         m.into_iter()
             .map(|(t, hit)| if hit { format!("[{t}]") } else { t })

@@ -111,6 +111,15 @@ impl CommandError {
     }
 }
 
+/// Fails with [`CommandError::NoState`] unless `dir` holds a state database: commands that
+/// only read or amend the state never create one.
+pub(crate) fn existing_state(dir: &std::path::Path) -> Result<(), CommandError> {
+    match dir.join(crate::store::DB_FILE).is_file() {
+        true => Ok(()),
+        false => Err(CommandError::NoState(dir.to_path_buf())),
+    }
+}
+
 pub(crate) fn io(what: &str) -> impl FnOnce(std::io::Error) -> CommandError + '_ {
     move |source| CommandError::Io {
         what: what.to_string(),

@@ -24,7 +24,7 @@ pub struct Config {
     /// `[[sink]]`, in file order.
     pub sinks: Vec<SinkConfig>,
     /// `[[health]]` rules, in file order.
-    pub health: Vec<super::HealthRule>,
+    pub health: Vec<HealthRule>,
     /// Every watchlist compiled into one matcher.
     pub matcher: Arc<Matcher>,
     /// A hash of everything that decides what matches (watchlists and their feed filters).
@@ -53,6 +53,10 @@ pub struct DaemonConfig {
     pub concurrency: usize,
     /// Admin endpoint address.
     pub admin_listen: Option<SocketAddr>,
+    /// The admin token's file, resolved (relative names under `$CREDENTIALS_DIRECTORY`);
+    /// when unset, `$CREDENTIALS_DIRECTORY/admin_token` if that exists. Only the path is
+    /// kept: the token is read where it is used, never held in the config.
+    pub admin_token_file: Option<PathBuf>,
     /// How long stored articles are kept (for `backtest`).
     pub retention: Duration,
     /// Window for near-duplicate detection; zero disables it.
@@ -157,44 +161,28 @@ impl WatchlistConfig {
 pub struct SinkConfig {
     /// Unique name.
     pub name: String,
-    /// What kind, with its settings.
-    pub kind: SinkKind,
-    /// Retry timing, rate limit and digest window.
-    pub delivery: super::DeliveryConfig,
+    /// The validated sink of its kind, ready to deliver.
+    pub sink: crate::alert::sinks::AnySink,
+    /// Retry timing, rate limit, digest window and grouping.
+    pub delivery: crate::alert::sinks::DeliveryConfig,
 }
 
-/// The closed set of sink kinds.
+/// One `[[health]]` rule.
 #[derive(Debug, Clone)]
-pub enum SinkKind {
-    /// HTTP POST of the versioned JSON payload.
-    Webhook(WebhookConfig),
-    /// One tracing event per alert.
-    Log,
-    /// One email per alert or digest.
-    Email(super::EmailConfig),
+pub struct HealthRule {
+    /// The name its alerts carry in `watchlist`.
+    pub name: String,
+    /// Indices into `Config::sinks`.
+    pub sinks: Vec<usize>,
+    /// Feed names it watches; `None` = every feed.
+    pub feeds: Option<BTreeSet<String>>,
+    /// Failed polls in a row that raise the alert.
+    pub after_failures: u32,
 }
 
-/// `type = "webhook"`
-#[derive(Clone)]
-pub struct WebhookConfig {
-    /// Receiver.
-    pub url: Url,
-    /// What the body looks like.
-    pub format: super::WebhookFormat,
-    /// HMAC key (decoded from `whsec_…`).
-    pub secret: Option<Vec<u8>>,
-    /// Extra headers.
-    pub headers: Vec<(reqwest::header::HeaderName, reqwest::header::HeaderValue)>,
-}
-
-impl std::fmt::Debug for WebhookConfig {
-    // The secret never reaches a log.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookConfig")
-            .field("url", &self.url.as_str())
-            .field("format", &self.format)
-            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
-            .field("headers", &self.headers.len())
-            .finish()
+impl HealthRule {
+    /// Whether this rule watches `feed`.
+    pub fn applies_to(&self, feed: &str) -> bool {
+        self.feeds.as_ref().is_none_or(|f| f.contains(feed))
     }
 }

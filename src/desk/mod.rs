@@ -16,5 +16,5 @@ pub use query::{fold_for_index, SearchQuery, QUERY_MAX_CHARS};
 /// A stored error (a delivery's last error) made safe to show: secrets in URLs and
 /// messages removed.
 pub fn shown_error(e: &str) -> String {
-    e.to_string()
+    crate::redact::text(e)
 }

@@ -276,3 +276,49 @@ pub struct MarkedAlert {
     /// The verdict.
     pub verdict: Verdict,
 }
+
+/// The desk of a backend that has none: every call fails, naming why.
+pub struct NoDesk;
+
+fn no_desk<T>() -> Result<T, StoreError> {
+    Err(StoreError::Query(
+        "the alert desk is not available on this state backend yet (the embedded SQLite has it)"
+            .into(),
+    ))
+}
+
+#[async_trait]
+impl DeskStore for NoDesk {
+    async fn list_alerts(&self, _: AlertFilter) -> Result<AlertPage, StoreError> {
+        no_desk()
+    }
+    async fn alert_record(&self, _: &str) -> Result<Option<AlertRecord>, StoreError> {
+        no_desk()
+    }
+    async fn set_feedback(&self, _: &str, _: Feedback) -> Result<bool, StoreError> {
+        no_desk()
+    }
+    async fn precision(&self) -> Result<Vec<Precision>, StoreError> {
+        no_desk()
+    }
+    async fn marked_alerts(&self) -> Result<Vec<MarkedAlert>, StoreError> {
+        no_desk()
+    }
+    async fn add_mute(
+        &self,
+        _: MuteScope,
+        _: Option<DateTime<Utc>>,
+        _: DateTime<Utc>,
+    ) -> Result<Option<Mute>, StoreError> {
+        no_desk()
+    }
+    async fn mutes(&self, _: DateTime<Utc>) -> Result<Vec<Mute>, StoreError> {
+        no_desk()
+    }
+    async fn lift_mutes(&self, _: MuteSelector, _: DateTime<Utc>) -> Result<usize, StoreError> {
+        no_desk()
+    }
+    async fn search_articles(&self, _: &str, _: usize) -> Result<Vec<ArticleHit>, StoreError> {
+        no_desk()
+    }
+}

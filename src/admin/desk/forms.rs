@@ -221,6 +221,7 @@ pub async fn lift_form(
     }
     match s
         .store()
+        .desk()
         .lift_mutes(MuteSelector::Id(id), chrono::Utc::now())
         .await
     {

@@ -43,7 +43,10 @@ pub async fn inbox(
         }
     };
     let store = s.store();
-    let (listed, precision) = match (store.list_alerts(filter).await, store.precision().await) {
+    let (listed, precision) = match (
+        store.desk().list_alerts(filter).await,
+        store.desk().precision().await,
+    ) {
         (Ok(l), Ok(p)) => (l, p),
         (Err(e), _) | (_, Err(e)) => return super::super::internal(&e),
     };
@@ -144,11 +147,7 @@ fn precision_table(rows: &[Precision], out: &mut String) {
     out.push_str("<details><summary>Precision by watchlist (from feedback)</summary><table><tr><th>Watchlist</th><th>Useful</th><th>False positive</th><th>Precision</th></tr>");
     for r in rows {
         let total = r.useful + r.false_positive;
-        let pct = if total == 0 {
-            0
-        } else {
-            r.useful * 100 / total
-        };
+        let pct = (r.useful * 100).checked_div(total).unwrap_or(0);
         let _ = write!(
             out,
             "<tr><td><a href=\"/?watchlist={}\">{}</a></td><td>{}</td><td>{}</td><td>{pct}%</td></tr>",
@@ -235,7 +234,7 @@ pub async fn alert_page(
     Path(id): Path<String>,
 ) -> Response {
     let csrf = session(&s, &headers);
-    let r = match s.store().alert_record(&id).await {
+    let r = match s.store().desk().alert_record(&id).await {
         Ok(Some(r)) => r,
         Ok(None) => {
             let body = format!(
@@ -425,7 +424,7 @@ pub async fn search_page(
 /// `GET /mutes`: the active mutes, a form to add one, a button to lift each.
 pub async fn mutes_page(State(s): State<DeskState>, headers: HeaderMap) -> Response {
     let csrf = session(&s, &headers);
-    let mutes = match s.store().mutes(Utc::now()).await {
+    let mutes = match s.store().desk().mutes(Utc::now()).await {
         Ok(m) => m,
         Err(e) => return super::super::internal(&e),
     };

@@ -252,6 +252,8 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
             supported: SCHEMA_VERSION,
         });
     }
+    // IMMEDIATE: wait (busy_timeout) for a running daemon's write to finish rather than
+    // read first and find the snapshot stale when upgrading to write (SQLITE_BUSY at once).
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
     if version < 2 {

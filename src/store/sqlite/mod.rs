@@ -233,6 +233,10 @@ impl ReadStore for SqliteStore {
 }
 
 impl Backend for SqliteStore {
+    fn desk(&self) -> Option<&dyn DeskStore> {
+        Some(self)
+    }
+
     fn flush(&self) {
         if let Err(e) = SqliteStore::flush(self) {
             tracing::warn!(error = %crate::net::error_chain(&e), "committing the poll batch failed");

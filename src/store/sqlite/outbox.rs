@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::copies::copies_with;
 use super::seen::queue_alert;
@@ -103,30 +103,14 @@ impl SqliteStore {
 
     /// Takes or renews the lease on `sink`'s queue (see
     /// [`crate::store::DeliveryStore::claim_sink`]).
+    /// The lease is written without waiting for the disk (`synchronous = NORMAL`, committed
+    /// at once): a lease a power cut forgets is simply taken again.
     pub fn claim_sink(&self, sink: &str, owner: &str, hold: Duration) -> Result<bool, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let now = Utc::now();
-        let held: Option<(String, i64)> = tx
-            .query_row(
-                "SELECT owner, until FROM sink_leases WHERE sink = ?1",
-                [sink],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let free = match &held {
-            None => true,
-            Some((o, until)) => o == owner || *until < now.timestamp_millis() || owner_is_gone(o),
-        };
-        if free {
-            tx.execute(
-                "INSERT INTO sink_leases (sink, owner, until) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(sink) DO UPDATE SET owner = ?2, until = ?3",
-                params![sink, owner, decide::after_ms(now, hold)],
-            )?;
-            tx.commit()?;
-        }
-        Ok(free)
+        let mut conn = self.poll_conn();
+        let db = conn.db();
+        let held = db.in_batch(|| true, |tx| claim_sink_in(tx, sink, owner, hold));
+        db.commit_batch()?;
+        held
     }
 
     /// Gives up the lease on `sink`, if `owner` holds it.
@@ -209,4 +193,32 @@ fn mark_corrupt(
         params![id, sink, format!("stored alert is corrupt: {e}")],
     )?;
     Ok(())
+}
+
+fn claim_sink_in(
+    tx: &Connection,
+    sink: &str,
+    owner: &str,
+    hold: Duration,
+) -> Result<bool, StoreError> {
+    let now = Utc::now();
+    let held: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT owner, until FROM sink_leases WHERE sink = ?1",
+            [sink],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let free = match &held {
+        None => true,
+        Some((o, until)) => o == owner || *until < now.timestamp_millis() || owner_is_gone(o),
+    };
+    if free {
+        tx.execute(
+            "INSERT INTO sink_leases (sink, owner, until) VALUES (?1, ?2, ?3)
+             ON CONFLICT(sink) DO UPDATE SET owner = ?2, until = ?3",
+            params![sink, owner, decide::after_ms(now, hold)],
+        )?;
+    }
+    Ok(free)
 }

@@ -25,6 +25,8 @@ impl SqliteStore {
     /// transaction; returns how many deliveries were requeued.
     pub fn replay_alerts(&self, ids: &[String], now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut conn = self.conn();
+        // IMMEDIATE: the write lock is taken (waiting out a busy daemon) before the first
+        // read, so a commit by the daemon meanwhile cannot invalidate what was read.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut n = 0;
         {
@@ -41,6 +43,8 @@ impl SqliteStore {
     /// Requeues every dead delivery; returns (deliveries, distinct alerts) requeued.
     pub fn replay_dead(&self, now: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
         let mut conn = self.conn();
+        // IMMEDIATE: the write lock is taken (waiting out a busy daemon) before the first
+        // read, so a commit by the daemon meanwhile cannot invalidate what was read.
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let alerts: usize = tx.query_row(
             "SELECT COUNT(DISTINCT alert_id) FROM deliveries WHERE status = 'dead'",

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::DateTime;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::SqliteStore;
 use crate::store::{
@@ -87,41 +87,46 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Claims `c.feed` when it is due (see [`crate::store::PollStore::claim_feed`]): one
-    /// immediate transaction, so two processes on the file cannot both win.
+    /// Claims `c.feed` when it is due (see [`crate::store::PollStore::claim_feed`]). The
+    /// claim joins the poll batch: only one daemon runs on a SQLite state (the pid file
+    /// sees to that), so no other process needs to see it at once, and a claim a crash
+    /// forgets leaves the feed due, as it was.
     pub fn claim_feed(&self, c: &FeedClaim) -> Result<Claim, StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let row = tx
-            .prepare_cached(&format!("{KNOWN} WHERE name = ?1"))?
-            .query_row([&c.feed], known_row)
-            .optional()?;
-        let next = row.as_ref().and_then(|(_, next, _)| *next);
-        let orphaned = row.as_ref().is_some_and(|(.., orphaned)| *orphaned);
-        if row.is_some() && !orphaned && !decide::claimable(next, c.now) {
-            let next_poll = next
-                .and_then(DateTime::from_timestamp_millis)
-                .unwrap_or(c.now);
-            return Ok(Claim::Taken { next_poll });
-        }
-        let lease = Lease {
-            owner: c.owner.clone(),
-            token: decide::lease_token(),
-        };
-        tx.prepare_cached(
-            "INSERT INTO feeds (name, next_poll, lease_owner, lease_token) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT(name) DO UPDATE SET next_poll = ?2, lease_owner = ?3, lease_token = ?4",
-        )?
-        .execute(params![
-            c.feed,
-            decide::after_ms(c.now, c.hold),
-            lease.owner,
-            lease.token
-        ])?;
-        tx.commit()?;
-        let known = row.map(|(known, ..)| Box::new(known));
-        Ok(Claim::Mine { lease, known })
+        let mut conn = self.poll_conn();
+        conn.db()
+            .in_batch(|| self.spawn_flush(), |tx| claim_in(tx, c))
     }
+}
+
+fn claim_in(tx: &Connection, c: &FeedClaim) -> Result<Claim, StoreError> {
+    let row = tx
+        .prepare_cached(&format!("{KNOWN} WHERE name = ?1"))?
+        .query_row([&c.feed], known_row)
+        .optional()?;
+    let next = row.as_ref().and_then(|(_, next, _)| *next);
+    let orphaned = row.as_ref().is_some_and(|(.., orphaned)| *orphaned);
+    if row.is_some() && !orphaned && !decide::claimable(next, c.now) {
+        let next_poll = next
+            .and_then(DateTime::from_timestamp_millis)
+            .unwrap_or(c.now);
+        return Ok(Claim::Taken { next_poll });
+    }
+    let lease = Lease {
+        owner: c.owner.clone(),
+        token: decide::lease_token(),
+    };
+    tx.prepare_cached(
+        "INSERT INTO feeds (name, next_poll, lease_owner, lease_token) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(name) DO UPDATE SET next_poll = ?2, lease_owner = ?3, lease_token = ?4",
+    )?
+    .execute(params![
+        c.feed,
+        decide::after_ms(c.now, c.hold),
+        lease.owner,
+        lease.token
+    ])?;
+    let known = row.map(|(known, ..)| Box::new(known));
+    Ok(Claim::Mine { lease, known })
 }
 
 /// Stores `schedule` for `feed` (whose row exists: the poll record comes first).

@@ -1,9 +1,31 @@
-//! The log sink: one structured tracing event per alert (a digest logs each of its alerts).
+//! `type = "log"`: one structured tracing event per alert (a digest logs each of its
+//! alerts).
 
-use super::sink::{DeliveryError, Sink};
-use super::{Alert, Batch};
+use serde::Deserialize;
+
+use super::{Common, Net, SinkCheck};
+use crate::alert::sink::{DeliveryError, Sink};
+use crate::alert::{Alert, Batch};
+use crate::config::validate::Issues;
+
+/// The keys of a log sink: only the name and the delivery keys.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// Name and delivery keys.
+    #[serde(flatten)]
+    pub common: Common,
+}
+
+impl LogConfig {
+    /// Nothing beyond the shared keys can be wrong.
+    pub fn validate(&self, cx: &SinkCheck<'_>, _issues: &mut Issues) -> Option<LogSink> {
+        Some(LogSink::new(cx.name))
+    }
+}
 
 /// Writes each alert as one `INFO` event with target `newshound::alert`.
+#[derive(Debug, Clone)]
 pub struct LogSink {
     name: String,
 }
@@ -18,7 +40,7 @@ impl LogSink {
 }
 
 impl Sink for LogSink {
-    async fn deliver(&self, batch: Batch<'_>) -> Result<(), DeliveryError> {
+    async fn deliver(&self, _net: &Net, batch: Batch<'_>) -> Result<(), DeliveryError> {
         for alert in batch.alerts() {
             self.log(alert);
         }

@@ -7,9 +7,9 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use lettre::message::MultiPart;
 use lettre::Message;
 
+use super::EmailSettings;
 use crate::alert::markup::{mark_hit, truncate_chars};
 use crate::alert::{Alert, Batch};
-use crate::config::EmailConfig;
 
 /// The subject line.
 pub fn subject(batch: Batch<'_>) -> String {
@@ -23,7 +23,7 @@ pub fn subject(batch: Batch<'_>) -> String {
 }
 
 /// The whole message for `batch`, from and to the configured mailboxes.
-pub fn compose(cfg: &EmailConfig, batch: Batch<'_>) -> Result<Message, lettre::error::Error> {
+pub fn compose(cfg: &EmailSettings, batch: Batch<'_>) -> Result<Message, lettre::error::Error> {
     let mut builder = Message::builder()
         .from(cfg.from.clone())
         .subject(subject(batch))
