@@ -5,7 +5,8 @@
 
 use serde::Deserialize;
 
-use super::{email, log, webhook, Common, Net, SinkCheck};
+use super::{email, gotify, log, matrix, mattermost, ntfy, pushover, telegram, webhook};
+use super::{Common, Net, SinkCheck};
 use crate::alert::sink::{DeliveryError, Sink};
 use crate::alert::Batch;
 use crate::config::validate::Issues;
@@ -20,6 +21,18 @@ pub enum SinkKindConfig {
     Log(log::LogConfig),
     /// One email per alert or digest, over SMTP.
     Email(email::EmailConfig),
+    /// Push notification through an ntfy topic.
+    Ntfy(ntfy::NtfyConfig),
+    /// A Telegram chat, through a bot.
+    Telegram(telegram::TelegramConfig),
+    /// A Matrix room.
+    Matrix(matrix::MatrixConfig),
+    /// A Gotify application.
+    Gotify(gotify::GotifyConfig),
+    /// A Pushover user or group.
+    Pushover(pushover::PushoverConfig),
+    /// A Mattermost incoming webhook.
+    Mattermost(mattermost::MattermostConfig),
 }
 
 impl SinkKindConfig {
@@ -29,6 +42,12 @@ impl SinkKindConfig {
             SinkKindConfig::Webhook(c) => &c.common,
             SinkKindConfig::Log(c) => &c.common,
             SinkKindConfig::Email(c) => &c.common,
+            SinkKindConfig::Ntfy(c) => &c.common,
+            SinkKindConfig::Telegram(c) => &c.common,
+            SinkKindConfig::Matrix(c) => &c.common,
+            SinkKindConfig::Gotify(c) => &c.common,
+            SinkKindConfig::Pushover(c) => &c.common,
+            SinkKindConfig::Mattermost(c) => &c.common,
         }
     }
 
@@ -39,6 +58,12 @@ impl SinkKindConfig {
             SinkKindConfig::Webhook(c) => AnySink::Webhook(c.validate(cx, issues)?),
             SinkKindConfig::Log(c) => AnySink::Log(c.validate(cx, issues)?),
             SinkKindConfig::Email(c) => AnySink::Email(c.validate(cx, issues)?),
+            SinkKindConfig::Ntfy(c) => AnySink::Ntfy(c.validate(cx, issues)?),
+            SinkKindConfig::Telegram(c) => AnySink::Telegram(c.validate(cx, issues)?),
+            SinkKindConfig::Matrix(c) => AnySink::Matrix(c.validate(cx, issues)?),
+            SinkKindConfig::Gotify(c) => AnySink::Gotify(c.validate(cx, issues)?),
+            SinkKindConfig::Pushover(c) => AnySink::Pushover(c.validate(cx, issues)?),
+            SinkKindConfig::Mattermost(c) => AnySink::Mattermost(c.validate(cx, issues)?),
         })
     }
 }
@@ -52,6 +77,18 @@ pub enum AnySink {
     Log(log::LogSink),
     /// Email over SMTP.
     Email(email::EmailSink),
+    /// Push notification through an ntfy topic.
+    Ntfy(ntfy::NtfySink),
+    /// A Telegram chat, through a bot.
+    Telegram(telegram::TelegramSink),
+    /// A Matrix room.
+    Matrix(matrix::MatrixSink),
+    /// A Gotify application.
+    Gotify(gotify::GotifySink),
+    /// A Pushover user or group.
+    Pushover(pushover::PushoverSink),
+    /// A Mattermost incoming webhook.
+    Mattermost(mattermost::MattermostSink),
 }
 
 impl AnySink {
@@ -61,6 +98,12 @@ impl AnySink {
             AnySink::Webhook(s) => s.describe(),
             AnySink::Log(_) => "log".to_string(),
             AnySink::Email(s) => s.describe(),
+            AnySink::Ntfy(s) => s.describe(),
+            AnySink::Telegram(s) => s.describe(),
+            AnySink::Matrix(s) => s.describe(),
+            AnySink::Gotify(s) => s.describe(),
+            AnySink::Pushover(s) => s.describe(),
+            AnySink::Mattermost(s) => s.describe(),
         }
     }
 }
@@ -71,6 +114,12 @@ impl Sink for AnySink {
             AnySink::Webhook(s) => s.deliver(net, batch).await,
             AnySink::Log(s) => s.deliver(net, batch).await,
             AnySink::Email(s) => s.deliver(net, batch).await,
+            AnySink::Ntfy(s) => s.deliver(net, batch).await,
+            AnySink::Telegram(s) => s.deliver(net, batch).await,
+            AnySink::Matrix(s) => s.deliver(net, batch).await,
+            AnySink::Gotify(s) => s.deliver(net, batch).await,
+            AnySink::Pushover(s) => s.deliver(net, batch).await,
+            AnySink::Mattermost(s) => s.deliver(net, batch).await,
         }
     }
 }
