@@ -3,7 +3,7 @@
 //! sleeps until its next delivery falls due. Workers run side by side and share nothing but
 //! the store, so a slow, failing, rate-limited or disabled sink never delays another.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -59,7 +59,30 @@ struct Worker {
     limiter: Option<Mutex<RateLimiter>>,
     /// Set by a 410; cleared only by a new dispatcher (reload or restart).
     disabled: AtomicBool,
+    /// Unix ms before which nothing is sent: the receiver answered with a wait (429
+    /// `Retry-After`, Telegram's `retry_after`), which holds for the whole sink.
+    held_until: AtomicI64,
     wake: Notify,
+}
+
+impl Worker {
+    /// Whether the receiver's last wait is still running.
+    fn held(&self, now_ms: i64) -> bool {
+        self.held_until.load(Ordering::Relaxed) > now_ms
+    }
+
+    /// Holds every delivery of this sink for as long as the receiver asked.
+    fn hold_after(&self, outcome: &Result<(), DeliveryError>) {
+        if let Err(DeliveryError::Retryable {
+            retry_after: Some(wait),
+            ..
+        }) = outcome
+        {
+            let ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+            let until = Utc::now().timestamp_millis().saturating_add(ms);
+            self.held_until.fetch_max(until, Ordering::Relaxed);
+        }
+    }
 }
 
 /// What one attempt sends, with the outbox rows it settles.
@@ -107,6 +130,7 @@ impl Dispatcher {
                 digest: d.digest,
                 limiter: d.rate_limit.map(|r| Mutex::new(RateLimiter::new(r))),
                 disabled: AtomicBool::new(false),
+                held_until: AtomicI64::new(0),
                 wake: Notify::new(),
             })
             .collect();
@@ -205,6 +229,7 @@ impl Dispatcher {
             Some(l) => lock(l).wait_until(now).map_or(next, |free| free.max(next)),
             None => next,
         };
+        let next = next.max(w.held_until.load(Ordering::Relaxed));
         Duration::from_millis(u64::try_from(next - now).unwrap_or(0)).min(IDLE)
     }
 
@@ -235,10 +260,15 @@ impl Dispatcher {
                 return Ok(report);
             }
             for unit in units {
-                if cancel.is_cancelled() || w.disabled.load(Ordering::Relaxed) || !take_slot(w) {
+                let held = w.held(Utc::now().timestamp_millis());
+                if cancel.is_cancelled() || w.disabled.load(Ordering::Relaxed) || held {
+                    return Ok(report);
+                }
+                if !take_slot(w) {
                     return Ok(report);
                 }
                 let outcome = w.sink.deliver(&self.net, unit.batch()).await;
+                w.hold_after(&outcome);
                 report += self.settle(w, &unit, outcome)?;
             }
         }
