@@ -33,6 +33,7 @@ pub mod net;
 pub mod opml;
 pub mod pidfile;
 pub mod pipeline;
+pub mod redact;
 pub mod status;
 pub mod store;
 pub mod systemd;

@@ -220,14 +220,10 @@ fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// The feed's address for display: a password in the URL is masked.
+/// The feed's address for display, redacted (see [`crate::redact`]).
 pub fn display_source(source: &FeedSource) -> String {
     match source {
-        FeedSource::Http(url) if url.password().is_some() => {
-            let mut masked = url.clone();
-            let _ = masked.set_password(Some("***"));
-            masked.to_string()
-        }
+        FeedSource::Http(url) => crate::redact::url(url),
         other => other.to_string(),
     }
 }
@@ -253,10 +249,10 @@ mod tests {
     }
 
     #[test]
-    fn passwords_in_feed_urls_are_masked() {
+    fn credentials_in_feed_urls_are_masked() {
         let url = url::Url::parse("https://reader:hunter2@example.org/rss?x=1").unwrap();
         let shown = display_source(&FeedSource::Http(url));
-        assert_eq!(shown, "https://reader:***@example.org/rss?x=1");
+        assert_eq!(shown, "https://REDACTED@example.org/rss?REDACTED");
         let plain = url::Url::parse("https://example.org/rss").unwrap();
         assert_eq!(
             display_source(&FeedSource::Http(plain)),

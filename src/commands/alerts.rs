@@ -39,7 +39,7 @@ struct ListedDelivery<'a> {
     sink: &'a str,
     status: DeliveryStatus,
     attempts: u32,
-    last_error: Option<&'a str>,
+    last_error: Option<String>,
     next_attempt_at: Option<&'a str>,
     digest_id: Option<&'a str>,
 }
@@ -74,7 +74,8 @@ fn group(rows: &[OutboxRow]) -> Vec<Listed<'_>> {
             sink: &r.sink,
             status: r.status,
             attempts: r.attempts,
-            last_error: r.last_error.as_deref(),
+            // Redacted again: an outbox written by an older version may hold a webhook URL.
+            last_error: r.last_error.as_deref().map(crate::redact::text),
             next_attempt_at: r.next_attempt_at.as_deref(),
             digest_id: r.digest_id.as_deref(),
         };
@@ -126,7 +127,7 @@ fn write_delivery(d: &ListedDelivery<'_>, out: &mut dyn Write) -> std::io::Resul
     if let Some(digest) = d.digest_id {
         note.push_str(&format!("  digest {digest}"));
     }
-    if let Some(e) = d.last_error {
+    if let Some(e) = &d.last_error {
         note.push_str(&format!("  last error: {}", truncate_chars(e, 120)));
     }
     let status = d.status.as_str();

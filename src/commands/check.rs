@@ -27,7 +27,7 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
             "  {} every {}: {}{}",
             f.name,
             humantime::format_duration(f.interval),
-            f.source,
+            crate::status::display_source(&f.source),
             tags
         )?;
     }

@@ -1,48 +1,62 @@
-//! Configuration: TOML file + `NEWSHOUND__…` environment overrides, read in two phases
-//! (`raw` mirrors the file, `validate` checks everything and compiles the watchlists).
+//! Configuration: TOML file + `NEWSHOUND__…` environment overrides, read in two phases:
+//! `source` merges the file and the environment into one tree and `lenient` reads it into
+//! `raw` (the serde mirror, one file per section), then `validate` checks everything
+//! (one file per section) and compiles the watchlists. Every problem of every phase is
+//! reported at once, with its key path and its line or variable.
 
+mod lenient;
+mod lines;
+pub mod path;
 pub mod raw;
+mod source;
 pub mod types;
 pub mod validate;
-mod validate_poll;
 mod validate_sinks;
 
 pub use crate::alert::sinks::{DeliveryConfig, RateLimit};
+pub use lenient::did_you_mean;
 pub use types::*;
-pub use validate::Context;
+pub use validate::{ConfigIssue, Context, Issues, Origin};
 
 use std::path::{Path, PathBuf};
 
-use raw::RawConfig;
-
-/// One problem in a config, with the key path it concerns.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigIssue {
-    /// Key path, e.g. `watchlist[2].query`.
-    pub key: String,
-    /// Why it is wrong.
-    pub message: String,
-}
-
-impl std::fmt::Display for ConfigIssue {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.key, self.message)
-    }
-}
+use path::KeyPath;
 
 /// Why a config could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The file is missing, unreadable, not TOML, or does not fit the schema.
-    #[error("reading config '{path}' failed: {source}")]
-    Read {
-        /// The config file.
+    /// No file at the path.
+    #[error(
+        "config file '{path}' does not exist (name one with -c/--config or $NEWSHOUND_CONFIG)"
+    )]
+    NotFound {
+        /// The path looked at.
         path: PathBuf,
-        /// What the config crate reported.
-        #[source]
-        source: config::ConfigError,
     },
-    /// The file was read but its values are wrong; every problem is listed.
+    /// The path is a folder.
+    #[error("config '{path}' is a directory, not a file (-c/--config or $NEWSHOUND_CONFIG names the file itself)")]
+    IsADirectory {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// The file exists but cannot be read.
+    #[error("reading config '{path}' failed")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not TOML.
+    #[error("config '{path}' is not valid TOML: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The file was read but its keys or values are wrong; every problem is listed.
     #[error("config '{path}' is invalid ({} problem{}):\n{}", issues.len(), if issues.len() == 1 { "" } else { "s" }, list(issues))]
     Invalid {
         /// The config file.
@@ -50,6 +64,16 @@ pub enum ConfigError {
         /// Every problem found.
         issues: Vec<ConfigIssue>,
     },
+}
+
+impl ConfigError {
+    /// Every problem, when the file was read but is invalid.
+    pub fn issues(&self) -> &[ConfigIssue] {
+        match self {
+            ConfigError::Invalid { issues, .. } => issues,
+            _ => &[],
+        }
+    }
 }
 
 fn list(issues: &[ConfigIssue]) -> String {
@@ -60,55 +84,69 @@ fn list(issues: &[ConfigIssue]) -> String {
         .join("\n")
 }
 
-/// Reads `path` and the `NEWSHOUND__SECTION__KEY` environment overrides into a [`RawConfig`].
-pub fn read_raw(path: &Path) -> Result<RawConfig, ConfigError> {
-    let read_err = |source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    if !path.is_file() {
-        let source = config::ConfigError::Message(format!("no such file: {}", path.display()));
-        return Err(read_err(source));
-    }
-    let settings = config::Config::builder()
-        .add_source(
-            config::File::from(path)
-                .format(config::FileFormat::Toml)
-                .required(true),
-        )
-        .add_source(
-            config::Environment::with_prefix("NEWSHOUND")
-                .prefix_separator("__")
-                .separator("__")
-                .try_parsing(true),
-        )
-        .build()
-        .map_err(read_err)?;
-    settings.try_deserialize::<RawConfig>().map_err(read_err)
+/// Loads and validates the config at `path` with the process's `NEWSHOUND__…` variables.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let vars = std::env::vars_os().filter_map(|(k, v)| {
+        let k = k.into_string().ok()?;
+        Some((k, v.to_string_lossy().into_owned()))
+    });
+    load_with(path, vars, Context::from_env(path))
 }
 
-/// Loads, resolves secret files and validates the config at `path`.
-pub fn load(path: &Path) -> Result<Config, ConfigError> {
-    let raw = read_raw(path)?;
-    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
-    let base_dir = if base_dir.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        base_dir
-    };
-    let ctx = Context {
-        base_dir,
-        state_directory_env: std::env::var("STATE_DIRECTORY").ok(),
-        credentials_directory: std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
-    };
-    match validate::validate(raw, &ctx) {
-        Ok(cfg) => Ok(cfg),
-        Err(mut issues) => {
-            issues.sort_by_key(|i| issue_order(&i.key));
-            Err(ConfigError::Invalid {
-                path: path.to_path_buf(),
-                issues,
-            })
+/// Loads `path` with the overrides `vars` (name, value) in the context `ctx`.
+pub fn load_with(
+    path: &Path,
+    vars: impl Iterator<Item = (String, String)>,
+    ctx: Context,
+) -> Result<Config, ConfigError> {
+    let (mut source, mut issues) = source::Source::read(path, vars)?;
+    let (raw, read_issues) = lenient::read(&mut source);
+    issues.extend(read_issues);
+    if let Some(raw) = raw {
+        match validate::validate(raw, &ctx) {
+            Ok(cfg) if issues.is_empty() => return Ok(cfg),
+            Ok(_) => {}
+            // A key taken out while reading is not reported again as missing.
+            Err(more) => {
+                let read: Vec<KeyPath> = issues.iter().map(|i| KeyPath::parse(&i.key)).collect();
+                let new = more
+                    .into_iter()
+                    .filter(|i| !read.iter().any(|r| KeyPath::parse(&i.key).starts_with(r)));
+                issues.extend(new);
+            }
+        }
+    }
+    for issue in &mut issues {
+        if issue.origin.is_none() {
+            issue.origin = source.origin(&KeyPath::parse(&issue.key));
+        }
+    }
+    issues.sort_by_key(|i| {
+        let line = match i.origin {
+            Some(Origin::Line(n)) => n,
+            _ => usize::MAX,
+        };
+        (issue_order(&i.key), line)
+    });
+    issues.dedup();
+    Err(ConfigError::Invalid {
+        path: path.to_path_buf(),
+        issues,
+    })
+}
+
+impl Context {
+    /// The context of the config at `path` in this process: its folder, and systemd's
+    /// `$STATE_DIRECTORY` and `$CREDENTIALS_DIRECTORY`.
+    pub fn from_env(path: &Path) -> Context {
+        let base_dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        Context {
+            base_dir,
+            state_directory_env: std::env::var("STATE_DIRECTORY").ok(),
+            credentials_directory: std::env::var_os("CREDENTIALS_DIRECTORY").map(PathBuf::from),
         }
     }
 }

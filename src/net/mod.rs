@@ -44,5 +44,6 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         }
         source = s.source();
     }
-    out
+    // Client errors quote the URL they failed on, which may carry a credential.
+    crate::redact::text(&out)
 }

@@ -154,3 +154,48 @@ async fn environment_overrides_a_key() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("daemon.concurrency"), "{stderr}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_different_mistakes_are_all_reported_once_with_path_line_and_help() {
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args(["check", "-c"])
+        .arg(fixture("check/five-mistakes.toml"))
+        .env("NEWSHOUND__HTTP__MAX_BODDY", "1MB")
+        .output()
+        .await
+        .unwrap();
+    let (stdout, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    for expected in [
+        "line 3: daemon.poll_intervl: unknown key 'poll_intervl'; did you mean 'poll_interval'?",
+        "line 6: http.timeout: invalid value: string \"soon\", expected a duration",
+        "$NEWSHOUND__HTTP__MAX_BODDY: http.max_boddy: unknown key 'max_boddy'; did you mean 'max_body'?",
+        "line 10: feed[0].url: ",
+        "missing-feed.xml' does not exist",
+        "line 14: watchlist[0].require: 'persn' is not one of: any, person, keyword, person-and-keyword; did you mean 'person'?",
+        "line 21: sink[0].backoff: invalid type: integer `5`, expected a duration",
+    ] {
+        assert!(stderr.contains(expected), "expected {expected:?} in:\n{stderr}");
+    }
+    assert!(stderr.contains("(6 problems)"), "{stderr}");
+    // Said once: no error is repeated as its own cause.
+    assert_eq!(stderr.matches("poll_intervl").count(), 2, "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_config_or_a_folder_says_how_to_name_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = newshound(&["check", "-c", dir.path().to_str().unwrap()]).await;
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is a directory, not a file"), "{stderr}");
+    let missing = dir.path().join("nope.toml");
+    let out = newshound(&["check", "-c", missing.to_str().unwrap()]).await;
+    let (_, stderr) = text(&out);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(
+        stderr.contains("-c/--config or $NEWSHOUND_CONFIG"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("nope.toml").count(), 1, "{stderr}");
+}

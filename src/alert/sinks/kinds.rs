@@ -36,6 +36,29 @@ pub enum SinkKindConfig {
 }
 
 impl SinkKindConfig {
+    /// Every `type = "…"` a sink may have.
+    pub const KINDS: &'static [&'static str] = &["webhook", "log", "email"];
+
+    /// Reads one `[[sink]]` table of kind `kind` (its `type` removed) on its own, so that a
+    /// wrong key or value is reported with its path inside the sink; serde's tagged enum
+    /// only knows the sink's index. `None` for a kind not in [`SinkKindConfig::KINDS`].
+    pub fn check_kind(
+        kind: &str,
+        table: toml::Value,
+    ) -> Option<Result<(), serde_path_to_error::Error<toml::de::Error>>> {
+        fn read<T: serde::de::DeserializeOwned>(
+            table: toml::Value,
+        ) -> Result<(), serde_path_to_error::Error<toml::de::Error>> {
+            serde_path_to_error::deserialize::<_, T>(table).map(drop)
+        }
+        Some(match kind {
+            "webhook" => read::<webhook::WebhookConfig>(table),
+            "log" => read::<log::LogConfig>(table),
+            "email" => read::<email::EmailConfig>(table),
+            _ => return None,
+        })
+    }
+
     /// The name and delivery keys.
     pub fn common(&self) -> &Common {
         match self {

@@ -76,21 +76,10 @@ pub fn read_secret(path: &Path) -> Result<Secret, String> {
     Ok(Secret::new(value))
 }
 
-/// A URL with everything that may carry a credential hidden: user info, query and every
-/// path segment after the first, e.g. `https://hooks.slack.com/services/…`.
+/// A URL fit to show: see [`crate::redact::url`] (user info and query hidden, and the path
+/// of chat-webhook hosts, whose URL is the credential).
 pub fn redacted_url(url: &url::Url) -> String {
-    let host = url.host_str().unwrap_or("");
-    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    let mut segments = url.path_segments().into_iter().flatten();
-    let first = segments.next().filter(|s| !s.is_empty());
-    let more = segments.next().is_some() || url.query().is_some();
-    let path = match (first, more) {
-        (Some(f), true) => format!("/{f}/…"),
-        (Some(f), false) => format!("/{f}"),
-        (None, true) => "/…".to_string(),
-        (None, false) => String::new(),
-    };
-    format!("{}://{host}{port}{path}", url.scheme())
+    crate::redact::url(url)
 }
 
 #[cfg(test)]
@@ -109,14 +98,13 @@ mod tests {
         let u = |s: &str| redacted_url(&url::Url::parse(s).unwrap());
         assert_eq!(
             u("https://u:p@hooks.slack.com/services/T0/B0/XYZ?x=1"),
-            "https://hooks.slack.com/services/…"
+            "https://REDACTED@hooks.slack.com/services/REDACTED?REDACTED"
         );
         assert_eq!(
             u("http://127.0.0.1:8080/hook"),
             "http://127.0.0.1:8080/hook"
         );
-        assert_eq!(u("https://ntfy.sh/?auth=abc"), "https://ntfy.sh/…");
-        assert_eq!(u("https://example.org"), "https://example.org");
+        assert_eq!(u("https://ntfy.sh/?auth=abc"), "https://ntfy.sh/?REDACTED");
     }
 
     #[test]

@@ -65,26 +65,28 @@ impl EmailConfig {
 fn smtp_url(u: Option<&str>, cx: &SinkCheck<'_>, issues: &mut Issues) -> Option<String> {
     let key = cx.path("smtp_url");
     let u = cx.required("smtp_url", u, issues)?;
+    // Quoted redacted: an smtp URL may carry user:password@.
+    let shown = crate::redact::url_str(u);
     let url = match url::Url::parse(u) {
         Ok(url) => url,
         Err(e) => {
-            issues.push(key, format!("'{u}' is not a URL: {e}"));
+            issues.push(key, format!("'{shown}' is not a URL: {e}"));
             return None;
         }
     };
     if url.host().is_none() {
-        issues.push(key, format!("'{u}' names no host"));
+        issues.push(key, format!("'{shown}' names no host"));
         return None;
     }
     if !matches!(url.scheme(), "smtp" | "smtps") {
         let scheme = url.scheme();
-        let why = format!("'{u}': scheme '{scheme}' is not supported (smtp or smtps)");
+        let why = format!("'{shown}': scheme '{scheme}' is not supported (smtp or smtps)");
         issues.push(key, why);
         return None;
     }
     // The same guard as feeds and webhooks: literal hosts here, names at delivery.
     if let Err(why) = cx.http.guard().check_url(&url) {
-        issues.push(key, format!("'{u}': {why}; {}", crate::net::HINT));
+        issues.push(key, format!("'{shown}': {why}; {}", crate::net::HINT));
         return None;
     }
     Some(u.to_string())

@@ -1,0 +1,83 @@
+//! `[daemon]`: the state folder, polling defaults, the admin address, retention and the
+//! near-duplicate window.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use super::issues::{check_interval, Issues};
+use super::Context;
+use crate::config::raw::{RawConfig, RawDaemon};
+use crate::config::DaemonConfig;
+
+/// The near-duplicate threshold used unless configured (see the README's evaluation).
+pub const DEFAULT_NEAR_DUP_SIMILARITY: f64 = 0.5;
+
+pub(super) fn daemon(raw: &RawConfig, ctx: &Context, issues: &mut Issues) -> DaemonConfig {
+    let d = &raw.daemon;
+    let state_dir = d.state_dir.clone().unwrap_or_else(|| {
+        // systemd may list several directories separated by ':'; ours is the first.
+        match ctx
+            .state_directory_env
+            .as_deref()
+            .and_then(|s| s.split(':').next())
+        {
+            Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+            _ => PathBuf::from("./state"),
+        }
+    });
+    let poll_interval = d.poll_interval.unwrap_or(Duration::from_secs(300));
+    check_interval(poll_interval, "daemon.poll_interval", issues);
+    let concurrency = d.concurrency.unwrap_or(32);
+    if concurrency == 0 {
+        issues.push("daemon.concurrency", "must be at least 1");
+    }
+    let admin_listen = d
+        .admin_listen
+        .as_deref()
+        .and_then(|a| match a.parse::<SocketAddr>() {
+            Ok(addr) => Some(addr),
+            Err(_) => {
+                issues.push(
+                    "daemon.admin_listen",
+                    format!("'{a}' is not an address:port"),
+                );
+                None
+            }
+        });
+    let retention = d.retention.unwrap_or(Duration::from_secs(30 * 24 * 3600));
+    if retention < Duration::from_secs(3600) {
+        issues.push("daemon.retention", "must be at least 1h");
+    }
+    let near_duplicate_similarity = d
+        .near_duplicate_similarity
+        .unwrap_or(DEFAULT_NEAR_DUP_SIMILARITY);
+    if !(0.05..=1.0).contains(&near_duplicate_similarity) {
+        issues.push(
+            "daemon.near_duplicate_similarity",
+            format!("{near_duplicate_similarity} is not between 0.05 and 1"),
+        );
+    }
+    DaemonConfig {
+        near_duplicate_window: d
+            .near_duplicate_window
+            .unwrap_or(Duration::from_secs(48 * 3600)),
+        near_duplicate_similarity,
+        retention,
+        state_dir,
+        poll_interval,
+        concurrency,
+        admin_listen,
+    }
+}
+
+/// Checks `[daemon]`'s `min_interval` and `max_interval` themselves (once, whatever the
+/// feeds set).
+pub(super) fn bounds(d: &RawDaemon, issues: &mut Issues) {
+    if let Some(min) = d.min_interval {
+        check_interval(min, "daemon.min_interval", issues);
+    }
+    if let Some(max) = d.max_interval {
+        check_interval(max, "daemon.max_interval", issues);
+    }
+}

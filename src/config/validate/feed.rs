@@ -1,0 +1,135 @@
+//! `[[feed]]`: names, sources (a `file://` feed must exist), intervals and their adaptive
+//! bounds, tags.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use super::issues::{check_interval, required_name, web_url, Issues};
+use super::Context;
+use crate::config::raw::{RawConfig, RawDaemon, RawFeed};
+use crate::config::{DaemonConfig, FeedConfig, FeedSource, HttpConfig};
+
+/// Unless configured, a feed's signals and failures may stretch its interval this many
+/// times (`max_interval` = 4 × `interval`).
+pub const DEFAULT_MAX_FACTOR: u32 = 4;
+
+pub(super) fn feeds(
+    all: &RawConfig,
+    daemon: &DaemonConfig,
+    http: &HttpConfig,
+    ctx: &Context,
+    issues: &mut Issues,
+) -> Vec<FeedConfig> {
+    let mut seen = HashMap::new();
+    let mut out = Vec::new();
+    for (i, f) in all.feed.iter().enumerate() {
+        let key = format!("feed[{i}]");
+        let name = required_name(f.name.as_deref(), &key, &mut seen, "feed", issues);
+        let source = match f.url.as_deref() {
+            None => {
+                issues.push(format!("{key}.url"), "missing");
+                None
+            }
+            Some(u) => feed_source(u, http, ctx, &format!("{key}.url"), issues),
+        };
+        let interval = f.interval.unwrap_or(daemon.poll_interval);
+        check_interval(interval, &format!("{key}.interval"), issues);
+        let (min_interval, max_interval) = feed_bounds(&all.daemon, f, interval, &key, issues);
+        for (t, tag) in f.tags.iter().enumerate() {
+            if tag.trim().is_empty() || tag.starts_with('#') || tag.contains(char::is_whitespace) {
+                issues.push(
+                    format!("{key}.tags[{t}]"),
+                    format!("'{tag}' is not a tag (one word, no '#')"),
+                );
+            }
+        }
+        if let (Some(name), Some(source)) = (name, source) {
+            out.push(FeedConfig {
+                name,
+                source,
+                interval,
+                min_interval,
+                max_interval,
+                tags: f.tags.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Parses a feed URL: `http(s)://…`, or `file://PATH` with PATH absolute or relative to
+/// the config file's folder, which must exist.
+fn feed_source(
+    u: &str,
+    http: &HttpConfig,
+    ctx: &Context,
+    key: &str,
+    issues: &mut Issues,
+) -> Option<FeedSource> {
+    if let Some(path) = u.strip_prefix("file://") {
+        if path.is_empty() {
+            issues.push(key, format!("'{u}' names no file"));
+            return None;
+        }
+        let path = Path::new(path);
+        let full = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            ctx.base_dir.join(path)
+        };
+        // A feed file may be replaced while the daemon runs, but one that is not there when
+        // the config is checked is a typo far more often than a file still to come.
+        if !full.is_file() {
+            let why = match full.is_dir() {
+                true => "is a folder, not a feed file",
+                false => "does not exist",
+            };
+            issues.push(key, format!("'{}' {why}", full.display()));
+            return None;
+        }
+        return Some(FeedSource::File(full));
+    }
+    let url = web_url(u, http, key, issues)?;
+    Some(FeedSource::Http(url))
+}
+
+/// A feed's `(min_interval, max_interval)`: its own keys, else `[daemon]`'s, else its
+/// `interval` (min) and [`DEFAULT_MAX_FACTOR`] times it (max).
+fn feed_bounds(
+    d: &RawDaemon,
+    f: &RawFeed,
+    interval: Duration,
+    key: &str,
+    issues: &mut Issues,
+) -> (Duration, Duration) {
+    let min_key = match f.min_interval {
+        Some(_) => format!("{key}.min_interval"),
+        None => "daemon.min_interval".to_string(),
+    };
+    // A conflict is reported on the key closest to the feed that set one of the pair.
+    let conflict_key = match (f.max_interval, f.min_interval) {
+        (Some(_), _) => format!("{key}.max_interval"),
+        (None, Some(_)) => min_key.clone(),
+        (None, None) => "daemon.max_interval".to_string(),
+    };
+    let min = f.min_interval.or(d.min_interval).unwrap_or(interval);
+    let max = f
+        .max_interval
+        .or(d.max_interval)
+        .unwrap_or(interval.saturating_mul(DEFAULT_MAX_FACTOR));
+    if f.min_interval.is_some() {
+        check_interval(min, &min_key, issues);
+    }
+    if min > max && !issues.has(&conflict_key) {
+        issues.push(
+            conflict_key,
+            format!(
+                "max_interval {} is shorter than min_interval {}",
+                humantime::format_duration(max),
+                humantime::format_duration(min)
+            ),
+        );
+    }
+    (min, max)
+}
