@@ -12,10 +12,11 @@ use futures_util::future::join_all;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::group::{by_story, Grouped};
 use super::ratelimit::RateLimiter;
 use super::retry::{verdict, Verdict};
 use super::sink::{DeliveryError, RetryPolicy, Sink, SinkBuildError};
-use super::sinks::{AnySink, Net};
+use super::sinks::{AnySink, Group, Net};
 use super::{Batch, Digest};
 use crate::config::{Config, DeliveryConfig};
 use crate::metrics::metrics;
@@ -56,6 +57,8 @@ struct Worker {
     sink: Arc<AnySink>,
     policy: RetryPolicy,
     digest: Option<Duration>,
+    /// `group = "story"`: a story's alerts from one poll go as one message.
+    by_story: bool,
     limiter: Option<Mutex<RateLimiter>>,
     /// Set by a 410; cleared only by a new dispatcher (reload or restart).
     disabled: AtomicBool,
@@ -89,6 +92,8 @@ impl Worker {
 enum Unit {
     Single(Box<Delivery>),
     Digest(Digest, u32, Option<i64>),
+    /// A story's alerts from several watchlists, and the rows they settle.
+    Story(Digest, Vec<Delivery>),
 }
 
 impl Unit {
@@ -96,6 +101,7 @@ impl Unit {
         match self {
             Unit::Single(d) => Batch::Single(&d.alert),
             Unit::Digest(d, ..) => Batch::Digest(d),
+            Unit::Story(d, _) => Batch::Story(d),
         }
     }
 
@@ -103,6 +109,10 @@ impl Unit {
         match self {
             Unit::Single(d) => (d.attempts, d.first_attempt_at),
             Unit::Digest(_, attempts, first) => (*attempts, *first),
+            Unit::Story(_, rows) => (
+                rows.iter().map(|r| r.attempts).max().unwrap_or(0),
+                rows.iter().filter_map(|r| r.first_attempt_at).min(),
+            ),
         }
     }
 }
@@ -128,6 +138,7 @@ impl Dispatcher {
                 sink,
                 policy: RetryPolicy::from(&d),
                 digest: d.digest,
+                by_story: d.group == Group::Story,
                 limiter: d.rate_limit.map(|r| Mutex::new(RateLimiter::new(r))),
                 disabled: AtomicBool::new(false),
                 held_until: AtomicI64::new(0),
@@ -279,6 +290,9 @@ impl Dispatcher {
     fn due_units(&self, w: &Worker, at: DateTime<Utc>) -> Result<Vec<Unit>, StoreError> {
         let Some(window) = w.digest else {
             let due = self.store.due_deliveries(&w.name, at, BATCH)?;
+            if w.by_story {
+                return Ok(by_story(&w.name, due).into_iter().map(story_unit).collect());
+            }
             return Ok(due.into_iter().map(|d| Unit::Single(Box::new(d))).collect());
         };
         let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
@@ -318,6 +332,12 @@ impl Dispatcher {
             Unit::Digest(d, ..) => self
                 .store
                 .record_digest_attempt(&d.id, status, error, next, now)?,
+            Unit::Story(_, rows) => {
+                for r in rows {
+                    self.store
+                        .record_attempt(&r.alert.id, &w.name, status, error, next, now)?;
+                }
+            }
         }
         Ok(DispatchReport::counting(
             status,
@@ -362,6 +382,13 @@ impl DispatchReport {
             DeliveryStatus::Failed | DeliveryStatus::Dead => r.failed = n,
         }
         r
+    }
+}
+
+fn story_unit(g: Grouped) -> Unit {
+    match g {
+        Grouped::Alone(d) => Unit::Single(d),
+        Grouped::Story(digest, rows) => Unit::Story(digest, rows),
     }
 }
 

@@ -74,7 +74,7 @@ pub fn payload(batch: Batch<'_>) -> Value {
 fn card(batch: Batch<'_>, caps: Caps) -> Value {
     let (body, actions) = match batch {
         Batch::Single(a) => (single(a, caps), open_article(a).into_iter().collect()),
-        Batch::Digest(d) => (digest(&d.alerts, caps), Vec::new()),
+        Batch::Digest(d) | Batch::Story(d) => (digest(&d.alerts, caps), Vec::new()),
     };
     let card = json!({
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

@@ -563,3 +563,129 @@ async fn kill_9_over_ntfy_and_matrix_loses_no_alert() {
         "seed {seed}: {repeats} ntfy repeats > {KILLS} kills"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn group_story_sends_one_message_per_story_listing_every_watchlist() {
+    let services = Services::start(0, Duration::ZERO).await;
+    let hook = crate::harness::Receiver::accepting().await;
+    let feeds = bulk_feed_server().await;
+    let (dir, creds) = folders();
+    // A second watchlist that fires on the same five stories.
+    let mut sinks =
+        "[[watchlist]]\nname = \"coast\"\nseverity = \"high\"\nkeywords = [\"keeper\"]\n\n"
+            .to_string();
+    sinks += &crate::harness::hook_sink("grouped", &hook.url(), &["group = \"story\""]);
+    sinks += &services.sink("matrix", &creds, "group = \"story\"");
+    sinks += &services.sink("ntfy", &creds, ""); // the default: one message per alert
+    let config = delivery_config(dir.path(), &feeds, "lighthouse", &sinks);
+    let out = newshound_with_creds(&["once", "-c", config.to_str().unwrap()], &creds).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let bodies: Vec<serde_json::Value> = hook.hits().iter().map(|h| h.json()).collect();
+    assert_eq!(bodies.len(), 5, "one webhook call per story: {bodies:?}");
+    for b in &bodies {
+        assert_eq!(
+            (b["version"].clone(), b["kind"].clone()),
+            (json!(2), json!("story")),
+            "{b}"
+        );
+        assert_eq!(b["watchlists"], json!(["harbour", "coast"]), "{b}");
+        assert_eq!(b["alerts"].as_array().unwrap().len(), 2);
+        assert_eq!(b["alerts"][0]["article"], b["article"]);
+    }
+    let ids: BTreeSet<&str> = bodies.iter().map(|b| b["id"].as_str().unwrap()).collect();
+    assert_eq!(ids.len(), 5, "a group id per story");
+
+    let events = services.matrix.accepted();
+    assert_eq!(events.len(), 5, "one Matrix event per story");
+    let body = events[0].json["body"].as_str().unwrap();
+    assert!(body.contains("also coast (high): keeper"), "{body}");
+    assert_eq!(
+        services.ntfy.accepted().len(),
+        10,
+        "ungrouped: one per alert"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn webhook_put_with_a_content_type_a_url_file_and_a_headers_file() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("PUT"))
+        .and(wiremock::matchers::path("/kv/secret-path-4711"))
+        .respond_with(wiremock::ResponseTemplate::new(204))
+        .mount(&server)
+        .await;
+    let feeds = bulk_feed_server().await;
+    let (dir, creds) = folders();
+    std::fs::write(
+        creds.join("hook-url"),
+        format!("{}/kv/secret-path-4711\n", server.uri()),
+    )
+    .unwrap();
+    std::fs::write(
+        creds.join("hook-headers"),
+        "# the service's key\nX-Api-Key: k-123-secret\n\nX-Team: desk\n",
+    )
+    .unwrap();
+    let sinks =
+        "[[sink]]\nname = \"kv\"\ntype = \"webhook\"\nurl_file = \"hook-url\"\nmethod = \"PUT\"\n\
+                 headers_file = \"hook-headers\"\ncontent_type = \"text/plain; charset=utf-8\"\n\
+                 template = '{{ alert.watchlist }}: {{ alert.article.title }}'\n";
+    let config = delivery_config(dir.path(), &feeds, "lighthouse", sinks);
+    let check = newshound_with_creds(&["check", "-c", config.to_str().unwrap()], &creds).await;
+    let shown = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(check.status.success(), "{shown}");
+    assert!(
+        shown.contains("webhook PUT http://127.0.0.1") && !shown.contains("secret-path-4711"),
+        "{shown}"
+    );
+    let out = newshound_with_creds(&["once", "-c", config.to_str().unwrap()], &creds).await;
+    let log = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{log}");
+    assert!(
+        !log.contains("k-123-secret") && !log.contains("secret-path-4711"),
+        "{log}"
+    );
+    let got = server.received_requests().await.unwrap();
+    assert_eq!(got.len(), 5, "{log}");
+    let r = &got[0];
+    assert_eq!(r.headers["content-type"], "text/plain; charset=utf-8");
+    assert_eq!(r.headers["x-api-key"], "k-123-secret");
+    assert_eq!(r.headers["x-team"], "desk");
+    assert!(String::from_utf8_lossy(&r.body).starts_with("harbour: Harbour report"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_kinds_mistakes_are_reported_at_their_key_paths() {
+    let (dir, creds) = folders();
+    let feeds = bulk_feed_server().await;
+    std::fs::write(creds.join("empty"), "\n").unwrap();
+    let sinks = "[[sink]]\nname = \"n\"\ntype = \"ntfy\"\nurl = \"https://ntfy.example/a/b?x=1\"\n\n\
+        [[sink]]\nname = \"t\"\ntype = \"telegram\"\nchat_id = \"desk\"\n\n\
+        [[sink]]\nname = \"m\"\ntype = \"matrix\"\nhomeserver = \"https://m.example\"\nroom_id = \"#desk:m.example\"\ntoken_file = \"missing\"\n\n\
+        [[sink]]\nname = \"g\"\ntype = \"gotify\"\ntoken_file = \"empty\"\n\n\
+        [[sink]]\nname = \"p\"\ntype = \"pushover\"\ntoken_file = \"empty\"\n\n\
+        [[sink]]\nname = \"mm\"\ntype = \"mattermost\"\nurl = \"https://chat.example/hooks/k\"\nurl_file = \"x\"\ngroup = \"thread\"\n";
+    let config = delivery_config(dir.path(), &feeds, "lighthouse", sinks);
+    let out = newshound_with_creds(&["check", "-c", config.to_str().unwrap()], &creds).await;
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    for expected in [
+        "sink[0].url: must be a topic URL",
+        "sink[1].chat_id: 'desk' is not a chat id",
+        "sink[1].token_file: missing",
+        "sink[2].room_id: '#desk:m.example' is not a room id",
+        "sink[2].token_file: cannot read",
+        "sink[3].url: missing",
+        "sink[3].token_file:",
+        "sink[4].user_key_file: missing",
+        "sink[5].url: set either url or url_file, not both",
+        "sink[5].group: unknown group 'thread' (supported: alert, story)",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+}

@@ -37,7 +37,17 @@ pub enum SinkKindConfig {
 
 impl SinkKindConfig {
     /// Every `type = "…"` a sink may have.
-    pub const KINDS: &'static [&'static str] = &["webhook", "log", "email"];
+    pub const KINDS: &'static [&'static str] = &[
+        "webhook",
+        "log",
+        "email",
+        "ntfy",
+        "telegram",
+        "matrix",
+        "gotify",
+        "pushover",
+        "mattermost",
+    ];
 
     /// Reads one `[[sink]]` table of kind `kind` (its `type` removed) on its own, so that a
     /// wrong key or value is reported with its path inside the sink; serde's tagged enum
@@ -55,6 +65,12 @@ impl SinkKindConfig {
             "webhook" => read::<webhook::WebhookConfig>(table),
             "log" => read::<log::LogConfig>(table),
             "email" => read::<email::EmailConfig>(table),
+            "ntfy" => read::<ntfy::NtfyConfig>(table),
+            "telegram" => read::<telegram::TelegramConfig>(table),
+            "matrix" => read::<matrix::MatrixConfig>(table),
+            "gotify" => read::<gotify::GotifyConfig>(table),
+            "pushover" => read::<pushover::PushoverConfig>(table),
+            "mattermost" => read::<mattermost::MattermostConfig>(table),
             _ => return None,
         })
     }
@@ -143,6 +159,19 @@ impl Sink for AnySink {
             AnySink::Gotify(s) => s.deliver(net, batch).await,
             AnySink::Pushover(s) => s.deliver(net, batch).await,
             AnySink::Mattermost(s) => s.deliver(net, batch).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_kind_has_a_table_reader() {
+        for kind in SinkKindConfig::KINDS {
+            let table = toml::Value::Table(Default::default());
+            assert!(SinkKindConfig::check_kind(kind, table).is_some(), "{kind}");
         }
     }
 }

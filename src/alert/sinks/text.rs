@@ -104,13 +104,8 @@ const DETAILS: [Detail; 4] = [
 pub fn title(batch: Batch<'_>, max: usize, unit: Unit) -> String {
     let text = match batch.alerts() {
         [a] => format!("[{}] {}", a.watchlist, a.article.title),
-        many => {
-            let lists = watchlists(many);
-            match batch {
-                Batch::Digest(_) => format!("newshound digest: {} alerts", many.len()),
-                Batch::Single(_) => format!("[{lists}] {}", many[0].article.title),
-            }
-        }
+        many if batch.is_digest() => format!("newshound digest: {} alerts", many.len()),
+        many => format!("[{}] {}", watchlists(many), many[0].article.title),
     };
     super::http::fit(&text, max, unit)
 }
@@ -125,6 +120,7 @@ fn watchlists(alerts: &[Alert]) -> String {
 pub fn message(batch: Batch<'_>, style: Style, max: usize, unit: Unit) -> String {
     match batch.alerts() {
         [a] if !batch.is_digest() => single(a, style, max, unit),
+        alerts if batch.is_story() => story(alerts, style, max, unit),
         alerts => list(alerts, style, max, unit),
     }
 }
@@ -138,6 +134,29 @@ fn single(a: &Alert, style: Style, max: usize, unit: Unit) -> String {
     }
     // Even the brief form is too long (a huge title): plain words, cut.
     super::http::fit(&style.escape(&a.article.title), max, unit)
+}
+
+/// One story in several watchlists: the story once (from its first alert), then each
+/// other watchlist with the terms that hit there.
+fn story(alerts: &[Alert], style: Style, max: usize, unit: Unit) -> String {
+    let nl = style.newline();
+    let others: Vec<String> = alerts[1..]
+        .iter()
+        .map(|a| {
+            let severity = a
+                .severity
+                .as_deref()
+                .map(|s| format!(" ({s})"))
+                .unwrap_or_default();
+            let terms: Vec<&str> = a.matches.iter().map(|m| m.term.as_str()).collect();
+            let line = format!("also {}{severity}: {}", a.watchlist, terms.join(", "));
+            format!("• {}", style.escape(&truncate_chars(&line, 300)))
+        })
+        .collect();
+    let tail = others.join(nl);
+    let room = max.saturating_sub(unit.len(&tail) + unit.len(nl));
+    let head = single(&alerts[0], style, room, unit);
+    super::http::fit(&format!("{head}{nl}{tail}"), max, unit)
 }
 
 fn list(alerts: &[Alert], style: Style, max: usize, unit: Unit) -> String {
