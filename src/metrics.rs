@@ -28,6 +28,7 @@ struct Counts {
     alerts: BTreeMap<String, u64>,
     deliveries: BTreeMap<(String, String), u64>,
     reloads: BTreeMap<String, u64>,
+    nats_publishes: BTreeMap<(String, String), u64>,
     fetch: BTreeMap<String, Histogram>,
 }
 
@@ -105,6 +106,16 @@ impl Metrics {
             .or_default() += 1;
     }
 
+    /// One JetStream publish of NATS sink `sink` ended with `result`: `ok` (stored),
+    /// `duplicate` (the stream already had that alert id and dropped it) or `failed`.
+    pub fn record_nats_publish(&self, sink: &str, result: &str) {
+        *self
+            .counts()
+            .nats_publishes
+            .entry((sink.to_string(), result.to_string()))
+            .or_default() += 1;
+    }
+
     /// A reload was applied (`ok`) or refused (`error`).
     pub fn record_reload(&self, result: &str) {
         *self.counts().reloads.entry(result.to_string()).or_default() += 1;
@@ -153,6 +164,11 @@ impl Metrics {
                 "newshound_reloads_total",
                 "Config reloads, by result (ok, error).",
                 singles(&c.reloads, "result"),
+            ),
+            (
+                "newshound_nats_publishes_total",
+                "JetStream publishes of NATS sinks, by sink and result (ok, duplicate, failed).",
+                pairs(&c.nats_publishes, "sink", "result"),
             ),
         ];
         for (name, help, samples) in counters {

@@ -1,9 +1,15 @@
-//! The pid file `newshound.pid` in the state folder: written when the daemon starts,
-//! removed when it stops, read by `newshound reload`. A file left behind by a daemon that
-//! died is stale (no such process, or a process that is not newshound) and is replaced.
+//! The pid file `newshound.pid` in the state folder: the daemon holds an exclusive
+//! `flock(2)` on it for its whole life, so the kernel, not a race between reading and
+//! writing the file, decides that only one daemon runs per state. It holds the pid for
+//! `newshound reload`, and is removed when the daemon stops. A file left behind by a daemon
+//! that died is unlocked (the kernel dropped the lock with the process) and is taken over.
 
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use rustix::fs::FlockOperation;
 use rustix::process::{Pid, Signal};
 
 /// The pid file's name inside `state_dir`.
@@ -12,11 +18,11 @@ pub const PID_FILE: &str = "newshound.pid";
 /// A problem with the pid file or the process it names.
 #[derive(Debug, thiserror::Error)]
 pub enum PidFileError {
-    /// A live newshound already uses this state folder.
-    #[error("another newshound (pid {pid}) is running on state directory '{dir}'")]
+    /// A live newshound already uses this state folder (it holds the lock).
+    #[error("another newshound ({}) is running on state directory '{dir}'", pid.map_or("pid not yet written".to_string(), |p| format!("pid {p}")))]
     Running {
-        /// Its pid.
-        pid: i32,
+        /// Its pid, when it has written it.
+        pid: Option<i32>,
         /// The shared state folder.
         dir: PathBuf,
     },
@@ -69,40 +75,48 @@ pub enum PidFileError {
     },
 }
 
-/// The daemon's own pid file; removed when dropped.
+/// The daemon's own pid file, locked while it lives; removed when dropped.
 #[derive(Debug)]
 pub struct PidFile {
     path: PathBuf,
+    /// The open file whose lock says "running"; closing it releases the lock.
+    _file: File,
 }
 
 impl PidFile {
-    /// Writes this process's pid into `state_dir`, replacing a stale file; refuses when
-    /// another live newshound holds it.
+    /// Locks `state_dir/newshound.pid` and writes this process's pid into it; refuses when
+    /// another process holds the lock.
     pub fn create(state_dir: &Path) -> Result<PidFile, PidFileError> {
         let path = state_dir.join(PID_FILE);
-        let own = std::process::id() as i32;
-        let stale = match read_pid(&path) {
-            Ok(pid) if pid != own && is_newshound(pid) => {
-                return Err(PidFileError::Running {
-                    pid,
-                    dir: state_dir.to_path_buf(),
-                })
-            }
-            Ok(pid) if pid != own => Some(pid),
-            _ => None,
-        };
-        let tmp = state_dir.join(format!("{PID_FILE}.tmp"));
         let write_err = |source| PidFileError::Write {
             path: path.clone(),
             source,
         };
-        std::fs::write(&tmp, format!("{own}\n")).map_err(write_err)?;
-        std::fs::rename(&tmp, &path).map_err(write_err)?;
-        // Logged once our pid is in place, so whoever reads this line finds it there.
-        if let Some(pid) = stale {
+        // A file that was replaced (removed by a daemon stopping) between our open and our
+        // lock is not the pid file any more: open again.
+        let mut file = loop {
+            let file = open(&path).map_err(write_err)?;
+            if let Err(e) = rustix::fs::flock(&file, FlockOperation::NonBlockingLockExclusive) {
+                if e == rustix::io::Errno::WOULDBLOCK {
+                    let dir = state_dir.to_path_buf();
+                    return Err(PidFileError::Running {
+                        pid: holder(&path),
+                        dir,
+                    });
+                }
+                return Err(write_err(e.into()));
+            }
+            if same_file(&file, &path) {
+                break file;
+            }
+        };
+        let previous = read_from(&mut file).ok();
+        let own = std::process::id() as i32;
+        write_pid(&mut file, own).map_err(write_err)?;
+        if let Some(pid) = previous.filter(|p| *p != own) {
             tracing::info!(path = %path.display(), pid, "replaced a stale pid file");
         }
-        Ok(PidFile { path })
+        Ok(PidFile { path, _file: file })
     }
 
     /// Where the file is.
@@ -113,12 +127,60 @@ impl PidFile {
 
 impl Drop for PidFile {
     fn drop(&mut self) {
-        // Only our own: a second daemon that replaced a file it judged stale keeps its own.
-        if read_pid(&self.path).ok() == Some(std::process::id() as i32) {
-            if let Err(e) = std::fs::remove_file(&self.path) {
-                tracing::warn!(path = %self.path.display(), error = %e, "removing the pid file failed");
-            }
+        // Removed while still locked, so no other daemon can hold this file by then.
+        if let Err(e) = std::fs::remove_file(&self.path) {
+            tracing::warn!(path = %self.path.display(), error = %e, "removing the pid file failed");
         }
+    }
+}
+
+fn open(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o644)
+        .custom_flags(rustix::fs::OFlags::CLOEXEC.bits() as i32)
+        .open(path)
+}
+
+/// Whether `path` still names the file `file` is open on.
+fn same_file(file: &File, path: &Path) -> bool {
+    match (file.metadata(), std::fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+fn write_pid(file: &mut File, pid: i32) -> std::io::Result<()> {
+    file.set_len(0)?;
+    file.rewind()?;
+    file.write_all(format!("{pid}\n").as_bytes())?;
+    file.sync_data()
+}
+
+fn read_from(file: &mut File) -> Result<i32, ()> {
+    let mut text = String::new();
+    file.rewind().map_err(drop)?;
+    file.take(64).read_to_string(&mut text).map_err(drop)?;
+    text.trim().parse::<i32>().ok().filter(|p| *p > 0).ok_or(())
+}
+
+/// The pid the lock holder wrote, if it has written it yet.
+fn holder(path: &Path) -> Option<i32> {
+    read_pid(path).ok()
+}
+
+/// Whether some process holds the lock on the pid file at `path`.
+fn is_locked(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    match rustix::fs::flock(&file, FlockOperation::NonBlockingLockShared) {
+        Ok(()) => false,
+        Err(e) => e == rustix::io::Errno::WOULDBLOCK,
     }
 }
 
@@ -126,7 +188,8 @@ impl Drop for PidFile {
 pub fn running_daemon(state_dir: &Path) -> Result<i32, PidFileError> {
     let path = state_dir.join(PID_FILE);
     let pid = read_pid(&path)?;
-    if !is_newshound(pid) {
+    // Nobody holds the lock: whoever wrote the file is gone, whatever runs as that pid now.
+    if !is_locked(&path) || !is_newshound(pid) {
         return Err(PidFileError::Stale { path, pid });
     }
     Ok(pid)
@@ -228,6 +291,26 @@ mod tests {
             running_daemon(dir.path()),
             Err(PidFileError::Garbage { .. })
         ));
+    }
+
+    #[test]
+    fn the_lock_refuses_a_second_holder_and_a_live_pid_without_it_is_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = PidFile::create(dir.path()).unwrap();
+        // flock is per open file: a second open in this same process is refused too.
+        let own = std::process::id() as i32;
+        match PidFile::create(dir.path()) {
+            Err(PidFileError::Running { pid, .. }) => assert_eq!(pid, Some(own)),
+            other => panic!("expected Running, got {other:?}"),
+        }
+        drop(first);
+        // Our own, live pid written by hand, with nobody holding the lock: stale.
+        std::fs::write(dir.path().join(PID_FILE), format!("{own}\n")).unwrap();
+        assert!(matches!(
+            running_daemon(dir.path()),
+            Err(PidFileError::Stale { .. })
+        ));
+        let _again = PidFile::create(dir.path()).expect("an unlocked file is taken over");
     }
 
     #[test]

@@ -53,6 +53,7 @@ pub fn alerts(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
+    super::existing_state(&cfg.daemon.state_dir)?;
     let store = Store::open(&cfg.daemon.state_dir)?;
     let rows = store.outbox(status.map(DeliveryStatus::from), limit)?;
     let listed = group(&rows);
@@ -147,6 +148,7 @@ pub fn replay(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
+    super::existing_state(&cfg.daemon.state_dir)?;
     let store = Store::open(&cfg.daemon.state_dir)?;
     let (deliveries, alerts) = if dead {
         store.replay_dead(Utc::now())?

@@ -24,6 +24,7 @@ pub fn backtest(
             return Err(CommandError::NoWatchlist(name.clone()));
         }
     }
+    super::existing_state(&cfg.daemon.state_dir)?;
     let store = Store::open_read_only(&cfg.daemon.state_dir)?;
     let window = since.unwrap_or(cfg.daemon.retention);
     let since = ago(window);

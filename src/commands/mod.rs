@@ -58,6 +58,9 @@ pub enum CommandError {
     /// `alerts replay` named alerts the outbox does not hold (exit 1); nothing was requeued.
     #[error("no alert with id {} in the outbox (nothing requeued)", .0.iter().map(|i| format!("'{i}'")).collect::<Vec<_>>().join(", "))]
     NoAlert(Vec<String>),
+    /// A command that reads the state found none (exit 1); it never creates one.
+    #[error("no state yet in {}: `newshound run` or `newshound once` with this config creates it", .0.display())]
+    NoState(std::path::PathBuf),
     /// The state database failed (exit 3).
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -88,6 +91,7 @@ impl CommandError {
             CommandError::Config(_)
             | CommandError::NoWatchlist(_)
             | CommandError::NoAlert(_)
+            | CommandError::NoState(_)
             | CommandError::NotOpml { .. } => 1,
             CommandError::NotAFeed { .. } => 2,
             CommandError::Io { .. }
@@ -95,6 +99,15 @@ impl CommandError {
             | CommandError::Store(_)
             | CommandError::NoDaemon(_) => 3,
         }
+    }
+}
+
+/// Fails with [`CommandError::NoState`] unless `dir` holds a state database: commands that
+/// only read or amend the state never create one.
+pub(crate) fn existing_state(dir: &std::path::Path) -> Result<(), CommandError> {
+    match dir.join(crate::store::DB_FILE).is_file() {
+        true => Ok(()),
+        false => Err(CommandError::NoState(dir.to_path_buf())),
     }
 }
 

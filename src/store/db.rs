@@ -259,7 +259,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
             found: version,
         });
     }
-    let tx = conn.transaction()?;
+    // IMMEDIATE: wait (busy_timeout) for a running daemon's write to finish rather than
+    // read first and find the snapshot stale when upgrading to write (SQLITE_BUSY at once).
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
     if version < 2 {
         tx.execute_batch(MIGRATE_V2)?;

@@ -14,7 +14,7 @@ mod seen;
 mod status;
 
 pub use copies::NearDupCheck;
-pub use db::{Store, StoreError};
+pub use db::{Store, StoreError, DB_FILE};
 pub use digest::PendingDigest;
 pub use history::{ago, PastAlert};
 pub use outbox::{Delivery, DeliveryStatus, OutboxRow};

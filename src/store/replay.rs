@@ -24,7 +24,9 @@ impl Store {
     /// transaction; returns how many deliveries were requeued.
     pub fn replay_alerts(&self, ids: &[String], now: DateTime<Utc>) -> Result<usize, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        // IMMEDIATE: the write lock is taken (waiting out a busy daemon) before the first
+        // read, so a commit by the daemon meanwhile cannot invalidate what was read.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut n = 0;
         {
             let sql = format!("{REQUEUE} WHERE alert_id = ?3");
@@ -40,7 +42,9 @@ impl Store {
     /// Requeues every dead delivery; returns (deliveries, distinct alerts) requeued.
     pub fn replay_dead(&self, now: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        // IMMEDIATE: the write lock is taken (waiting out a busy daemon) before the first
+        // read, so a commit by the daemon meanwhile cannot invalidate what was read.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let alerts: usize = tx.query_row(
             "SELECT COUNT(DISTINCT alert_id) FROM deliveries WHERE status = 'dead'",
             [],

@@ -83,6 +83,6 @@ async fn backtest_without_state_is_a_clear_error() {
     let config = it_config(dir.path(), &server);
     let out = newshound(&["backtest", "-c", config.to_str().unwrap()]).await;
     let (_, stderr) = text(&out);
-    assert_eq!(out.status.code(), Some(3), "{stderr}");
-    assert!(stderr.contains("newshound.db"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no state yet in"), "{stderr}");
 }

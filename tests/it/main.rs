@@ -1,5 +1,6 @@
 //! newshound's integration tests: one binary, one module per topic. They start real HTTP
-//! servers on 127.0.0.1, use real SQLite files in temp dirs and run the real binary.
+//! servers on 127.0.0.1 (and a real nats-server), use real SQLite files in temp dirs and
+//! run the real binary.
 
 mod admin;
 mod backtest;
@@ -19,12 +20,17 @@ mod health;
 mod hostile;
 mod logging;
 mod match_cmd;
+mod nats;
+mod natsd;
 mod neardup;
+mod nostate;
 mod notify;
 mod once;
 mod opml;
+mod pidlock;
 mod push;
 mod rawhttp;
+mod redaction;
 mod reload;
 mod run;
 mod schedule;

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 
-use super::{email, gotify, log, matrix, mattermost, ntfy, pushover, telegram, webhook};
+use super::{email, gotify, log, matrix, mattermost, nats, ntfy, pushover, telegram, webhook};
 use super::{Common, Net, SinkCheck};
 use crate::alert::sink::{DeliveryError, Sink};
 use crate::alert::Batch;
@@ -33,6 +33,8 @@ pub enum SinkKindConfig {
     Pushover(pushover::PushoverConfig),
     /// A Mattermost incoming webhook.
     Mattermost(mattermost::MattermostConfig),
+    /// One JetStream publish per alert.
+    Nats(nats::NatsConfig),
 }
 
 impl SinkKindConfig {
@@ -47,6 +49,7 @@ impl SinkKindConfig {
         "gotify",
         "pushover",
         "mattermost",
+        "nats",
     ];
 
     /// Reads one `[[sink]]` table of kind `kind` (its `type` removed) on its own, so that a
@@ -71,6 +74,7 @@ impl SinkKindConfig {
             "gotify" => read::<gotify::GotifyConfig>(table),
             "pushover" => read::<pushover::PushoverConfig>(table),
             "mattermost" => read::<mattermost::MattermostConfig>(table),
+            "nats" => read::<nats::NatsConfig>(table),
             _ => return None,
         })
     }
@@ -87,6 +91,7 @@ impl SinkKindConfig {
             SinkKindConfig::Gotify(c) => &c.common,
             SinkKindConfig::Pushover(c) => &c.common,
             SinkKindConfig::Mattermost(c) => &c.common,
+            SinkKindConfig::Nats(c) => &c.common,
         }
     }
 
@@ -103,6 +108,7 @@ impl SinkKindConfig {
             SinkKindConfig::Gotify(c) => AnySink::Gotify(c.validate(cx, issues)?),
             SinkKindConfig::Pushover(c) => AnySink::Pushover(c.validate(cx, issues)?),
             SinkKindConfig::Mattermost(c) => AnySink::Mattermost(c.validate(cx, issues)?),
+            SinkKindConfig::Nats(c) => AnySink::Nats(c.validate(cx, issues)?),
         })
     }
 }
@@ -128,6 +134,8 @@ pub enum AnySink {
     Pushover(pushover::PushoverSink),
     /// A Mattermost incoming webhook.
     Mattermost(mattermost::MattermostSink),
+    /// A JetStream publish.
+    Nats(nats::NatsSink),
 }
 
 impl AnySink {
@@ -143,6 +151,7 @@ impl AnySink {
             AnySink::Gotify(s) => s.describe(),
             AnySink::Pushover(s) => s.describe(),
             AnySink::Mattermost(s) => s.describe(),
+            AnySink::Nats(s) => s.describe(),
         }
     }
 }
@@ -159,6 +168,7 @@ impl Sink for AnySink {
             AnySink::Gotify(s) => s.deliver(net, batch).await,
             AnySink::Pushover(s) => s.deliver(net, batch).await,
             AnySink::Mattermost(s) => s.deliver(net, batch).await,
+            AnySink::Nats(s) => s.deliver(net, batch).await,
         }
     }
 }
@@ -173,5 +183,19 @@ mod tests {
             let table = toml::Value::Table(Default::default());
             assert!(SinkKindConfig::check_kind(kind, table).is_some(), "{kind}");
         }
+    }
+
+    #[test]
+    fn kinds_lists_every_variant_of_the_enum() {
+        // serde names every variant when a tag is unknown: that list must be KINDS.
+        let table: toml::Value = toml::from_str("type = \"no-such-kind\"").unwrap();
+        let err = SinkKindConfig::deserialize(table).unwrap_err().to_string();
+        let list = err
+            .split("expected one of ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{err}"));
+        let list = list.lines().next().unwrap_or("");
+        let listed: Vec<&str> = list.split('`').skip(1).step_by(2).collect();
+        assert_eq!(listed, SinkKindConfig::KINDS, "{err}");
     }
 }

@@ -16,6 +16,7 @@ pub mod gotify;
 pub mod log;
 pub mod matrix;
 pub mod mattermost;
+pub mod nats;
 pub mod ntfy;
 pub mod pushover;
 pub mod telegram;
