@@ -49,7 +49,7 @@ pub struct BacktestReport {
 }
 
 /// Runs the watchlists named in `only` (all when empty) over the articles stored since `since`.
-pub fn backtest(
+pub async fn backtest(
     config: &Config,
     store: &Store,
     only: &[String],
@@ -60,7 +60,7 @@ pub fn backtest(
         .iter()
         .map(|w| only.is_empty() || only.contains(&w.name))
         .collect();
-    let articles = store.stored_articles(since)?;
+    let articles = store.stored_articles(since).await?;
     let mut report = BacktestReport {
         articles: articles.len(),
         ..Default::default()
@@ -75,7 +75,7 @@ pub fn backtest(
             }
             seen.extend(keys.iter().map(|k| (w, k.clone())));
             let name = config.watchlists[w].name.clone();
-            let alert_id = store.story_alert(&name, &keys)?;
+            let alert_id = store.story_alert(&name, keys).await?;
             let finding = Finding {
                 watchlist: name,
                 article: article.clone(),
@@ -88,7 +88,7 @@ pub fn backtest(
             }
         }
     }
-    report.no_longer = lost_alerts(config, store, only, since, &report.still_fires)?;
+    report.no_longer = lost_alerts(config, store, only, since, &report.still_fires).await?;
     Ok(report)
 }
 
@@ -108,7 +108,7 @@ fn fires(config: &Config, selected: &[bool], article: &Article) -> Vec<(usize, V
         .collect()
 }
 
-fn lost_alerts(
+async fn lost_alerts(
     config: &Config,
     store: &Store,
     only: &[String],
@@ -123,13 +123,15 @@ fn lost_alerts(
         .map(|(i, w)| (w.name.as_str(), i))
         .collect();
     let mut lost = Vec::new();
-    for alert in store.alerts_since(since)? {
+    for alert in store.alerts_since(since).await? {
         if (!only.is_empty() && !only.contains(&alert.watchlist))
             || still_ids.contains(alert.id.as_str())
         {
             continue;
         }
-        let article = store.stored_article(&alert.article_feed, &alert.article_id)?;
+        let article = store
+            .stored_article(&alert.article_feed, &alert.article_id)
+            .await?;
         let reason = match (index.get(alert.watchlist.as_str()), &article) {
             (None, _) => "watchlist removed",
             (Some(_), None) => "article no longer stored",

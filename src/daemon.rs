@@ -66,14 +66,15 @@ pub struct OnceReport {
 /// Polls every feed once, then delivers what is due from the outbox.
 pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, DaemonError> {
     let store = if opts.dry_run {
-        Store::open_scratch(&config.daemon.state_dir)?
+        Store::open_scratch(&config).await?
     } else {
-        Store::open(&config.daemon.state_dir)?
+        Store::open(&config).await?
     };
     let pipeline = Pipeline {
         fetcher: Fetcher::new(&config.http)?,
         config: Arc::new(config),
         store: store.clone(),
+        instance: crate::store::instance_id(),
     };
     let feeds = pipeline.poll_all(gate_for(&pipeline.config)).await?;
     let mut report = OnceReport {
@@ -81,10 +82,11 @@ pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, Daemo
         delivery: DispatchReport::default(),
     };
     if !opts.dry_run {
-        prune(&store, pipeline.config.daemon.retention);
-        let dispatcher = Dispatcher::from_config(store, &pipeline.config)?;
+        prune(&store, pipeline.config.daemon.retention).await;
+        let dispatcher = Dispatcher::from_config(store.clone(), &pipeline.config)?;
         report.delivery = dispatcher.deliver_due(&CancellationToken::new()).await?;
     }
+    store.flush();
     Ok(report)
 }
 
@@ -107,7 +109,8 @@ pub async fn run(
         source,
     })?;
     let _pid_file = PidFile::create(dir)?;
-    let store = Store::open(dir)?;
+    let store = Store::open(&config).await?;
+    tracing::info!(state = %store.describe(), instance = %crate::store::instance_id(), "state open");
     let admin = match config.daemon.admin_listen {
         Some(addr) => Some(admin::bind(addr).await?),
         None => None,
@@ -121,7 +124,7 @@ pub async fn run(
         tracker.spawn(admin::serve(listener, monitor.clone(), root.clone()));
     }
     spawn_notifications(&notifier, &monitor, &root, &tracker);
-    notifier.notify(&ready_message(&monitor));
+    notifier.notify(&ready_message(&monitor).await);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -129,12 +132,13 @@ pub async fn run(
             Some(()) = reload.recv() => {
                 notifier.notify(&systemd::reloading_message());
                 generation = reload_config(&config_path, generation, &store, &monitor, &root, &tracker).await?;
-                notifier.notify(&ready_message(&monitor));
+                notifier.notify(&ready_message(&monitor).await);
             }
         }
     }
     notifier.notify("STOPPING=1\nSTATUS=stopping");
     drain(root, tracker).await;
+    store.flush();
     Ok(())
 }
 
@@ -228,9 +232,10 @@ fn spawn_notifications(
     }
 }
 
-fn ready_message(monitor: &Monitor) -> String {
+async fn ready_message(monitor: &Monitor) -> String {
     let line = monitor
         .summary()
+        .await
         .map(|s| s.line())
         .unwrap_or_else(|_| "polling".into());
     format!("READY=1\nSTATUS={line}")
@@ -258,6 +263,7 @@ impl Generation {
             fetcher: Fetcher::new(&config.http)?,
             config: Arc::new(config),
             store,
+            instance: crate::store::instance_id(),
         };
         monitor
             .board()
@@ -309,8 +315,8 @@ async fn delivery_loop(dispatcher: Dispatcher, wake: Arc<Notify>, cancel: Cancel
 }
 
 /// Deletes stored articles past `retention`; a failure is logged, never fatal.
-fn prune(store: &Store, retention: Duration) {
-    match store.prune_articles(crate::store::ago(retention)) {
+async fn prune(store: &Store, retention: Duration) {
+    match store.prune_articles(crate::store::ago(retention)).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(articles = n, "pruned stored articles past retention"),
         Err(e) => {
@@ -322,7 +328,7 @@ fn prune(store: &Store, retention: Duration) {
 /// Prunes stored articles at start and then hourly.
 async fn maintenance_loop(store: Store, retention: Duration, cancel: CancellationToken) {
     loop {
-        prune(&store, retention);
+        prune(&store, retention).await;
         tokio::select! {
             _ = cancel.cancelled() => return,
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}

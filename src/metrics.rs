@@ -10,8 +10,6 @@ use std::fmt::Write as _;
 use std::sync::{LazyLock, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::pipeline::{PollOutcome, PollResult};
-
 /// Upper bounds (seconds) of the fetch latency histogram buckets.
 pub const FETCH_BUCKETS: [f64; 11] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
 
@@ -73,16 +71,19 @@ impl Metrics {
     }
 
     /// Counts a finished poll: its result, its new articles, the alerts it queued.
-    pub fn record_outcome(&self, outcome: &PollOutcome) {
-        self.record_poll(&outcome.feed, outcome.result.label());
-        if let PollResult::Ok { new, .. } = outcome.result {
-            self.add_articles(new);
-        }
-        for alert in &outcome.alerts {
-            self.record_alert(&alert.watchlist);
+    pub fn record_poll_outcome<'a>(
+        &self,
+        feed: &str,
+        result: &str,
+        new: usize,
+        alert_watchlists: impl IntoIterator<Item = &'a str>,
+    ) {
+        self.record_poll(feed, result);
+        self.add_articles(new);
+        for watchlist in alert_watchlists {
+            self.record_alert(watchlist);
         }
     }
-
     /// `n` new or changed articles were matched.
     pub fn add_articles(&self, n: usize) {
         self.counts().articles += n as u64;

@@ -1,6 +1,7 @@
-//! One poll of one feed through every stage: fetch → parse → seen? → match → outbox, and
-//! the next poll time — everything the poll learnt committed in one transaction.
-//! Shared by `once` and the daemon's per-feed tasks.
+//! One poll of one feed through every stage: claim → fetch → parse → seen? → match →
+//! outbox, and the next poll time — everything the poll learnt committed in one
+//! transaction. Shared by `once` and the daemon's per-feed tasks. The stages themselves
+//! are pure (`feeds/`, `watch/`); this wing strings them together with the store.
 
 use std::sync::Arc;
 
@@ -14,11 +15,14 @@ use crate::feeds::fetch::{FetchError, Fetched, Fetcher};
 use crate::feeds::gate::Gate;
 use crate::feeds::parse::{on_cpu, parse_document, ParseOptions};
 use crate::feeds::sanitize::strip_owned;
+use crate::feeds::schedule::{Poller, Turn};
 use crate::feeds::signals::HttpSignals;
 use crate::feeds::Article;
 use crate::metrics::metrics;
 use crate::net::error_chain;
-use crate::store::{FeedSchedule, FeedState, NewAlert, Store, StoreError};
+use crate::store::{
+    Claim, FeedClaim, FeedSchedule, FeedState, Known, Lease, NewAlert, Store, StoreError,
+};
 use crate::watch::Document;
 
 /// How a poll ended.
@@ -38,6 +42,14 @@ pub enum PollResult {
 }
 
 impl PollResult {
+    /// Entries new or changed (0 unless `Ok`).
+    pub fn new_articles(&self) -> usize {
+        match self {
+            PollResult::Ok { new, .. } => *new,
+            _ => 0,
+        }
+    }
+
     /// `ok`, `not_modified` or `error`, as stored and counted.
     pub fn label(&self) -> &'static str {
         match self {
@@ -70,33 +82,40 @@ pub struct Pipeline {
     pub fetcher: Fetcher,
     /// The state.
     pub store: Store,
+    /// This process's name in the state ([`crate::store::instance_id`]).
+    pub instance: String,
 }
 
 impl Pipeline {
-    /// Polls `feed` once. Failures are reported in the outcome, never raised: one bad feed
-    /// does not stop the others. Only a state database failure is an `Err`.
-    pub async fn poll(&self, feed: &FeedConfig) -> Result<PollOutcome, StoreError> {
+    /// Polls `feed` once, under `lease` when a claim gave one, knowing what the state
+    /// knew of it. Failures are reported in the outcome, never raised: one bad feed does
+    /// not stop the others. Only a state failure (or a lost lease) is an `Err`.
+    pub async fn poll(
+        &self,
+        feed: &FeedConfig,
+        known: Option<Known>,
+        lease: Option<Lease>,
+    ) -> Result<PollOutcome, StoreError> {
         let span = tracing::info_span!("poll", feed = %feed.name);
-        self.poll_inner(feed).instrument(span).await
+        let (state, previous) = known.map_or((None, None), |(s, p)| (Some(s), p));
+        self.poll_known(feed, state, previous, lease)
+            .instrument(span)
+            .await
     }
 
     /// Polls every feed once, each as its own task through `gate`, with what the state
     /// knows of them read in one query; outcomes in config order.
     pub async fn poll_all(&self, gate: Arc<Gate>) -> Result<Vec<PollOutcome>, StoreError> {
-        let mut known = self.store.known_feeds()?;
+        let mut known = self.store.known_feeds().await?;
         let mut tasks = tokio::task::JoinSet::new();
         for (i, feed) in self.config.feeds.iter().enumerate() {
             let (pipeline, gate, feed) = (self.clone(), gate.clone(), feed.clone());
-            let (state, previous) = known
-                .remove(&feed.name)
-                .map_or((None, None), |(s, p)| (Some(s), p));
+            let known = known.remove(&feed.name);
             tasks.spawn(async move {
                 let _pass = gate.enter(&feed.source).await;
-                let span = tracing::info_span!("poll", feed = %feed.name);
                 // Boxed: a task waiting at the gate holds a few words, not a whole poll's
                 // state — there are as many tasks as feeds.
-                let poll = Box::pin(pipeline.poll_known(&feed, state, previous));
-                let outcome = poll.instrument(span).await;
+                let outcome = Box::pin(pipeline.poll(&feed, known, None)).await;
                 (i, outcome)
             });
         }
@@ -108,56 +127,50 @@ impl Pipeline {
         Ok(outcomes.into_iter().flatten().collect())
     }
 
-    async fn poll_inner(&self, feed: &FeedConfig) -> Result<PollOutcome, StoreError> {
-        let state = self.store.feed_state(&feed.name)?;
-        let previous = self.store.feed_schedule(&feed.name)?;
-        self.poll_known(feed, state, previous).await
-    }
-
     /// Polls `feed`, whose remembered state and schedule are given.
     async fn poll_known(
         &self,
         feed: &FeedConfig,
         state: Option<FeedState>,
         previous: Option<FeedSchedule>,
+        lease: Option<Lease>,
     ) -> Result<PollOutcome, StoreError> {
         let failures_before = state.as_ref().map_or(0, |s| s.consecutive_failures);
         let started = std::time::Instant::now();
         let fetched = self.fetcher.fetch(&feed.source, state.as_ref()).await;
         metrics().observe_fetch(&feed.name, started.elapsed());
-        let outcome = match next_step(fetched, state.is_none()) {
-            Next::Digest(body) => self.digest(feed, body, failures_before, previous).await,
-            Next::Record(got) => self.record(feed, got, failures_before, previous.as_ref()),
-        }?;
-        metrics().record_outcome(&outcome);
+        let got = match next_step(fetched, state.is_none()) {
+            Next::Digest(body) => match self.parse_off_thread(feed, body).await {
+                Some(got) => got,
+                None => return Ok(cancelled(feed)),
+            },
+            Next::Record(got) => got,
+        };
+        let poll = Poll {
+            feed,
+            failures_before,
+            previous: previous.as_ref(),
+            lease,
+        };
+        let outcome = self.record(poll, got).await?;
+        let watchlists = outcome.alerts.iter().map(|a| a.watchlist.as_str());
+        metrics().record_poll_outcome(
+            &outcome.feed,
+            outcome.result.label(),
+            outcome.result.new_articles(),
+            watchlists,
+        );
         Ok(outcome)
     }
 
-    /// Parses, matches and records a body: CPU work, on a blocking thread (one per core).
-    async fn digest(
-        &self,
-        feed: &FeedConfig,
-        body: Body,
-        failures_before: u32,
-        previous: Option<FeedSchedule>,
-    ) -> Result<PollOutcome, StoreError> {
+    /// Parses a fetched body: CPU work, on a blocking thread (one per core). `None` when
+    /// newshound is shutting down.
+    async fn parse_off_thread(&self, feed: &FeedConfig, body: Body) -> Option<Got> {
         let (this, feed, span) = (self.clone(), feed.clone(), tracing::Span::current());
-        let name = feed.name.clone();
-        let work = move || {
-            span.in_scope(|| {
-                let got = this.parse(&feed, body);
-                this.record(&feed, got, failures_before, previous.as_ref())
-            })
-        };
-        match on_cpu(work).await {
-            Ok(outcome) => outcome,
+        match on_cpu(move || span.in_scope(|| this.parse(&feed, body))).await {
+            Ok(got) => Some(got),
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(_) => Ok(PollOutcome {
-                feed: name,
-                result: PollResult::Failed("cancelled: newshound is shutting down".into()),
-                alerts: Vec::new(),
-                schedule: None,
-            }),
+            Err(_) => None,
         }
     }
 
@@ -223,6 +236,16 @@ impl Pipeline {
     }
 }
 
+/// The outcome of a poll cut short by shutdown (nothing recorded: polled again later).
+fn cancelled(feed: &FeedConfig) -> PollOutcome {
+    PollOutcome {
+        feed: feed.name.clone(),
+        result: PollResult::Failed("cancelled: newshound is shutting down".into()),
+        alerts: Vec::new(),
+        schedule: None,
+    }
+}
+
 /// After a fetch: a body to digest, or what to record when there is none.
 enum Next {
     Digest(Body),
@@ -257,7 +280,35 @@ fn next_step(fetched: Result<Fetched, FetchError>, first_poll: bool) -> Next {
     }
 }
 
+impl Poller for Pipeline {
+    async fn poll(&self, feed: &FeedConfig) -> Result<Turn, StoreError> {
+        let claim = FeedClaim {
+            feed: feed.name.clone(),
+            owner: self.instance.clone(),
+            now: Utc::now(),
+            hold: feed.interval,
+        };
+        match self.store.claim_feed(claim).await? {
+            Claim::Mine { lease, known } => {
+                let outcome = Pipeline::poll(self, feed, known.map(|k| *k), Some(lease)).await?;
+                Ok(Turn::Polled(outcome))
+            }
+            Claim::Taken { next_poll } => Ok(Turn::Taken { next_poll }),
+        }
+    }
+
+    async fn due(&self, feed: &FeedConfig) -> Option<FeedSchedule> {
+        match self.store.feed_schedule(&feed.name).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(feed = %feed.name, error = %error_chain(&e), "reading the feed's schedule failed");
+                None
+            }
+        }
+    }
+}
+
 #[path = "pipeline/record.rs"]
 mod record;
 
-use record::{Body, Got};
+use record::{Body, Got, Poll};

@@ -77,6 +77,10 @@ pub struct FeedStatus {
     pub polling: bool,
     /// Failed polls in a row.
     pub consecutive_failures: u32,
+    /// The instance (`host/pid`) that finished the last poll, when known; with several
+    /// instances on one state, any of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub polled_by: Option<String>,
 }
 
 /// Everything `/api/status` returns and the status page shows.
@@ -128,9 +132,9 @@ impl Monitor {
     }
 
     /// The headline numbers, read from the state.
-    pub fn summary(&self) -> Result<Summary, StoreError> {
+    pub async fn summary(&self) -> Result<Summary, StoreError> {
         let config = self.config();
-        let states = self.store.feed_states()?;
+        let states = self.store.feed_states().await?;
         let failing = config
             .feeds
             .iter()
@@ -143,14 +147,15 @@ impl Monitor {
         Ok(Summary {
             feeds: config.feeds.len(),
             failing,
-            alerts_pending: self.store.alerts_pending()?,
+            alerts_pending: self.store.alerts_pending().await?,
         })
     }
 
     /// The full report.
-    pub fn report(&self) -> Result<StatusReport, StoreError> {
+    pub async fn report(&self) -> Result<StatusReport, StoreError> {
         let config = self.config();
-        let states = self.store.feed_states()?;
+        let states = self.store.feed_states().await?;
+        let schedules = self.store.feed_schedules().await?;
         let feeds = config
             .feeds
             .iter()
@@ -164,9 +169,14 @@ impl Monitor {
                     last_poll: state.last_poll,
                     last_result: state.last_result,
                     last_error: state.last_error,
-                    next_poll: self.board.next_poll(&f.name).map(rfc3339),
+                    next_poll: self
+                        .board
+                        .next_poll(&f.name)
+                        .or_else(|| schedules.get(&f.name).map(|s| s.next_poll))
+                        .map(rfc3339),
                     polling: self.board.busy(&f.name),
                     consecutive_failures: state.consecutive_failures,
+                    polled_by: Some(state.polled_by).filter(|b| !b.is_empty()),
                 }
             })
             .collect();
@@ -174,18 +184,18 @@ impl Monitor {
             version: env!("CARGO_PKG_VERSION"),
             started_at: rfc3339(self.started_at),
             generated_at: rfc3339(Utc::now()),
-            summary: self.summary()?,
+            summary: self.summary().await?,
             feeds,
-            outbox: self.store.outbox_counts()?,
-            alerts: self.store.recent_alerts(RECENT_ALERTS)?,
+            outbox: self.store.outbox_counts().await?,
+            alerts: self.store.recent_alerts(RECENT_ALERTS).await?,
         })
     }
 
     /// `/metrics`: the counters plus the gauges read from the state now.
-    pub fn metrics_text(&self) -> Result<String, StoreError> {
-        let summary = self.summary()?;
+    pub async fn metrics_text(&self) -> Result<String, StoreError> {
+        let summary = self.summary().await?;
         let gauges = Gauges {
-            outbox_pending: self.store.pending_count()?,
+            outbox_pending: self.store.outbox_counts().await?.pending,
             feeds: summary.feeds,
             feeds_failing: summary.failing,
         };
@@ -203,7 +213,7 @@ pub async fn status_loop(notifier: Notifier, monitor: Arc<Monitor>, cancel: Canc
             _ = cancel.cancelled() => return,
             _ = tick.tick() => {}
         }
-        match monitor.summary() {
+        match monitor.summary().await {
             Ok(summary) if summary.line() != last => {
                 last = summary.line();
                 notifier.notify(&format!("STATUS={last}"));

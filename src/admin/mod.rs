@@ -83,21 +83,21 @@ async fn healthz(State(monitor): State<Arc<Monitor>>) -> Response {
 }
 
 async fn metrics(State(monitor): State<Arc<Monitor>>) -> Response {
-    match monitor.metrics_text() {
+    match monitor.metrics_text().await {
         Ok(text) => ([(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)], text).into_response(),
         Err(e) => internal(&e),
     }
 }
 
 async fn status(State(monitor): State<Arc<Monitor>>) -> Response {
-    match monitor.report() {
+    match monitor.report().await {
         Ok(report) => Json(report).into_response(),
         Err(e) => internal(&e),
     }
 }
 
 async fn page(State(monitor): State<Arc<Monitor>>) -> Response {
-    let report = match monitor.report() {
+    let report = match monitor.report().await {
         Ok(r) => r,
         Err(e) => return internal(&e),
     };

@@ -1,7 +1,9 @@
-//! Delivery from the outbox. Each sink has its own worker: it attempts the sink's due
-//! deliveries (or digests) in order, within its rate limit, records each verdict, and
-//! sleeps until its next delivery falls due. Workers run side by side and share nothing but
-//! the store, so a slow, failing, rate-limited or disabled sink never delays another.
+//! Delivery from the outbox. Each sink has its own worker: while it holds the sink's
+//! queue lease (one process at a time, across every instance on the state) it claims the
+//! sink's due deliveries (or digests) in order, sends them within its rate limit, settles
+//! each verdict, and sleeps until its next delivery falls due. Workers run side by side
+//! and share nothing but the store, so a slow, failing, rate-limited or disabled sink
+//! never delays another.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,7 +22,9 @@ use super::sinks::{AnySink, Group, Net};
 use super::{Batch, Digest};
 use crate::config::{Config, DeliveryConfig};
 use crate::metrics::metrics;
-use crate::store::{Delivery, DeliveryStatus, PendingDigest, Store, StoreError};
+use crate::store::{
+    Attempted, Delivery, DeliveryStatus, PendingDigest, Settlement, Store, StoreError,
+};
 
 /// How many deliveries are loaded from the outbox at a time per sink.
 const BATCH: usize = 64;
@@ -31,6 +35,11 @@ pub const DIGEST_MAX: usize = 100;
 const IDLE: Duration = Duration::from_secs(30);
 /// Pause after a state database error, so a broken state is not hammered.
 const ERROR_PAUSE: Duration = Duration::from_secs(1);
+/// How long a sink's queue lease lasts unrenewed: another instance takes the queue over
+/// this long after its holder died (at once when the holder was on this host).
+pub const LEASE_HOLD: Duration = Duration::from_secs(60);
+/// Renew the lease when it is older than this.
+const LEASE_RENEW: Duration = Duration::from_secs(20);
 
 /// Counts of one dispatch round.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -66,6 +75,8 @@ struct Worker {
     /// `Retry-After`, Telegram's `retry_after`), which holds for the whole sink.
     held_until: AtomicI64,
     wake: Notify,
+    /// When this process last took or renewed the sink's queue lease, if it holds it.
+    lease: Mutex<Option<std::time::Instant>>,
 }
 
 impl Worker {
@@ -122,6 +133,8 @@ pub struct Dispatcher {
     store: Store,
     net: Net,
     workers: Vec<Worker>,
+    /// This process in the leases.
+    owner: String,
 }
 
 impl Dispatcher {
@@ -143,12 +156,14 @@ impl Dispatcher {
                 disabled: AtomicBool::new(false),
                 held_until: AtomicI64::new(0),
                 wake: Notify::new(),
+                lease: Mutex::new(None),
             })
             .collect();
         Dispatcher {
             store,
             net,
             workers,
+            owner: crate::store::instance_id(),
         }
     }
 
@@ -181,32 +196,71 @@ impl Dispatcher {
     ) -> Result<DispatchReport, StoreError> {
         let rounds = self.workers.iter().map(|w| self.drain(w, cancel));
         let mut total = DispatchReport::default();
-        for r in join_all(rounds).await {
+        let results = join_all(rounds).await;
+        self.release_all().await;
+        for r in results {
             total += r?;
         }
         Ok(total)
+    }
+
+    /// Gives up every queue lease this process holds.
+    async fn release_all(&self) {
+        for w in &self.workers {
+            if lock(&w.lease).take().is_none() {
+                continue;
+            }
+            if let Err(e) = self.store.release_sink(&w.name, &self.owner).await {
+                let error = crate::net::error_chain(&e);
+                tracing::warn!(sink = %w.name, error, "releasing the sink's queue lease failed");
+            }
+        }
+    }
+
+    /// Whether this process holds `w`'s queue lease, taking or renewing it when due.
+    async fn hold_lease(&self, w: &Worker) -> Result<bool, StoreError> {
+        let fresh = lock(&w.lease).is_some_and(|at| at.elapsed() < LEASE_RENEW);
+        if fresh {
+            return Ok(true);
+        }
+        let taken_at = std::time::Instant::now();
+        let held = self
+            .store
+            .claim_sink(&w.name, &self.owner, LEASE_HOLD)
+            .await?;
+        let mut lease = lock(&w.lease);
+        if held && lease.is_none() {
+            tracing::debug!(sink = %w.name, owner = %self.owner, "took the sink's delivery queue");
+        }
+        *lease = held.then_some(taken_at);
+        Ok(held)
     }
 
     /// Delivers until `cancel` fires: one loop per sink, each woken when `wake` is
     /// notified (a poll queued alerts) or when its next delivery falls due. An attempt
     /// in flight at cancellation finishes; the rest stays pending.
     pub async fn run(&self, wake: Arc<Notify>, cancel: CancellationToken) {
+        let remote = self.store.outbox_wakeups().unwrap_or_default();
         let fan_out = async {
             loop {
                 tokio::select! {
                     _ = cancel.cancelled() => return,
-                    _ = wake.notified() => self.workers.iter().for_each(|w| w.wake.notify_one()),
+                    _ = wake.notified() => {}
+                    _ = remote.notified() => {}
                 }
+                self.workers.iter().for_each(|w| w.wake.notify_one());
             }
         };
         let loops = join_all(self.workers.iter().map(|w| self.worker_loop(w, &cancel)));
         tokio::join!(fan_out, loops);
+        self.release_all().await;
     }
 
     async fn worker_loop(&self, w: &Worker, cancel: &CancellationToken) {
         loop {
             let pause = match self.drain(w, cancel).await {
-                Ok(_) => self.pause(w),
+                Ok(_) if lock(&w.lease).is_none() => LEASE_RENEW,
+                Ok(_) => self.pause(w).await,
                 Err(e) => {
                     let error = crate::net::error_chain(&e);
                     tracing::error!(sink = %w.name, error, "delivery round failed");
@@ -225,9 +279,9 @@ impl Dispatcher {
     }
 
     /// How long `w` may sleep: until its next delivery, digest or free rate slot.
-    fn pause(&self, w: &Worker) -> Duration {
+    async fn pause(&self, w: &Worker) -> Duration {
         let now = Utc::now().timestamp_millis();
-        let next = match self.next_wake(w) {
+        let next = match self.next_wake(w).await {
             Ok(Some(at)) => at,
             Ok(None) => return IDLE,
             Err(e) => {
@@ -241,22 +295,23 @@ impl Dispatcher {
             None => next,
         };
         let next = next.max(w.held_until.load(Ordering::Relaxed));
-        Duration::from_millis(u64::try_from(next - now).unwrap_or(0)).min(IDLE)
+        Duration::from_millis(u64::try_from(next - now).unwrap_or(0)).min(IDLE.min(LEASE_RENEW))
     }
 
     /// When (unix ms) `w` has something to send next.
-    fn next_wake(&self, w: &Worker) -> Result<Option<i64>, StoreError> {
-        let oldest = self.store.next_due(&w.name)?;
+    async fn next_wake(&self, w: &Worker) -> Result<Option<i64>, StoreError> {
+        let oldest = self.store.next_due(&w.name).await?;
         let Some(window) = w.digest else {
             return Ok(oldest);
         };
         let window_ms = i64::try_from(window.as_millis()).unwrap_or(i64::MAX);
         let formed = oldest.map(|t| t.saturating_add(window_ms));
-        let digest = self.store.next_digest_due(&w.name)?;
+        let digest = self.store.next_digest_due(&w.name).await?;
         Ok([formed, digest].into_iter().flatten().min())
     }
 
-    /// One round for one sink: every unit due when it started, once each.
+    /// One round for one sink: every unit due when it started, once each — when this
+    /// process holds the sink's queue lease (else nothing: its holder delivers).
     async fn drain(
         &self,
         w: &Worker,
@@ -266,7 +321,10 @@ impl Dispatcher {
         let started = Utc::now();
         let mut report = DispatchReport::default();
         loop {
-            let units = self.due_units(w, started)?;
+            if !self.hold_lease(w).await? {
+                return Ok(report);
+            }
+            let units = self.due_units(w, started).await?;
             if units.is_empty() {
                 return Ok(report);
             }
@@ -278,38 +336,46 @@ impl Dispatcher {
                 if !take_slot(w) {
                     return Ok(report);
                 }
+                if !self.hold_lease(w).await? {
+                    return Ok(report);
+                }
                 let outcome = w.sink.deliver(&self.net, unit.batch()).await;
                 w.hold_after(&outcome);
-                report += self.settle(w, &unit, outcome)?;
+                report += self.settle(w, &unit, outcome).await?;
             }
         }
     }
 
     /// The units of `w` due at `at`: for a digest sink, digests (formed once the oldest
     /// waiting alert is a window old); otherwise single deliveries.
-    fn due_units(&self, w: &Worker, at: DateTime<Utc>) -> Result<Vec<Unit>, StoreError> {
+    async fn due_units(&self, w: &Worker, at: DateTime<Utc>) -> Result<Vec<Unit>, StoreError> {
         let Some(window) = w.digest else {
-            let due = self.store.due_deliveries(&w.name, at, BATCH)?;
+            let due = self.store.due_deliveries(&w.name, at, BATCH).await?;
             if w.by_story {
                 return Ok(by_story(&w.name, due).into_iter().map(story_unit).collect());
             }
             return Ok(due.into_iter().map(|d| Unit::Single(Box::new(d))).collect());
         };
         let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
-        while let Some(oldest) = self.store.next_due(&w.name)? {
+        while let Some(oldest) = self.store.next_due(&w.name).await? {
             if oldest.saturating_add(window.num_milliseconds()) > at.timestamp_millis() {
                 break;
             }
-            if self.store.form_digest(&w.name, at, DIGEST_MAX)?.is_none() {
+            if self
+                .store
+                .form_digest(&w.name, at, DIGEST_MAX)
+                .await?
+                .is_none()
+            {
                 break;
             }
         }
-        let due = self.store.due_digests(&w.name, at)?;
+        let due = self.store.due_digests(&w.name, at).await?;
         Ok(due.into_iter().map(digest_unit).collect())
     }
 
     /// Records the verdict on one attempt.
-    fn settle(
+    async fn settle(
         &self,
         w: &Worker,
         unit: &Unit,
@@ -324,20 +390,25 @@ impl Dispatcher {
         }
         let (status, error, next) = recorded_as(&v, now);
         metrics().record_delivery(&w.name, metric_result(&v));
-        match unit {
-            Unit::Single(d) => {
-                self.store
-                    .record_attempt(&d.alert.id, &w.name, status, error, next, now)?
-            }
-            Unit::Digest(d, ..) => self
-                .store
-                .record_digest_attempt(&d.id, status, error, next, now)?,
-            Unit::Story(_, rows) => {
-                for r in rows {
-                    self.store
-                        .record_attempt(&r.alert.id, &w.name, status, error, next, now)?;
-                }
-            }
+        let single = |alert_id: &str| Attempted::Single {
+            alert_id: alert_id.to_string(),
+            sink: w.name.clone(),
+        };
+        let attempted = match unit {
+            Unit::Single(d) => vec![single(&d.alert.id)],
+            Unit::Digest(d, ..) => vec![Attempted::Digest { id: d.id.clone() }],
+            // A story group settles each member's own row.
+            Unit::Story(_, rows) => rows.iter().map(|r| single(&r.alert.id)).collect(),
+        };
+        for attempted in attempted {
+            let settlement = Settlement {
+                attempted,
+                status,
+                error: error.map(str::to_string),
+                next_attempt_at: next,
+                now,
+            };
+            self.store.settle(settlement).await?;
         }
         Ok(DispatchReport::counting(
             status,
@@ -414,8 +485,8 @@ fn take_slot(w: &Worker) -> bool {
     true
 }
 
-fn lock(l: &Mutex<RateLimiter>) -> std::sync::MutexGuard<'_, RateLimiter> {
-    // The limiter holds plain numbers: a panic elsewhere cannot leave it inconsistent.
+fn lock<T>(l: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Plain numbers behind these locks: a panic elsewhere cannot leave them inconsistent.
     l.lock().unwrap_or_else(|e| e.into_inner())
 }
 

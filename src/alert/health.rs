@@ -7,16 +7,15 @@ use chrono::{DateTime, Utc};
 use super::{truncate_words, Alert, AlertArticle, SUMMARY_MAX_CHARS};
 use crate::config::{Config, FeedConfig, FeedSource, HealthRule};
 use crate::feeds::article::hex_digest;
-use crate::pipeline::PollResult;
 use crate::store::NewAlert;
 
 /// The alerts one poll of `feed` raises: `failures_before` is the count of failed polls
-/// in a row before this one.
+/// in a row before this one, `failure` this poll's error (`None` when it succeeded).
 pub fn after_poll(
     config: &Config,
     feed: &FeedConfig,
     failures_before: u32,
-    result: &PollResult,
+    failure: Option<&str>,
     now: DateTime<Utc>,
 ) -> Vec<NewAlert> {
     config
@@ -24,13 +23,11 @@ pub fn after_poll(
         .iter()
         .filter(|rule| rule.applies_to(&feed.name))
         .filter_map(|rule| {
-            let alert = match result {
-                PollResult::Failed(error) if failures_before + 1 == rule.after_failures => {
+            let alert = match failure {
+                Some(error) if failures_before + 1 == rule.after_failures => {
                     failing(rule, feed, failures_before + 1, error, now)
                 }
-                PollResult::Ok { .. } | PollResult::NotModified
-                    if failures_before >= rule.after_failures =>
-                {
+                None if failures_before >= rule.after_failures => {
                     recovered(rule, feed, failures_before, now)
                 }
                 _ => return None,

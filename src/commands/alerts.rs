@@ -45,7 +45,7 @@ struct ListedDelivery<'a> {
 }
 
 /// `alerts`: lists the outbox (newest alerts first) as a table, or JSON lines.
-pub fn alerts(
+pub async fn alerts(
     path: &Path,
     status: Option<StatusArg>,
     json: bool,
@@ -54,8 +54,10 @@ pub fn alerts(
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
     super::existing_state(&cfg.daemon.state_dir)?;
-    let store = Store::open(&cfg.daemon.state_dir)?;
-    let rows = store.outbox(status.map(DeliveryStatus::from), limit)?;
+    let store = Store::open(&cfg).await?;
+    let rows = store
+        .outbox(status.map(DeliveryStatus::from), limit)
+        .await?;
     let listed = group(&rows);
     let written = if json {
         listed
@@ -141,7 +143,7 @@ fn write_delivery(d: &ListedDelivery<'_>, out: &mut dyn Write) -> std::io::Resul
 
 /// `alerts replay`: requeues every delivery of `ids`, or (`dead`) every dead delivery.
 /// An unknown id is an error and nothing is requeued.
-pub fn replay(
+pub async fn replay(
     path: &Path,
     ids: &[String],
     dead: bool,
@@ -149,23 +151,24 @@ pub fn replay(
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
     super::existing_state(&cfg.daemon.state_dir)?;
-    let store = Store::open(&cfg.daemon.state_dir)?;
+    let store = Store::open(&cfg).await?;
     let (deliveries, alerts) = if dead {
-        store.replay_dead(Utc::now())?
+        store.replay_dead(Utc::now()).await?
     } else {
         let mut ids = ids.to_vec();
         ids.sort();
         ids.dedup();
         let mut unknown = Vec::new();
         for id in &ids {
-            if !store.alert_exists(id)? {
+            if !store.alert_exists(id).await? {
                 unknown.push(id.clone());
             }
         }
         if !unknown.is_empty() {
             return Err(CommandError::NoAlert(unknown));
         }
-        (store.replay_alerts(&ids, Utc::now())?, ids.len())
+        let n = ids.len();
+        (store.replay_alerts(ids, Utc::now()).await?, n)
     };
     writeln!(
         out,

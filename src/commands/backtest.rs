@@ -12,7 +12,7 @@ use crate::config;
 use crate::store::{ago, Store};
 
 /// Runs the backtest and writes its report.
-pub fn backtest(
+pub async fn backtest(
     path: &Path,
     only: &[String],
     since: Option<Duration>,
@@ -25,10 +25,10 @@ pub fn backtest(
         }
     }
     super::existing_state(&cfg.daemon.state_dir)?;
-    let store = Store::open_read_only(&cfg.daemon.state_dir)?;
+    let store = Store::open_read_only(&cfg).await?;
     let window = since.unwrap_or(cfg.daemon.retention);
     let since = ago(window);
-    let report = run_backtest(&cfg, &store, only, since)?;
+    let report = run_backtest(&cfg, &store, only, since).await?;
     let when = since.to_rfc3339_opts(SecondsFormat::Secs, true);
     write_report(&report, &when, out).map_err(io("writing the report"))
 }

@@ -15,7 +15,7 @@ use super::adaptive::{next_interval, Bounds, Inputs, Reason, RETRY_AFTER_CAP};
 use super::gate::Gate;
 use crate::config::FeedConfig;
 use crate::health::Board;
-use crate::pipeline::{Pipeline, PollOutcome, PollResult};
+use crate::pipeline::{PollOutcome, PollResult};
 use crate::store::{FeedSchedule, StoreError};
 
 /// The delay before a feed's first poll: uniformly random in `[0, interval / 10]`.
@@ -60,35 +60,27 @@ pub fn plan(feed: &FeedConfig, inputs: &Inputs, now: DateTime<Utc>, jitter: f64)
     }
 }
 
-/// What the poll loop needs from a poller; the daemon's is the [`Pipeline`], tests drive
-/// the loop with a scripted one under paused time.
-pub trait Poller: Clone + Send + Sync + 'static {
-    /// Polls `feed` once; the outcome carries its next poll time.
-    fn poll(
-        &self,
-        feed: &FeedConfig,
-    ) -> impl Future<Output = Result<PollOutcome, StoreError>> + Send;
-    /// The schedule the state remembers for `feed`, if any.
-    fn due(&self, feed: &FeedConfig) -> Option<FeedSchedule>;
+/// One turn of a feed's loop.
+#[derive(Debug, Clone)]
+pub enum Turn {
+    /// This process claimed the feed and polled it.
+    Polled(PollOutcome),
+    /// Not due after all, or claimed by another instance: next due then.
+    Taken {
+        /// When to try again.
+        next_poll: DateTime<Utc>,
+    },
 }
 
-impl Poller for Pipeline {
-    fn poll(
-        &self,
-        feed: &FeedConfig,
-    ) -> impl Future<Output = Result<PollOutcome, StoreError>> + Send {
-        Pipeline::poll(self, feed)
-    }
-
-    fn due(&self, feed: &FeedConfig) -> Option<FeedSchedule> {
-        match self.store.feed_schedule(&feed.name) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(feed = %feed.name, error = %crate::net::error_chain(&e), "reading the feed's schedule failed");
-                None
-            }
-        }
-    }
+/// What the poll loop needs from a poller; the daemon's is the
+/// [`Pipeline`](crate::pipeline::Pipeline) (claim, then poll), tests drive the loop with a
+/// scripted one under paused time.
+pub trait Poller: Clone + Send + Sync + 'static {
+    /// Claims `feed` and, when this process got it, polls it once; the outcome carries
+    /// its next poll time.
+    fn poll(&self, feed: &FeedConfig) -> impl Future<Output = Result<Turn, StoreError>> + Send;
+    /// The schedule the state remembers for `feed`, if any.
+    fn due(&self, feed: &FeedConfig) -> impl Future<Output = Option<FeedSchedule>> + Send;
 }
 
 /// Polls `feed` on its schedule until `cancel` fires; wakes the delivery loop when a poll
@@ -102,7 +94,7 @@ pub async fn poll_loop<P: Poller>(
     board: Arc<Board>,
     cancel: CancellationToken,
 ) {
-    let mut delay = first_delay(&feed, poller.due(&feed).as_ref(), Utc::now());
+    let mut delay = first_delay(&feed, poller.due(&feed).await.as_ref(), Utc::now());
     loop {
         board.sleeping(&feed.name, delay);
         tokio::select! {
@@ -125,13 +117,10 @@ pub async fn poll_loop<P: Poller>(
 
 /// Logs a poll's outcome, wakes the delivery loop for its alerts, and returns the delay
 /// until the next poll.
-fn after_poll(
-    feed: &FeedConfig,
-    outcome: Result<PollOutcome, StoreError>,
-    wake: &Notify,
-) -> Duration {
+fn after_poll(feed: &FeedConfig, outcome: Result<Turn, StoreError>, wake: &Notify) -> Duration {
     match outcome {
-        Ok(o) => {
+        Ok(Turn::Taken { next_poll }) => until(next_poll),
+        Ok(Turn::Polled(o)) => {
             if !o.alerts.is_empty() {
                 wake.notify_one();
             }
@@ -139,17 +128,24 @@ fn after_poll(
                 tracing::info!(feed = %feed.name, articles, new, alerts = o.alerts.len(), "polled");
             }
             match o.schedule {
-                Some(s) => (s.next_poll - Utc::now())
-                    .to_std()
-                    .unwrap_or(Duration::ZERO),
+                Some(s) => until(s.next_poll),
                 None => feed.interval,
             }
+        }
+        Err(e @ StoreError::LeaseLost { .. }) => {
+            tracing::warn!(feed = %feed.name, error = %e, "poll outlived its claim");
+            feed.interval
         }
         Err(e) => {
             tracing::error!(feed = %feed.name, error = %crate::net::error_chain(&e), "state error while polling");
             feed.interval
         }
     }
+}
+
+/// The time left until `at` (zero when past).
+fn until(at: DateTime<Utc>) -> Duration {
+    (at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
 }
 
 #[cfg(test)]

@@ -71,10 +71,7 @@ impl Scripted {
 }
 
 impl Poller for Scripted {
-    fn poll(
-        &self,
-        feed: &FeedConfig,
-    ) -> impl Future<Output = Result<PollOutcome, StoreError>> + Send {
+    fn poll(&self, feed: &FeedConfig) -> impl Future<Output = Result<Turn, StoreError>> + Send {
         let (this, feed) = (self.clone(), feed.clone());
         async move {
             let n = {
@@ -92,16 +89,16 @@ impl Poller for Scripted {
             } else {
                 PollResult::NotModified
             };
-            Ok(PollOutcome {
+            Ok(Turn::Polled(PollOutcome {
                 feed: feed.name.clone(),
                 result,
                 alerts: Vec::new(),
                 schedule: Some(plan(&feed, &inputs, Utc::now(), fastrand::f64())),
-            })
+            }))
         }
     }
 
-    fn due(&self, feed: &FeedConfig) -> Option<FeedSchedule> {
+    async fn due(&self, feed: &FeedConfig) -> Option<FeedSchedule> {
         self.due.get(&feed.name).cloned()
     }
 }

@@ -1,5 +1,6 @@
 //! The second half of a poll: what was fetched and parsed becomes articles matched against
-//! the watchlists, a next poll time, and one transaction that records it all.
+//! the watchlists (on a CPU thread), a next poll time, and one store call that records it
+//! all in one transaction.
 
 use chrono::{DateTime, Utc};
 
@@ -8,13 +9,22 @@ use crate::alert::{health, Alert};
 use crate::config::FeedConfig;
 use crate::feeds::adaptive::{Decision, Inputs, Reason};
 use crate::feeds::fingerprint::Fingerprint;
-use crate::feeds::parse::ParsedFeed;
+use crate::feeds::parse::{on_cpu, ParsedFeed};
 use crate::feeds::schedule;
 use crate::feeds::signals::{FeedSignals, HttpSignals};
 use crate::feeds::Article;
 use crate::store::{
-    ArticleWrite, FeedSchedule, NearDupCheck, NewAlert, PollRecord, PollWrite, Recorded, StoreError,
+    ArticleWrite, FeedSchedule, Lease, NearDupCheck, NewAlert, PollRecord, PollWrite, Recorded,
+    StoreError,
 };
+
+/// The poll being recorded: its feed, what came before, and its claim.
+pub(super) struct Poll<'a> {
+    pub(super) feed: &'a FeedConfig,
+    pub(super) failures_before: u32,
+    pub(super) previous: Option<&'a FeedSchedule>,
+    pub(super) lease: Option<Lease>,
+}
 
 /// A fetched body, before parsing.
 pub(super) struct Body {
@@ -41,45 +51,40 @@ pub(super) enum Got {
 
 impl Pipeline {
     /// Matches the new articles and commits everything the poll learnt at once.
-    pub(super) fn record(
-        &self,
-        feed: &FeedConfig,
-        got: Got,
-        failures_before: u32,
-        previous: Option<&FeedSchedule>,
-    ) -> Result<PollOutcome, StoreError> {
+    pub(super) async fn record(&self, poll: Poll<'_>, got: Got) -> Result<PollOutcome, StoreError> {
+        let feed = poll.feed;
         if let Got::Failed(err, _) = &got {
             tracing::warn!(feed = %feed.name, error = %err, "poll failed");
         }
         let now = Utc::now();
-        let (result, articles, changed) = self.examine(&got)?;
-        let schedule = next_poll(feed, &got, &result, failures_before, previous, now);
-        let health = health::after_poll(&self.config, feed, failures_before, &result, now);
+        let (result, changed) = self.examine(&got).await?;
+        let schedule = next_poll(&poll, &got, &result, now);
+        let failure = match &result {
+            PollResult::Failed(e) => Some(e.as_str()),
+            _ => None,
+        };
+        let health = health::after_poll(&self.config, feed, poll.failures_before, failure, now);
         let health_alerts: Vec<Alert> = health.iter().map(|h| h.alert.clone()).collect();
-        let changed: Vec<&Article> = changed.into_iter().map(|i| &articles[i]).collect();
-        let (candidates, prints): (Vec<_>, Vec<_>) =
-            fingerprints(&changed, |a| self.match_article(a))
-                .into_iter()
-                .unzip();
-        let writes = changed
+        let record = poll_record(feed, &result, &got, now);
+        let writes = self.candidates(take_changed(got, &changed)).await?;
+        let titles: Vec<(String, String)> = writes
             .iter()
-            .zip(candidates)
-            .zip(prints.iter())
-            .map(|((a, alerts), fp)| ArticleWrite {
-                article: a,
-                alerts,
-                near: self.near_dup_check(fp.as_ref()),
-            })
+            .map(|w| (w.article.feed.clone(), w.article.title.clone()))
             .collect();
-        let recorded = self.store.finish_poll(PollWrite {
-            record: poll_record(feed, &result, &got, now),
-            schedule: Some(schedule.clone()),
-            articles: writes,
-            health,
-            matcher: &self.config.watch_fingerprint,
-            now,
-        })?;
-        let alerts = queued(&changed, recorded).chain(health_alerts).collect();
+        let recorded = self
+            .store
+            .finish_poll(PollWrite {
+                record,
+                schedule: Some(schedule.clone()),
+                articles: writes,
+                health,
+                matcher: self.config.watch_fingerprint.clone(),
+                lease: poll.lease,
+                by: self.instance.clone(),
+                now,
+            })
+            .await?;
+        let alerts = queued(&titles, recorded).chain(health_alerts).collect();
         Ok(PollOutcome {
             feed: feed.name.clone(),
             result,
@@ -88,36 +93,75 @@ impl Pipeline {
         })
     }
 
-    /// The poll's result, the feed's articles and the indices of those new or changed.
-    fn examine<'g>(
-        &self,
-        got: &'g Got,
-    ) -> Result<(PollResult, &'g [Article], Vec<usize>), StoreError> {
+    /// The poll's result and the indices of the feed's articles new or changed.
+    async fn examine(&self, got: &Got) -> Result<(PollResult, Vec<usize>), StoreError> {
         Ok(match got {
-            Got::NotModified(_) => (PollResult::NotModified, &[], Vec::new()),
-            Got::Failed(err, _) => (PollResult::Failed(err.clone()), &[], Vec::new()),
+            Got::NotModified(_) => (PollResult::NotModified, Vec::new()),
+            Got::Failed(err, _) => (PollResult::Failed(err.clone()), Vec::new()),
             Got::Parsed {
                 feed, first_poll, ..
             } => {
+                let n = feed.articles.len();
                 let unchanged = match first_poll {
-                    true => vec![false; feed.articles.len()],
-                    false => self
-                        .store
-                        .unchanged_articles(&feed.articles, &self.config.watch_fingerprint)?,
+                    true => vec![false; n],
+                    false => self.unchanged(&feed.articles).await?,
                 };
-                let changed: Vec<usize> = (0..feed.articles.len())
-                    .filter(|&i| !unchanged[i])
-                    .collect();
+                let changed: Vec<usize> = (0..n).filter(|&i| !unchanged[i]).collect();
                 let result = PollResult::Ok {
-                    articles: feed.articles.len(),
+                    articles: n,
                     new: changed.len(),
                 };
-                (result, feed.articles.as_slice(), changed)
+                (result, changed)
             }
         })
     }
 
-    fn near_dup_check<'a>(&self, fingerprint: Option<&'a Fingerprint>) -> Option<NearDupCheck<'a>> {
+    /// For each article, whether the state has it with the same text and watchlists.
+    async fn unchanged(&self, articles: &[Article]) -> Result<Vec<bool>, StoreError> {
+        let Some(first) = articles.first() else {
+            return Ok(Vec::new());
+        };
+        let keys = articles
+            .iter()
+            .map(|a| (a.id.as_str().to_string(), a.content_hash()))
+            .collect();
+        let matcher = &self.config.watch_fingerprint;
+        self.store
+            .unchanged_articles(&first.feed, keys, matcher)
+            .await
+    }
+
+    /// Each changed article with the alerts it would raise and its near-duplicate check:
+    /// matching is CPU work, done on a CPU thread.
+    async fn candidates(&self, changed: Vec<Article>) -> Result<Vec<ArticleWrite>, StoreError> {
+        if changed.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (this, span) = (self.clone(), tracing::Span::current());
+        let work = move || {
+            span.in_scope(|| {
+                changed
+                    .into_iter()
+                    .map(|article| {
+                        let (alerts, fp) = candidate(&article, |a| this.match_article(a));
+                        let near = this.near_dup_check(fp);
+                        ArticleWrite {
+                            article,
+                            alerts,
+                            near,
+                        }
+                    })
+                    .collect()
+            })
+        };
+        match on_cpu(work).await {
+            Ok(writes) => Ok(writes),
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(StoreError::Worker(e.to_string())),
+        }
+    }
+
+    fn near_dup_check(&self, fingerprint: Option<Fingerprint>) -> Option<NearDupCheck> {
         let d = &self.config.daemon;
         if d.near_duplicate_window.is_zero() {
             return None;
@@ -130,52 +174,54 @@ impl Pipeline {
     }
 }
 
-/// Each article's candidate alerts, and its fingerprint when it has any (copies are
+/// An article's candidate alerts, and its fingerprint when it has any (copies are
 /// compared with alerted stories alone, so only an article that would alert needs one).
-fn fingerprints(
-    articles: &[&Article],
+fn candidate(
+    article: &Article,
     matcher: impl Fn(&Article) -> Vec<NewAlert>,
-) -> Vec<(Vec<NewAlert>, Option<Fingerprint>)> {
-    articles
-        .iter()
-        .map(|a| {
-            let alerts = matcher(a);
-            let fp = (!alerts.is_empty()).then(|| Fingerprint::of_article(a));
-            (alerts, fp)
-        })
+) -> (Vec<NewAlert>, Option<Fingerprint>) {
+    let alerts = matcher(article);
+    let fp = (!alerts.is_empty()).then(|| Fingerprint::of_article(article));
+    (alerts, fp)
+}
+
+/// The articles at `changed` (ascending indices), taken out of what was parsed.
+fn take_changed(got: Got, changed: &[usize]) -> Vec<Article> {
+    let Got::Parsed { feed, .. } = got else {
+        return Vec::new();
+    };
+    let mut wanted = changed.iter().peekable();
+    feed.articles
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| wanted.next_if_eq(&i).is_some())
+        .map(|(_, a)| a)
         .collect()
 }
 
 /// When to poll `feed` next, from what this poll told.
-fn next_poll(
-    feed: &FeedConfig,
-    got: &Got,
-    result: &PollResult,
-    failures_before: u32,
-    previous: Option<&FeedSchedule>,
-    now: DateTime<Utc>,
-) -> FeedSchedule {
+fn next_poll(poll: &Poll<'_>, got: &Got, result: &PollResult, now: DateTime<Utc>) -> FeedSchedule {
     let failures = match result {
-        PollResult::Failed(_) => failures_before.saturating_add(1),
+        PollResult::Failed(_) => poll.failures_before.saturating_add(1),
         _ => 0,
     };
     let inputs = Inputs {
         http: http_signals(got),
         feed: feed_signals(got),
         failures,
-        previous: previous.and_then(decision_of),
+        previous: poll.previous.and_then(decision_of),
     };
-    schedule::plan(feed, &inputs, now, fastrand::f64())
+    schedule::plan(poll.feed, &inputs, now, fastrand::f64())
 }
 
 /// The alerts the recorded articles queued; near copies are logged, not alerted.
 fn queued<'a>(
-    changed: &'a [&'a Article],
+    titles: &'a [(String, String)],
     recorded: Vec<Recorded>,
 ) -> impl Iterator<Item = Alert> + 'a {
-    changed.iter().zip(recorded).flat_map(|(article, rec)| {
+    titles.iter().zip(recorded).flat_map(|((feed, title), rec)| {
         for (watchlist, original) in &rec.copies {
-            tracing::info!(feed = %article.feed, title = %article.title, watchlist, alert_id = %original, "near-duplicate of an alerted story: recorded, not alerted again");
+            tracing::info!(feed = %feed, title = %title, watchlist, alert_id = %original, "near-duplicate of an alerted story: recorded, not alerted again");
         }
         rec.queued
     })
@@ -201,23 +247,16 @@ fn decision_of(s: &FeedSchedule) -> Option<Decision> {
     })
 }
 
-fn poll_record<'a>(
-    feed: &'a FeedConfig,
-    result: &'a PollResult,
-    got: &'a Got,
-    at: DateTime<Utc>,
-) -> PollRecord<'a> {
+fn poll_record(feed: &FeedConfig, result: &PollResult, got: &Got, at: DateTime<Utc>) -> PollRecord {
     PollRecord {
-        feed: &feed.name,
+        feed: feed.name.clone(),
         result: result.label(),
         error: match result {
-            PollResult::Failed(e) => Some(e),
+            PollResult::Failed(e) => Some(e.clone()),
             _ => None,
         },
         validators: match got {
-            Got::Parsed {
-                validators: (e, l), ..
-            } => Some((e.as_deref(), l.as_deref())),
+            Got::Parsed { validators, .. } => Some(validators.clone()),
             _ => None,
         },
         at,

@@ -1,24 +1,120 @@
-//! The embedded state (SQLite under `state_dir`): feed validators and poll results, stories
-//! already seen per watchlist, and the alert outbox with per-sink delivery state.
+//! The state: feed validators and schedules, articles already processed, stories already
+//! seen per watchlist, and the alert outbox with per-sink delivery state. The rest of
+//! newshound talks to it through the interfaces in [`api`]; the backends are the
+//! embedded SQLite under `state_dir` (the default, [`sqlite`]) and a shared PostgreSQL
+//! (`[store] url`) that several instances use at once.
 
-mod batch;
-mod copies;
-mod db;
-mod digest;
-mod history;
-mod outbox;
-mod poll;
-mod replay;
-mod schedule;
-mod seen;
-mod status;
+pub mod api;
+pub mod decide;
+mod error;
+pub mod sqlite;
+mod types;
 
-pub use copies::NearDupCheck;
-pub use db::{Store, StoreError, DB_FILE};
-pub use digest::PendingDigest;
-pub use history::{ago, PastAlert};
-pub use outbox::{Delivery, DeliveryStatus, OutboxRow};
-pub use poll::{ArticleWrite, PollWrite};
-pub use schedule::{FeedSchedule, Known};
-pub use seen::{FeedState, NewAlert, PollRecord, Recorded};
-pub use status::{DeliveryState, OutboxCounts, RecentAlert};
+use std::ops::Deref;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use api::{Backend, DeliveryStore, PollStore, ReadStore};
+pub use error::{BackendError, StoreError};
+pub use sqlite::DB_FILE;
+pub use types::*;
+
+use crate::config::Config;
+
+/// The open state, whichever backend holds it. Cheap to clone; derefs to the
+/// [`Backend`] so callers use the interfaces' methods directly.
+#[derive(Clone)]
+pub struct Store {
+    backend: Arc<dyn Backend>,
+    read_only: bool,
+}
+
+impl Deref for Store {
+    type Target = dyn Backend;
+    fn deref(&self) -> &(dyn Backend + 'static) {
+        &*self.backend
+    }
+}
+
+impl Store {
+    /// Wraps a backend.
+    pub fn new(backend: Arc<dyn Backend>, read_only: bool) -> Store {
+        Store { backend, read_only }
+    }
+
+    /// Opens the state `config` names: `[store] url` when set, else the SQLite file
+    /// under `daemon.state_dir` (created if needed). Schema migrations run here.
+    pub async fn open(config: &Config) -> Result<Store, StoreError> {
+        Store::open_dir(&config.daemon.state_dir).await
+    }
+
+    /// Opens (creating if needed) the SQLite state in `dir`.
+    pub async fn open_dir(dir: &Path) -> Result<Store, StoreError> {
+        let dir = dir.to_path_buf();
+        let db = sqlite::blocking(move || sqlite::SqliteStore::open(&dir)).await?;
+        Ok(Store::new(Arc::new(db), false))
+    }
+
+    /// Opens the existing state `config` names for reading only (`backtest`, listings);
+    /// an error when a SQLite state does not exist yet.
+    pub async fn open_read_only(config: &Config) -> Result<Store, StoreError> {
+        Store::open_dir_read_only(&config.daemon.state_dir).await
+    }
+
+    /// Opens the existing SQLite state in `dir` for reading only.
+    pub async fn open_dir_read_only(dir: &Path) -> Result<Store, StoreError> {
+        let dir = dir.to_path_buf();
+        let db = sqlite::blocking(move || sqlite::SqliteStore::open_read_only(&dir)).await?;
+        Ok(Store::new(Arc::new(db), true))
+    }
+
+    /// A scratch copy of the state (for `--dry-run`): an in-memory SQLite database
+    /// holding what the state knows of feeds and seen stories, so the pipeline runs
+    /// exactly as it would while the real state is only read.
+    pub async fn open_scratch(config: &Config) -> Result<Store, StoreError> {
+        let dir = config.daemon.state_dir.clone();
+        let db = sqlite::blocking(move || sqlite::SqliteStore::open_scratch(&dir)).await?;
+        Ok(Store::new(Arc::new(db), true))
+    }
+
+    /// Whether this is a scratch or read-only copy: nothing reaches the state.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+/// This process's name in the shared state: `host/pid`. Claims and leases carry it, and
+/// `/api/status` shows it as the instance that polled a feed.
+pub fn instance_id() -> String {
+    static ID: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    ID.get_or_init(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "localhost".into());
+        format!("{host}/{}", std::process::id())
+    })
+    .clone()
+}
+
+/// Whether the lease holder `owner` (`host/pid`) is a process of this host that is gone,
+/// so its lease can be taken over at once.
+pub fn owner_is_gone(owner: &str) -> bool {
+    let Some((host, pid)) = owner.rsplit_once('/') else {
+        return false;
+    };
+    let me = instance_id();
+    let my_host = me.rsplit_once('/').map_or("", |(h, _)| h);
+    let Ok(pid) = pid.parse::<i32>() else {
+        return false;
+    };
+    if host != my_host || pid == std::process::id() as i32 {
+        return false;
+    }
+    let Some(pid) = rustix::process::Pid::from_raw(pid) else {
+        return false;
+    };
+    matches!(
+        rustix::process::test_kill_process(pid),
+        Err(rustix::io::Errno::SRCH)
+    )
+}

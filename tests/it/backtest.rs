@@ -1,5 +1,7 @@
 //! `newshound backtest`: a rule change judged on stored history before it goes live.
 
+use newshound::store::Store;
+
 use crate::common::{feed_server, hooks, it_config, newshound, text};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -69,11 +71,11 @@ async fn backtest_shows_new_kept_and_lost_alerts_and_sends_nothing() {
 
     // Nothing was delivered or recorded.
     assert_eq!(hooks(&server).await.len(), 6);
-    let db = rusqlite::Connection::open(dir.path().join("state/newshound.db")).unwrap();
-    let alerts: i64 = db
-        .query_row("SELECT COUNT(*) FROM alerts", [], |r| r.get(0))
+    let store = Store::open_dir_read_only(&dir.path().join("state"))
+        .await
         .unwrap();
-    assert_eq!(alerts, 6);
+    let alerts = store.recent_alerts(100).await.unwrap();
+    assert_eq!(alerts.len(), 6);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -3,6 +3,7 @@
 //! run the real binary.
 
 mod admin;
+mod backends;
 mod backtest;
 mod check;
 mod cli;
@@ -19,6 +20,7 @@ mod harness;
 mod health;
 mod hostile;
 mod logging;
+mod machine;
 mod match_cmd;
 mod nats;
 mod natsd;
@@ -36,3 +38,4 @@ mod run;
 mod schedule;
 mod services;
 mod ssrf;
+mod store_contract;

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use newshound::store::{DeliveryStatus, Store};
 use serde_json::Value;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -224,27 +225,28 @@ async fn failed_deliveries_are_recorded_not_lost() {
         let (stdout, stderr) = text(&out);
         assert!(out.status.success(), "{stderr}");
         assert!(stdout.contains("6 new alerts"), "{stdout}");
-        let db = rusqlite::Connection::open(sub.join("state/newshound.db")).unwrap();
-        let rows: Vec<(String, i64, String)> = db
-            .prepare("SELECT status, attempts, last_error FROM deliveries WHERE sink = 'hook'")
+        let store = Store::open_dir_read_only(&sub.join("state")).await.unwrap();
+        let rows: Vec<_> = store
+            .outbox(None, 100)
+            .await
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
+            .into_iter()
+            .filter(|r| r.sink == "hook")
+            .collect();
         assert_eq!(rows.len(), 6);
-        for (state, attempts, error) in rows {
-            assert_eq!(state, expected_state);
-            assert_eq!(attempts, 1);
+        for row in rows {
+            let error = row.last_error.unwrap_or_default();
+            assert_eq!(row.status.as_str(), expected_state);
+            assert_eq!(row.attempts, 1);
             assert!(error.contains(&format!("HTTP {status}")), "{error}");
         }
-        let delivered_logs: i64 = db
-            .query_row(
-                "SELECT COUNT(*) FROM deliveries WHERE sink = 'log' AND status = 'delivered'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let delivered_logs = store
+            .outbox(Some(DeliveryStatus::Delivered), 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.sink == "log")
+            .count();
         assert_eq!(delivered_logs, 5, "a failing sink does not stop the others");
     }
 }

@@ -123,3 +123,36 @@ async fn sighup_applies_a_valid_config_and_keeps_the_old_one_on_errors() {
     let last: serde_json::Value = serde_json::from_slice(&hooks(&server).await[6].body).unwrap();
     assert_eq!(last["watchlist"], "chips");
 }
+
+/// Issue 12: `once` next to a running daemon used to send the daemon's pending alerts a
+/// second time. The daemon holds each sink's queue lease, so `once` leaves them to it.
+#[tokio::test(flavor = "multi_thread")]
+async fn once_beside_a_running_daemon_sends_nothing_twice() {
+    use wiremock::matchers::{method, path};
+    let server = feed_server(200).await;
+    // A slow receiver: the daemon's deliveries are still pending while `once` runs.
+    wiremock::Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_delay(Duration::from_millis(1500)))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = it_config(dir.path(), &server);
+    let child = start(&config);
+    assert!(wait_for_hooks(&server, 1, Duration::from_secs(20)).await >= 1);
+    let out = crate::common::newshound(&["once", "-c", config.to_str().unwrap()]).await;
+    let (stdout, stderr) = crate::common::text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("0 new alerts"), "{stdout}");
+    assert_eq!(wait_for_hooks(&server, 6, Duration::from_secs(30)).await, 6);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let log = stop(child).await;
+    let ids: std::collections::BTreeSet<String> = hooks(&server)
+        .await
+        .iter()
+        .filter_map(|r| r.headers.get("webhook-id")?.to_str().ok().map(String::from))
+        .collect();
+    assert_eq!(hooks(&server).await.len(), 6, "{log}");
+    assert_eq!(ids.len(), 6, "each alert sent once: {ids:?}");
+}

@@ -63,10 +63,12 @@ fn config(dir: &Path, interval: &str, feeds: &[(&str, String)]) -> PathBuf {
     )
 }
 
-fn schedules(dir: &Path) -> HashMap<String, FeedSchedule> {
-    Store::open_read_only(&dir.join("state"))
+async fn schedules(dir: &Path) -> HashMap<String, FeedSchedule> {
+    Store::open_dir_read_only(&dir.join("state"))
+        .await
         .unwrap()
         .feed_schedules()
+        .await
         .unwrap()
 }
 
@@ -135,7 +137,7 @@ async fn a_responses_signals_decide_the_next_poll_and_are_stored() {
     let config = config(dir.path(), "10m", &feeds);
     let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
     assert!(out.status.success());
-    let got = schedules(dir.path());
+    let got = schedules(dir.path()).await;
     let h = 60 * MIN;
     for (name, secs, reason) in [
         ("plain", 10 * MIN, "interval"),
@@ -177,7 +179,7 @@ async fn failures_back_off_across_runs_up_to_max_interval() {
     for _ in 0..4 {
         let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
         assert!(out.status.success());
-        seen.push(schedules(dir.path())["down"].interval.as_secs() / MIN);
+        seen.push(schedules(dir.path()).await["down"].interval.as_secs() / MIN);
     }
     assert_eq!(seen, [20, 40, 40, 40], "10m × 2^failures, at most 4 × 10m");
 }
@@ -208,7 +210,7 @@ async fn a_restarted_daemon_honours_the_stored_next_poll() {
     );
     tokio::time::sleep(Duration::from_millis(300)).await; // the poll is recorded
     stop(daemon).await;
-    assert_eq!(schedules(dir.path())["f"].reason, "cache-control");
+    assert_eq!(schedules(dir.path()).await["f"].reason, "cache-control");
 
     // Without the stored schedule the feed would be polled within a second of the restart.
     let daemon = start_daemon(&config);

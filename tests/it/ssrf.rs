@@ -270,9 +270,12 @@ async fn names_resolving_inside_are_refused_on_every_hop_and_sink() {
         .filter(|r| r.url.path() == "/hook")
         .count();
     assert_eq!(hook_hits, 0, "the webhook was never contacted");
-    let store = Store::open_read_only(&dir.path().join("state")).unwrap();
+    let store = Store::open_dir_read_only(&dir.path().join("state"))
+        .await
+        .unwrap();
     let errors: Vec<String> = store
         .outbox(None, 10)
+        .await
         .unwrap()
         .into_iter()
         .filter_map(|r| r.last_error)

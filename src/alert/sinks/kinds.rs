@@ -178,10 +178,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_listed_kind_has_a_table_reader() {
+    fn every_listed_kind_is_a_kind_and_is_checked_on_its_own() {
         for kind in SinkKindConfig::KINDS {
-            let table = toml::Value::Table(Default::default());
-            assert!(SinkKindConfig::check_kind(kind, table).is_some(), "{kind}");
+            let table: toml::Value = toml::from_str(&format!("type = \"{kind}\"")).unwrap();
+            assert!(
+                SinkKindConfig::deserialize(table).is_ok(),
+                "{kind} is not a sink type"
+            );
+            let empty = toml::Value::Table(Default::default());
+            assert!(SinkKindConfig::check_kind(kind, empty).is_some(), "{kind}");
         }
     }
 

@@ -7,11 +7,12 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::batch::Db;
+use crate::store::StoreError;
 
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -107,101 +108,68 @@ ALTER TABLE feeds ADD COLUMN poll_interval_ms INTEGER;
 ALTER TABLE feeds ADD COLUMN poll_reason TEXT;
 ";
 
-/// A failure of the state database.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The state folder could not be made.
-    #[error("creating state directory '{path}' failed")]
-    CreateDir {
-        /// The folder.
-        path: PathBuf,
-        /// The I/O error.
-        #[source]
-        source: std::io::Error,
-    },
-    /// Opening the database file failed.
-    #[error("opening state database '{path}' failed")]
-    Open {
-        /// The file.
-        path: PathBuf,
-        /// The SQLite error.
-        #[source]
-        source: rusqlite::Error,
-    },
-    /// The file was written by a newer newshound.
-    #[error("state database '{path}' has schema version {found}, newer than this newshound ({SCHEMA_VERSION})")]
-    TooNew {
-        /// The file.
-        path: PathBuf,
-        /// Its version.
-        found: i64,
-    },
-    /// A query failed.
-    #[error("state database query failed")]
-    Sql(#[from] rusqlite::Error),
-    /// A stored alert did not decode.
-    #[error("stored alert '{id}' is corrupt")]
-    Corrupt {
-        /// The alert id.
-        id: String,
-        /// The decode error.
-        #[source]
-        source: serde_json::Error,
-    },
+/// Version 4 (several processes on one state): each feed's claim (the instance, a token
+/// per claim) and the instance that last polled it, and per-sink delivery leases.
+const MIGRATE_V4: &str = "
+ALTER TABLE feeds ADD COLUMN lease_owner TEXT;
+ALTER TABLE feeds ADD COLUMN lease_token TEXT;
+ALTER TABLE feeds ADD COLUMN polled_by TEXT NOT NULL DEFAULT '';
+CREATE TABLE sink_leases (
+    sink TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    until INTEGER NOT NULL
+);
+";
+
+/// The error of opening `path`.
+fn open_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
+    move |source| StoreError::Open {
+        what: path.display().to_string(),
+        source: Box::new(source),
+    }
 }
 
 /// The state database. Cheap to clone; calls are short and serialised on one connection.
 #[derive(Clone)]
-pub struct Store {
+pub struct SqliteStore {
     pub(super) db: Arc<Mutex<Db>>,
+    path: Arc<PathBuf>,
     read_only: bool,
 }
 
-impl Store {
+impl SqliteStore {
     /// Opens (creating if needed) the state in `dir`.
-    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+    pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;
         let path = dir.join(DB_FILE);
-        let open_err = |source| StoreError::Open {
-            path: path.clone(),
-            source,
-        };
-        let mut conn = Connection::open(&path).map_err(open_err)?;
+        let open_err = open_error(&path);
+        let mut conn = Connection::open(&path).map_err(&open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
-            .map_err(open_err)?;
+            .map_err(&open_err)?;
         // WAL with synchronous = FULL: a commit is on disk before the call returns, so an
         // alert queued or a delivery recorded survives a power loss too, not only a crash.
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
         )
-        .map_err(open_err)?;
+        .map_err(&open_err)?;
         migrate(&mut conn, &path)?;
-        Ok(Store {
-            db: Arc::new(Mutex::new(Db::new(conn))),
-            read_only: false,
-        })
+        Ok(SqliteStore::wrap(conn, path.clone(), false))
     }
 
     /// Opens a scratch copy of the state in `dir` (for `--dry-run`): an in-memory database
     /// holding what the file knows of feeds and seen stories, so the pipeline runs exactly
     /// as it would, while the file on disk is only read, never written.
-    pub fn open_scratch(dir: &Path) -> Result<Store, StoreError> {
+    pub fn open_scratch(dir: &Path) -> Result<SqliteStore, StoreError> {
         let path = dir.join(DB_FILE);
-        let open_err = |source| StoreError::Open {
-            path: path.clone(),
-            source,
-        };
-        let conn = Connection::open_in_memory().map_err(open_err)?;
-        conn.execute_batch(SCHEMA).map_err(open_err)?;
-        conn.execute_batch(MIGRATE_V2).map_err(open_err)?;
-        conn.execute_batch(MIGRATE_V3).map_err(open_err)?;
+        let open_err = open_error(&path);
+        let conn = memory_schema().map_err(&open_err)?;
         if path.is_file() {
             let uri = format!("file:{}?mode=ro", path.display());
             conn.execute("ATTACH DATABASE ?1 AS disk", [uri])
-                .map_err(open_err)?;
+                .map_err(&open_err)?;
             conn.execute_batch(
                 "INSERT INTO main.feeds (name, etag, last_modified, last_poll, last_result,
                    last_error, consecutive_failures)
@@ -213,41 +181,62 @@ impl Store {
                  INSERT INTO main.copies SELECT * FROM disk.copies;
                  DETACH DATABASE disk;",
             )
-            .map_err(open_err)?;
+            .map_err(&open_err)?;
         }
-        Ok(Store {
-            db: Arc::new(Mutex::new(Db::new(conn))),
-            read_only: true,
-        })
+        Ok(SqliteStore::wrap(conn, path.clone(), true))
+    }
+
+    /// An empty in-memory state (the scratch copy of a shared state).
+    pub fn open_memory() -> Result<SqliteStore, StoreError> {
+        let path = PathBuf::from(":memory:");
+        let conn = memory_schema().map_err(open_error(&path))?;
+        Ok(SqliteStore::wrap(conn, path.clone(), true))
     }
 
     /// Opens the existing state in `dir` for reading only (`backtest`, listings); it is an
     /// error when there is none yet.
-    pub fn open_read_only(dir: &Path) -> Result<Store, StoreError> {
+    pub fn open_read_only(dir: &Path) -> Result<SqliteStore, StoreError> {
         let path = dir.join(DB_FILE);
         if !path.is_file() {
-            let source = rusqlite::Error::InvalidPath(path.clone());
-            return Err(StoreError::Open { path, source });
+            return Err(open_error(&path)(rusqlite::Error::InvalidPath(
+                path.clone(),
+            )));
         }
-        let open_err = |source| StoreError::Open {
-            path: path.clone(),
-            source,
-        };
+        let open_err = open_error(&path);
         let flags =
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(&path, flags).map_err(open_err)?;
+        let conn = Connection::open_with_flags(&path, flags).map_err(&open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
-            .map_err(open_err)?;
-        Ok(Store {
+            .map_err(&open_err)?;
+        Ok(SqliteStore::wrap(conn, path.clone(), true))
+    }
+
+    fn wrap(conn: Connection, path: PathBuf, read_only: bool) -> SqliteStore {
+        SqliteStore {
             db: Arc::new(Mutex::new(Db::new(conn))),
-            read_only: true,
-        })
+            path: Arc::new(path),
+            read_only,
+        }
     }
 
     /// Whether this is a scratch copy (dry run): nothing reaches the disk.
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// A fresh in-memory database with the whole schema.
+fn memory_schema() -> rusqlite::Result<Connection> {
+    let conn = Connection::open_in_memory()?;
+    for step in [SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4] {
+        conn.execute_batch(step)?;
+    }
+    Ok(conn)
 }
 
 /// Brings the file to [`SCHEMA_VERSION`] in one transaction.
@@ -255,8 +244,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if version > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
-            path: path.to_path_buf(),
+            what: path.display().to_string(),
             found: version,
+            supported: SCHEMA_VERSION,
         });
     }
     // IMMEDIATE: wait (busy_timeout) for a running daemon's write to finish rather than
@@ -268,6 +258,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     if version < 3 {
         tx.execute_batch(MIGRATE_V3)?;
+    }
+    if version < 4 {
+        tx.execute_batch(MIGRATE_V4)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;

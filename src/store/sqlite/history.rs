@@ -1,40 +1,15 @@
 //! The stored articles: kept (as plain text) for `daemon.retention` so watchlists can be
 //! tried on history (`newshound backtest`), then pruned.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use super::{Store, StoreError};
+use super::SqliteStore;
 use crate::feeds::{Article, ArticleId};
+use crate::store::{rfc3339, PastAlert, StoreError};
 
-/// An alert already queued, with the article it was about.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PastAlert {
-    /// Alert id.
-    pub id: String,
-    /// Watchlist name.
-    pub watchlist: String,
-    /// When it was created (RFC 3339).
-    pub created_at: String,
-    /// The article's feed.
-    pub article_feed: String,
-    /// The article's id.
-    pub article_id: String,
-}
-
-/// The instant `d` before now, clamped to the earliest representable time.
-pub fn ago(d: std::time::Duration) -> DateTime<Utc> {
-    chrono::Duration::from_std(d)
-        .ok()
-        .and_then(|d| Utc::now().checked_sub_signed(d))
-        .unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
-fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-fn parse_time(s: Option<String>) -> Option<DateTime<Utc>> {
+/// A stored RFC 3339 time.
+pub(super) fn parse_time(s: Option<String>) -> Option<DateTime<Utc>> {
     s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
         .map(|d| d.with_timezone(&Utc))
 }
@@ -54,7 +29,7 @@ fn row_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
     })
 }
 
-impl Store {
+impl SqliteStore {
     /// Articles first seen at or after `since`, oldest first.
     pub fn stored_articles(&self, since: DateTime<Utc>) -> Result<Vec<Article>, StoreError> {
         let conn = self.conn();
@@ -109,11 +84,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::ago;
 
     #[test]
     fn articles_past_retention_are_pruned_and_the_rest_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
         let old = Article::new(
             "f",
             Some("old".into()),

@@ -1,89 +1,21 @@
 //! The alert outbox: one delivery row per (alert, sink), written before any attempt;
 //! times in unix milliseconds.
 
+use std::time::Duration;
+
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 
 use super::copies::copies_with;
-use super::seen::{queue_alert, NewAlert};
-use super::{Store, StoreError};
+use super::seen::queue_alert;
+use super::SqliteStore;
 use crate::alert::Alert;
+use crate::store::{
+    decide, millis_rfc3339, owner_is_gone, Attempted, Delivery, DeliveryStatus, NewAlert,
+    OutboxRow, Settlement, StoreError,
+};
 
-/// Where a delivery stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum DeliveryStatus {
-    /// Not yet acknowledged; will be (re)tried at `next_attempt_at`.
-    Pending,
-    /// The receiver acknowledged it.
-    Delivered,
-    /// The receiver refused it permanently (e.g. a 4xx).
-    Failed,
-    /// Retried until `give_up_after` without success; kept and replayable.
-    Dead,
-}
-
-impl DeliveryStatus {
-    /// The name stored in the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DeliveryStatus::Pending => "pending",
-            DeliveryStatus::Delivered => "delivered",
-            DeliveryStatus::Failed => "failed",
-            DeliveryStatus::Dead => "dead",
-        }
-    }
-
-    /// The status named `s` (unknown names read as pending, never lost).
-    pub fn parse(s: &str) -> DeliveryStatus {
-        match s {
-            "delivered" => DeliveryStatus::Delivered,
-            "failed" => DeliveryStatus::Failed,
-            "dead" => DeliveryStatus::Dead,
-            _ => DeliveryStatus::Pending,
-        }
-    }
-}
-
-/// A delivery due now, with its alert.
-#[derive(Debug, Clone)]
-pub struct Delivery {
-    /// The alert to send.
-    pub alert: Alert,
-    /// The sink name.
-    pub sink: String,
-    /// Attempts made before this one.
-    pub attempts: u32,
-    /// Unix milliseconds of the first attempt, if any.
-    pub first_attempt_at: Option<i64>,
-}
-
-/// One row of the outbox listing.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct OutboxRow {
-    /// Alert id.
-    pub alert_id: String,
-    /// Watchlist.
-    pub watchlist: String,
-    /// The story's title.
-    pub title: String,
-    /// Sink name.
-    pub sink: String,
-    /// State.
-    pub status: DeliveryStatus,
-    /// Attempts made.
-    pub attempts: u32,
-    /// The last error, if any.
-    pub last_error: Option<String>,
-    /// When a pending delivery is next attempted (RFC 3339, milliseconds).
-    pub next_attempt_at: Option<String>,
-    /// The digest that batches this delivery, if any.
-    pub digest_id: Option<String>,
-    /// When the alert was created.
-    pub created_at: String,
-}
-
-impl Store {
+impl SqliteStore {
     /// Pending deliveries to `sink` due at `now`, oldest first, not batched in a digest.
     /// A row whose alert no longer decodes is marked failed (and logged), never retried.
     pub fn due_deliveries(
@@ -136,16 +68,12 @@ impl Store {
         Ok(stmt.query_row([sink], |r| r.get(0))?)
     }
 
-    /// Records the outcome of an attempt: `status` with an optional error, and for
-    /// `Pending` the time of the next attempt.
-    pub fn record_attempt(
+    /// Records the verdict on one attempt (a single delivery).
+    pub fn settle_single(
         &self,
         alert_id: &str,
         sink: &str,
-        status: DeliveryStatus,
-        error: Option<&str>,
-        next_attempt_at: DateTime<Utc>,
-        now: DateTime<Utc>,
+        st: &Settlement,
     ) -> Result<(), StoreError> {
         let conn = self.conn();
         conn.execute(
@@ -155,12 +83,41 @@ impl Store {
             params![
                 alert_id,
                 sink,
-                status.as_str(),
-                error,
-                next_attempt_at.timestamp_millis(),
-                now.timestamp_millis(),
-                now.to_rfc3339_opts(SecondsFormat::Secs, true)
+                st.status.as_str(),
+                st.error,
+                st.next_attempt_at.timestamp_millis(),
+                st.now.timestamp_millis(),
+                st.now.to_rfc3339_opts(SecondsFormat::Secs, true)
             ],
+        )?;
+        Ok(())
+    }
+
+    /// Records the verdict on one attempt, of a delivery or a digest.
+    pub fn settle(&self, st: &Settlement) -> Result<(), StoreError> {
+        match &st.attempted {
+            Attempted::Single { alert_id, sink } => self.settle_single(alert_id, sink, st),
+            Attempted::Digest { id } => self.record_digest_attempt(id, st),
+        }
+    }
+
+    /// Takes or renews the lease on `sink`'s queue (see
+    /// [`crate::store::DeliveryStore::claim_sink`]).
+    /// The lease is written without waiting for the disk (`synchronous = NORMAL`, committed
+    /// at once): a lease a power cut forgets is simply taken again.
+    pub fn claim_sink(&self, sink: &str, owner: &str, hold: Duration) -> Result<bool, StoreError> {
+        let mut conn = self.poll_conn();
+        let db = conn.db();
+        let held = db.in_batch(|| true, |tx| claim_sink_in(tx, sink, owner, hold));
+        db.commit_batch()?;
+        held
+    }
+
+    /// Gives up the lease on `sink`, if `owner` holds it.
+    pub fn release_sink(&self, sink: &str, owner: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "DELETE FROM sink_leases WHERE sink = ?1 AND owner = ?2",
+            params![sink, owner],
         )?;
         Ok(())
     }
@@ -169,7 +126,7 @@ impl Store {
     /// pending delivery per sink, in one transaction.
     pub fn queue_alerts(&self, alerts: &[NewAlert], now: DateTime<Utc>) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for new in alerts {
             queue_alert(&tx, new, None, now)?;
         }
@@ -224,13 +181,6 @@ impl Store {
     }
 }
 
-/// Unix milliseconds as RFC 3339 with milliseconds.
-pub(super) fn millis_rfc3339(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
 fn mark_corrupt(
     conn: &Connection,
     id: &str,
@@ -243,4 +193,32 @@ fn mark_corrupt(
         params![id, sink, format!("stored alert is corrupt: {e}")],
     )?;
     Ok(())
+}
+
+fn claim_sink_in(
+    tx: &Connection,
+    sink: &str,
+    owner: &str,
+    hold: Duration,
+) -> Result<bool, StoreError> {
+    let now = Utc::now();
+    let held: Option<(String, i64)> = tx
+        .query_row(
+            "SELECT owner, until FROM sink_leases WHERE sink = ?1",
+            [sink],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let free = match &held {
+        None => true,
+        Some((o, until)) => o == owner || *until < now.timestamp_millis() || owner_is_gone(o),
+    };
+    if free {
+        tx.execute(
+            "INSERT INTO sink_leases (sink, owner, until) VALUES (?1, ?2, ?3)
+             ON CONFLICT(sink) DO UPDATE SET owner = ?2, until = ?3",
+            params![sink, owner, decide::after_ms(now, hold)],
+        )?;
+    }
+    Ok(free)
 }

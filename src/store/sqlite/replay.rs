@@ -5,12 +5,13 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, OptionalExtension};
 
-use super::{Store, StoreError};
+use super::SqliteStore;
+use crate::store::StoreError;
 
 const REQUEUE: &str = "UPDATE deliveries SET status = 'pending', attempts = 0,
     first_attempt_at = NULL, next_attempt_at = ?1, digest_id = NULL, updated_at = ?2";
 
-impl Store {
+impl SqliteStore {
     /// Whether an alert with this id is in the outbox.
     pub fn alert_exists(&self, id: &str) -> Result<bool, StoreError> {
         let conn = self.conn();

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
-use super::{Store, StoreError};
+use super::SqliteStore;
+use crate::store::StoreError;
 
 /// Polls per batch at most.
 pub const BATCH_POLLS: usize = 256;
@@ -50,7 +51,7 @@ impl Db {
     ) -> Result<T, StoreError> {
         if self.batch.is_none() {
             self.conn
-                .execute_batch("PRAGMA synchronous = NORMAL; BEGIN;")?;
+                .execute_batch("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE;")?;
             self.batch = Some((Instant::now(), if spawn_flush() { 0 } else { BATCH_POLLS }));
         }
         self.conn.execute_batch("SAVEPOINT poll")?;
@@ -101,7 +102,7 @@ impl DerefMut for Conn<'_> {
     }
 }
 
-impl Store {
+impl SqliteStore {
     /// The connection, with any open batch committed first: every use outside the poll
     /// path sees (and starts from) committed state.
     pub(super) fn conn(&self) -> Conn<'_> {
@@ -147,10 +148,10 @@ mod tests {
     use super::*;
     use crate::store::{PollRecord, PollWrite};
 
-    fn write(feed: &str) -> PollWrite<'_> {
+    fn write(feed: &str) -> PollWrite {
         PollWrite {
             record: PollRecord {
-                feed,
+                feed: feed.into(),
                 result: "not_modified",
                 error: None,
                 validators: None,
@@ -159,7 +160,9 @@ mod tests {
             schedule: None,
             articles: Vec::new(),
             health: Vec::new(),
-            matcher: "m",
+            matcher: "m".into(),
+            lease: None,
+            by: String::new(),
             now: Utc::now(),
         }
     }
@@ -175,7 +178,7 @@ mod tests {
     #[tokio::test(flavor = "multi_thread")]
     async fn bookkeeping_is_batched_until_age_count_other_use_or_close() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
         store.finish_poll(write("a")).unwrap();
         store.finish_poll(write("b")).unwrap();
         assert_eq!(committed(dir.path()), 0, "in the open batch");
@@ -203,7 +206,7 @@ mod tests {
             .enable_time()
             .build()
             .unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
         runtime.block_on(async { store.finish_poll(write("a")).unwrap() });
         assert_eq!(committed(dir.path()), 0, "in the open batch");
         // As at shutdown: the runtime drops the pending flush, then the last handle goes.
@@ -215,7 +218,7 @@ mod tests {
     #[test]
     fn outside_a_runtime_every_poll_commits() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(dir.path()).unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
         store.finish_poll(write("a")).unwrap();
         assert_eq!(committed(dir.path()), 1);
     }

@@ -5,51 +5,18 @@ use std::collections::HashMap;
 
 use rusqlite::params;
 
-use super::{DeliveryStatus, FeedState, Store, StoreError};
-use crate::alert::Alert;
+use super::SqliteStore;
+use crate::store::{
+    DeliveryState, DeliveryStatus, FeedState, OutboxCounts, RecentAlert, StoreError,
+};
 
-/// Deliveries in the outbox by state.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct OutboxCounts {
-    /// Waiting for a first attempt or a retry.
-    pub pending: u64,
-    /// Acknowledged.
-    pub delivered: u64,
-    /// Refused permanently.
-    pub failed: u64,
-    /// Given up after `give_up_after`.
-    pub dead: u64,
-}
-
-/// Where one alert's delivery to one sink stands.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct DeliveryState {
-    /// The sink.
-    pub sink: String,
-    /// Its state.
-    pub status: DeliveryStatus,
-    /// Attempts made.
-    pub attempts: u32,
-    /// The last error, if any.
-    pub last_error: Option<String>,
-}
-
-/// A recent alert and its deliveries.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct RecentAlert {
-    /// The alert as queued.
-    #[serde(flatten)]
-    pub alert: Alert,
-    /// One entry per sink it goes to.
-    pub deliveries: Vec<DeliveryState>,
-}
-
-impl Store {
+impl SqliteStore {
     /// What the state remembers of every feed it ever polled, by name.
     pub fn feed_states(&self) -> Result<HashMap<String, FeedState>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT name, etag, last_modified, last_poll, last_result, last_error, consecutive_failures FROM feeds",
+            "SELECT name, etag, last_modified, last_poll, last_result, last_error, consecutive_failures,
+               polled_by FROM feeds",
         )?;
         let rows = stmt.query_map([], super::seen::feed_state_row)?;
         let mut out = HashMap::new();
@@ -104,12 +71,7 @@ impl Store {
         let mut counts = OutboxCounts::default();
         for row in rows {
             let (status, n) = row?;
-            match DeliveryStatus::parse(&status) {
-                DeliveryStatus::Pending => counts.pending += n,
-                DeliveryStatus::Delivered => counts.delivered += n,
-                DeliveryStatus::Failed => counts.failed += n,
-                DeliveryStatus::Dead => counts.dead += n,
-            }
+            counts.add(&status, n);
         }
         Ok(counts)
     }

@@ -5,67 +5,13 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::copies::{find_original, record_copy, NearDupCheck};
-use super::{Store, StoreError};
-use crate::alert::Alert;
+use super::copies::{find_original, record_copy};
+use super::SqliteStore;
 use crate::feeds::Article;
+use crate::store::{FeedState, NearDupCheck, NewAlert, PollRecord, Recorded, StoreError};
 
-/// What the state remembers about a feed.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct FeedState {
-    /// The feed name.
-    pub name: String,
-    /// ETag of the last full response.
-    pub etag: Option<String>,
-    /// Last-Modified of the last full response.
-    pub last_modified: Option<String>,
-    /// When it was last polled (RFC 3339).
-    pub last_poll: Option<String>,
-    /// `ok`, `not_modified` or `error`.
-    pub last_result: Option<String>,
-    /// The last error, when the last poll failed.
-    pub last_error: Option<String>,
-    /// Failed polls in a row.
-    pub consecutive_failures: u32,
-}
-
-/// The outcome of one poll, to record.
-#[derive(Debug, Clone)]
-pub struct PollRecord<'a> {
-    /// The feed name.
-    pub feed: &'a str,
-    /// `ok`, `not_modified` or `error`.
-    pub result: &'a str,
-    /// The error, when it failed.
-    pub error: Option<&'a str>,
-    /// New validators (only for a full successful response).
-    pub validators: Option<(Option<&'a str>, Option<&'a str>)>,
-    /// When.
-    pub at: DateTime<Utc>,
-}
-
-/// What recording an article did.
-#[derive(Debug, Clone, Default)]
-pub struct Recorded {
-    /// Alerts queued for delivery.
-    pub queued: Vec<Alert>,
-    /// (watchlist, alert id) of the earlier alerts this article is a near copy of.
-    pub copies: Vec<(String, String)>,
-}
-
-/// An alert to queue, with the sinks it goes to.
-#[derive(Debug, Clone)]
-pub struct NewAlert {
-    /// The alert.
-    pub alert: Alert,
-    /// Sink names.
-    pub sinks: Vec<String>,
-    /// The story's keys (GUID, link) remembered for the watchlist.
-    pub story_keys: Vec<String>,
-}
-
-/// Maps the first seven columns of a `SELECT name, etag, last_modified, last_poll,
-/// last_result, last_error, consecutive_failures …` row.
+/// Maps the first eight columns of a `SELECT name, etag, last_modified, last_poll,
+/// last_result, last_error, consecutive_failures, polled_by …` row.
 pub(super) fn feed_state_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedState> {
     Ok(FeedState {
         name: r.get(0)?,
@@ -75,17 +21,18 @@ pub(super) fn feed_state_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FeedStat
         last_result: r.get(4)?,
         last_error: r.get(5)?,
         consecutive_failures: r.get(6)?,
+        polled_by: r.get(7)?,
     })
 }
 
-impl Store {
+impl SqliteStore {
     /// The remembered state of `feed`, if it was ever polled.
     pub fn feed_state(&self, feed: &str) -> Result<Option<FeedState>, StoreError> {
         let conn = self.poll_conn();
         let row = conn
             .query_row(
-                "SELECT name, etag, last_modified, last_poll, last_result, last_error, consecutive_failures
-                 FROM feeds WHERE name = ?1",
+                "SELECT name, etag, last_modified, last_poll, last_result, last_error, consecutive_failures,
+                   polled_by FROM feeds WHERE name = ?1",
                 [feed],
                 feed_state_row,
             )
@@ -94,10 +41,10 @@ impl Store {
     }
 
     /// Records a poll's outcome; validators are replaced only when given.
-    pub fn record_poll(&self, rec: &PollRecord<'_>) -> Result<(), StoreError> {
+    pub fn record_poll(&self, rec: &PollRecord) -> Result<(), StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        record_poll_in(&tx, rec)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        record_poll_in(&tx, rec, "")?;
         tx.commit()?;
         Ok(())
     }
@@ -113,7 +60,12 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()?;
-        Ok(row.is_some_and(|(hash, with)| hash == article.content_hash() && with == matcher))
+        let stored = row.as_ref().map(|(h, w)| (h.as_str(), w.as_str()));
+        Ok(crate::store::decide::unchanged(
+            stored,
+            &article.content_hash(),
+            matcher,
+        ))
     }
 
     /// Records `article` as processed and queues those of `alerts` whose story was not yet
@@ -124,11 +76,11 @@ impl Store {
         article: &Article,
         matcher: &str,
         alerts: Vec<NewAlert>,
-        near: Option<NearDupCheck<'_>>,
+        near: Option<&NearDupCheck>,
         now: DateTime<Utc>,
     ) -> Result<Recorded, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let out = record_in(&tx, article, matcher, alerts, near, now)?;
         tx.commit()?;
         Ok(out)
@@ -136,17 +88,22 @@ impl Store {
 }
 
 /// Writes a poll's outcome inside `tx`; validators are replaced only when given.
-pub(super) fn record_poll_in(tx: &Connection, rec: &PollRecord<'_>) -> Result<(), StoreError> {
+pub(super) fn record_poll_in(
+    tx: &Connection,
+    rec: &PollRecord,
+    by: &str,
+) -> Result<(), StoreError> {
     let at = rec.at.to_rfc3339_opts(SecondsFormat::Secs, true);
     let failed = rec.error.is_some();
     tx.prepare_cached(
-        "INSERT INTO feeds (name, last_poll, last_result, last_error, consecutive_failures)
-         VALUES (?1, ?2, ?3, ?4, ?5)
+        "INSERT INTO feeds (name, last_poll, last_result, last_error, consecutive_failures, polled_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT(name) DO UPDATE SET last_poll = ?2, last_result = ?3, last_error = ?4,
-           consecutive_failures = CASE WHEN ?5 = 1 THEN consecutive_failures + 1 ELSE 0 END",
+           consecutive_failures = CASE WHEN ?5 = 1 THEN consecutive_failures + 1 ELSE 0 END,
+           polled_by = ?6, lease_owner = NULL",
     )?
-    .execute(params![rec.feed, at, rec.result, rec.error, failed as i64])?;
-    if let Some((etag, last_modified)) = rec.validators {
+    .execute(params![rec.feed, at, rec.result, rec.error, failed as i64, by])?;
+    if let Some((etag, last_modified)) = &rec.validators {
         tx.prepare_cached("UPDATE feeds SET etag = ?2, last_modified = ?3 WHERE name = ?1")?
             .execute(params![rec.feed, etag, last_modified])?;
     }
@@ -154,13 +111,13 @@ pub(super) fn record_poll_in(tx: &Connection, rec: &PollRecord<'_>) -> Result<()
 }
 
 /// Records `article` and queues those of `alerts` whose story its watchlist has not seen,
-/// inside `tx` (see [`Store::record_article`]).
+/// inside `tx` (see [`SqliteStore::record_article`]).
 pub(super) fn record_in(
     tx: &Connection,
     article: &Article,
     matcher: &str,
     alerts: Vec<NewAlert>,
-    near: Option<NearDupCheck<'_>>,
+    near: Option<&NearDupCheck>,
     now: DateTime<Utc>,
 ) -> Result<Recorded, StoreError> {
     let mut out = Recorded::default();
@@ -169,7 +126,7 @@ pub(super) fn record_in(
         if story_seen(tx, watchlist, &new.story_keys)? {
             continue;
         }
-        if let Some(check) = &near {
+        if let Some(check) = near {
             if let Some(original) = find_original(tx, watchlist, check)? {
                 record_copy(tx, &original, watchlist, article, now)?;
                 out.copies.push((watchlist.to_string(), original));
@@ -184,7 +141,7 @@ pub(super) fn record_in(
     Ok(out)
 }
 
-impl Store {
+impl SqliteStore {
     /// The alert already queued for this story under `watchlist`, if any (read only).
     pub fn story_alert(
         &self,

@@ -7,24 +7,12 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Transaction};
 
-use super::{DeliveryStatus, Store, StoreError};
+use super::SqliteStore;
 use crate::alert::Alert;
 use crate::feeds::article::hex_digest;
+use crate::store::{PendingDigest, Settlement, StoreError};
 
-/// A digest due for an attempt, with its members.
-#[derive(Debug, Clone)]
-pub struct PendingDigest {
-    /// Digest id.
-    pub id: String,
-    /// Attempts made before this one.
-    pub attempts: u32,
-    /// Unix milliseconds of the first attempt, if any.
-    pub first_attempt_at: Option<i64>,
-    /// The member alerts, oldest first.
-    pub alerts: Vec<Alert>,
-}
-
-impl Store {
+impl SqliteStore {
     /// Batches up to `max` pending deliveries to `sink` not yet in a digest into a new
     /// digest due now; `None` when there are none.
     pub fn form_digest(
@@ -34,7 +22,7 @@ impl Store {
         max: usize,
     ) -> Result<Option<String>, StoreError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let members = unbatched(&tx, sink, now, max)?;
         if members.is_empty() {
             return Ok(None);
@@ -102,16 +90,11 @@ impl Store {
 
     /// Records a digest attempt and copies it to every member in one transaction: the
     /// members follow the digest's status (they stay pending while it does).
-    pub fn record_digest_attempt(
-        &self,
-        id: &str,
-        status: DeliveryStatus,
-        error: Option<&str>,
-        next_attempt_at: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    pub fn record_digest_attempt(&self, id: &str, st: &Settlement) -> Result<(), StoreError> {
+        let (status, error, now) = (st.status, st.error.as_deref(), st.now);
+        let next_attempt_at = st.next_attempt_at;
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
         let (next, ms) = (next_attempt_at.timestamp_millis(), now.timestamp_millis());
         tx.execute(

@@ -5,28 +5,17 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection};
 
-use super::{Store, StoreError};
+use super::SqliteStore;
 use crate::alert::SeenIn;
-use crate::feeds::fingerprint::Fingerprint;
 use crate::feeds::Article;
-
-/// How to look for an earlier copy of a story.
-#[derive(Debug, Clone, Copy)]
-pub struct NearDupCheck<'a> {
-    /// The new article's fingerprint.
-    pub fingerprint: &'a Fingerprint,
-    /// Only alerts created since then are compared.
-    pub since: DateTime<Utc>,
-    /// Similarity at or above which two texts are the same story.
-    pub similarity: f64,
-}
+use crate::store::{decide, NearDupCheck, StoreError};
 
 /// The alert (of `watchlist`, created since the check's window) whose article is a near
 /// copy of the new one, if any.
 pub(super) fn find_original(
     tx: &Connection,
     watchlist: &str,
-    check: &NearDupCheck<'_>,
+    check: &NearDupCheck,
 ) -> Result<Option<String>, StoreError> {
     let mut stmt = tx.prepare_cached(
         "SELECT a.id, ar.fingerprint FROM alerts a
@@ -35,17 +24,10 @@ pub(super) fn find_original(
          ORDER BY a.created_at",
     )?;
     let since = check.since.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let mut rows = stmt.query(params![watchlist, since])?;
-    while let Some(row) = rows.next()? {
-        let bytes: Vec<u8> = row.get(1)?;
-        let Some(earlier) = Fingerprint::from_bytes(&bytes) else {
-            continue;
-        };
-        if earlier.similarity(check.fingerprint) >= check.similarity {
-            return Ok(Some(row.get(0)?));
-        }
-    }
-    Ok(None)
+    let rows = stmt
+        .query_map(params![watchlist, since], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<Vec<(String, Vec<u8>)>, _>>()?;
+    Ok(decide::near_copy_of(rows, check))
 }
 
 /// Records `article` as a copy of `alert_id`, and its story keys as seen under that alert.
@@ -77,14 +59,14 @@ pub(super) fn record_copy(
     Ok(())
 }
 
-impl Store {
+impl SqliteStore {
     /// The copies recorded for an alert, in the order they were seen.
     pub fn copies_of(&self, alert_id: &str) -> Result<Vec<SeenIn>, StoreError> {
         copies_with(&self.conn(), alert_id)
     }
 }
 
-/// [`Store::copies_of`] on a connection already locked.
+/// [`SqliteStore::copies_of`] on a connection already locked.
 pub(super) fn copies_with(
     conn: &rusqlite::Connection,
     alert_id: &str,

@@ -9,46 +9,20 @@
 //! are then simply processed again, and the alerts they raised before were committed
 //! with FULL (in WAL mode a FULL commit also makes every earlier commit durable).
 
-use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::schedule::{write_schedule, FeedSchedule};
+use super::schedule::write_schedule;
 use super::seen::{queue_alert, record_in, record_poll_in};
-use super::{NearDupCheck, NewAlert, PollRecord, Recorded, Store, StoreError};
-use crate::feeds::Article;
+use super::SqliteStore;
+use crate::store::{decide, Lease, PollWrite, Recorded, StoreError};
 
-/// One article to record, with the alerts it would raise.
-pub struct ArticleWrite<'a> {
-    /// The article.
-    pub article: &'a Article,
-    /// Candidate alerts (queued unless the story was seen, or is a near copy).
-    pub alerts: Vec<NewAlert>,
-    /// The near-duplicate check, when enabled and the article would alert.
-    pub near: Option<NearDupCheck<'a>>,
-}
-
-/// Everything one poll writes.
-pub struct PollWrite<'a> {
-    /// The outcome and validators.
-    pub record: PollRecord<'a>,
-    /// The next poll, when scheduled.
-    pub schedule: Option<FeedSchedule>,
-    /// New or changed articles.
-    pub articles: Vec<ArticleWrite<'a>>,
-    /// Feed-health alerts.
-    pub health: Vec<NewAlert>,
-    /// The watchlists' fingerprint the articles were matched with.
-    pub matcher: &'a str,
-    /// When.
-    pub now: DateTime<Utc>,
-}
-
-impl Store {
-    /// For each of `articles` (all of one feed), whether it was processed before with the
+impl SqliteStore {
+    /// For each `(id, content hash)` of `feed`, whether it was processed before with the
     /// same text by the watchlists whose fingerprint is `matcher`.
     pub fn unchanged_articles(
         &self,
-        articles: &[Article],
+        feed: &str,
+        articles: &[(String, String)],
         matcher: &str,
     ) -> Result<Vec<bool>, StoreError> {
         let conn = self.poll_conn();
@@ -56,13 +30,12 @@ impl Store {
             "SELECT content_hash, matched_with FROM articles WHERE feed = ?1 AND id = ?2",
         )?;
         let mut out = Vec::with_capacity(articles.len());
-        for a in articles {
+        for (id, hash) in articles {
             let row: Option<(String, String)> = stmt
-                .query_row(params![a.feed, a.id.as_str()], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(params![feed, id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()?;
-            out.push(row.is_some_and(|(hash, with)| hash == a.content_hash() && with == matcher));
+            let stored = row.as_ref().map(|(h, w)| (h.as_str(), w.as_str()));
+            out.push(decide::unchanged(stored, hash, matcher));
         }
         Ok(out)
     }
@@ -70,8 +43,8 @@ impl Store {
     /// Commits everything one poll wrote: in its own transaction (`synchronous = FULL`)
     /// when it may queue an alert, else in the poll batch (see [`super::batch`]); returns,
     /// per article, what recording it did.
-    pub fn finish_poll(&self, w: PollWrite<'_>) -> Result<Vec<Recorded>, StoreError> {
-        let may_alert = !w.health.is_empty() || w.articles.iter().any(|a| !a.alerts.is_empty());
+    pub fn finish_poll(&self, w: PollWrite) -> Result<Vec<Recorded>, StoreError> {
+        let may_alert = w.may_alert();
         let mut conn = self.poll_conn();
         if !may_alert {
             return conn
@@ -79,25 +52,41 @@ impl Store {
                 .in_batch(|| self.spawn_flush(), |c| write_poll(c, w));
         }
         conn.db().commit_batch()?;
-        let tx = conn.transaction()?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let recorded = write_poll(&tx, w)?;
         tx.commit()?;
         Ok(recorded)
     }
 }
 
-/// Writes everything one poll learnt.
-fn write_poll(c: &Connection, w: PollWrite<'_>) -> Result<Vec<Recorded>, StoreError> {
+/// Writes everything one poll learnt, unless its lease was lost.
+fn write_poll(c: &Connection, w: PollWrite) -> Result<Vec<Recorded>, StoreError> {
+    if let Some(lease) = &w.lease {
+        check_lease(c, &w.record.feed, lease)?;
+    }
     let mut recorded = Vec::with_capacity(w.articles.len());
     for a in w.articles {
-        recorded.push(record_in(c, a.article, w.matcher, a.alerts, a.near, w.now)?);
+        let rec = record_in(c, &a.article, &w.matcher, a.alerts, a.near.as_ref(), w.now)?;
+        recorded.push(rec);
     }
-    record_poll_in(c, &w.record)?;
+    record_poll_in(c, &w.record, &w.by)?;
     if let Some(s) = &w.schedule {
-        write_schedule(c, w.record.feed, s)?;
+        write_schedule(c, &w.record.feed, s)?;
     }
     for h in &w.health {
         queue_alert(c, h, None, w.now)?;
     }
     Ok(recorded)
+}
+
+/// [`StoreError::LeaseLost`] unless `lease` is the feed's current claim.
+fn check_lease(c: &Connection, feed: &str, lease: &Lease) -> Result<(), StoreError> {
+    let token: Option<Option<String>> = c
+        .prepare_cached("SELECT lease_token FROM feeds WHERE name = ?1")?
+        .query_row([feed], |r| r.get(0))
+        .optional()?;
+    match token.flatten() {
+        Some(t) if t == lease.token => Ok(()),
+        _ => Err(StoreError::LeaseLost { feed: feed.into() }),
+    }
 }

@@ -1,0 +1,243 @@
+//! The embedded backend: one SQLite file under `state_dir`, one connection serialised by
+//! a mutex. Every call of the interfaces runs on tokio's blocking pool
+//! ([`blocking`]), so its fsyncs never hold up an async worker thread.
+
+mod batch;
+mod copies;
+mod db;
+mod digest;
+mod history;
+mod outbox;
+mod poll;
+mod replay;
+mod schedule;
+mod seen;
+mod status;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use db::{SqliteStore, DB_FILE};
+
+use crate::alert::SeenIn;
+use crate::feeds::Article;
+use crate::store::*;
+
+/// Runs blocking store work on tokio's blocking pool.
+pub async fn blocking<T, F>(work: F) -> Result<T, StoreError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, StoreError> + Send + 'static,
+{
+    match tokio::task::spawn_blocking(work).await {
+        Ok(out) => out,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(StoreError::Worker(e.to_string())),
+    }
+}
+
+impl SqliteStore {
+    /// Runs `f` on this store on the blocking pool.
+    async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&SqliteStore) -> Result<T, StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        blocking(move || f(&store)).await
+    }
+}
+
+#[async_trait]
+impl PollStore for SqliteStore {
+    async fn claim_feed(&self, claim: FeedClaim) -> Result<Claim, StoreError> {
+        self.run(move |s| s.claim_feed(&claim)).await
+    }
+
+    async fn known_feeds(&self) -> Result<HashMap<String, Known>, StoreError> {
+        self.run(|s| s.known_feeds()).await
+    }
+
+    async fn feed_schedule(&self, feed: &str) -> Result<Option<FeedSchedule>, StoreError> {
+        let feed = feed.to_string();
+        self.run(move |s| s.feed_schedule(&feed)).await
+    }
+
+    async fn unchanged_articles(
+        &self,
+        feed: &str,
+        articles: Vec<(String, String)>,
+        matcher: &str,
+    ) -> Result<Vec<bool>, StoreError> {
+        let (feed, matcher) = (feed.to_string(), matcher.to_string());
+        self.run(move |s| s.unchanged_articles(&feed, &articles, &matcher))
+            .await
+    }
+
+    async fn finish_poll(&self, write: PollWrite) -> Result<Vec<Recorded>, StoreError> {
+        self.run(move |s| s.finish_poll(write)).await
+    }
+
+    async fn prune_articles(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.run(move |s| s.prune_articles(before)).await
+    }
+}
+
+#[async_trait]
+impl DeliveryStore for SqliteStore {
+    async fn claim_sink(
+        &self,
+        sink: &str,
+        owner: &str,
+        hold: Duration,
+    ) -> Result<bool, StoreError> {
+        let (sink, owner) = (sink.to_string(), owner.to_string());
+        self.run(move |s| s.claim_sink(&sink, &owner, hold)).await
+    }
+
+    async fn release_sink(&self, sink: &str, owner: &str) -> Result<(), StoreError> {
+        let (sink, owner) = (sink.to_string(), owner.to_string());
+        self.run(move |s| s.release_sink(&sink, &owner)).await
+    }
+
+    async fn due_deliveries(
+        &self,
+        sink: &str,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        let sink = sink.to_string();
+        self.run(move |s| s.due_deliveries(&sink, now, limit)).await
+    }
+
+    async fn next_due(&self, sink: &str) -> Result<Option<i64>, StoreError> {
+        let sink = sink.to_string();
+        self.run(move |s| s.next_due(&sink)).await
+    }
+
+    async fn form_digest(
+        &self,
+        sink: &str,
+        now: DateTime<Utc>,
+        max: usize,
+    ) -> Result<Option<String>, StoreError> {
+        let sink = sink.to_string();
+        self.run(move |s| s.form_digest(&sink, now, max)).await
+    }
+
+    async fn due_digests(
+        &self,
+        sink: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PendingDigest>, StoreError> {
+        let sink = sink.to_string();
+        self.run(move |s| s.due_digests(&sink, now)).await
+    }
+
+    async fn next_digest_due(&self, sink: &str) -> Result<Option<i64>, StoreError> {
+        let sink = sink.to_string();
+        self.run(move |s| s.next_digest_due(&sink)).await
+    }
+
+    async fn settle(&self, settlement: Settlement) -> Result<(), StoreError> {
+        self.run(move |s| s.settle(&settlement)).await
+    }
+
+    async fn queue_alerts(
+        &self,
+        alerts: Vec<NewAlert>,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.run(move |s| s.queue_alerts(&alerts, now)).await
+    }
+
+    async fn replay_alerts(
+        &self,
+        ids: Vec<String>,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        self.run(move |s| s.replay_alerts(&ids, now)).await
+    }
+
+    async fn replay_dead(&self, now: DateTime<Utc>) -> Result<(usize, usize), StoreError> {
+        self.run(move |s| s.replay_dead(now)).await
+    }
+}
+
+#[async_trait]
+impl ReadStore for SqliteStore {
+    async fn feed_states(&self) -> Result<HashMap<String, FeedState>, StoreError> {
+        self.run(|s| s.feed_states()).await
+    }
+
+    async fn feed_schedules(&self) -> Result<HashMap<String, FeedSchedule>, StoreError> {
+        self.run(|s| s.feed_schedules()).await
+    }
+
+    async fn recent_alerts(&self, limit: usize) -> Result<Vec<RecentAlert>, StoreError> {
+        self.run(move |s| s.recent_alerts(limit)).await
+    }
+
+    async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError> {
+        self.run(|s| s.outbox_counts()).await
+    }
+
+    async fn alerts_pending(&self) -> Result<u64, StoreError> {
+        self.run(|s| s.alerts_pending()).await
+    }
+
+    async fn outbox(
+        &self,
+        status: Option<DeliveryStatus>,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        self.run(move |s| s.outbox(status, limit)).await
+    }
+
+    async fn alert_exists(&self, id: &str) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        self.run(move |s| s.alert_exists(&id)).await
+    }
+
+    async fn story_alert(
+        &self,
+        watchlist: &str,
+        keys: Vec<String>,
+    ) -> Result<Option<String>, StoreError> {
+        let watchlist = watchlist.to_string();
+        self.run(move |s| s.story_alert(&watchlist, &keys)).await
+    }
+
+    async fn copies_of(&self, alert_id: &str) -> Result<Vec<SeenIn>, StoreError> {
+        let id = alert_id.to_string();
+        self.run(move |s| s.copies_of(&id)).await
+    }
+
+    async fn stored_articles(&self, since: DateTime<Utc>) -> Result<Vec<Article>, StoreError> {
+        self.run(move |s| s.stored_articles(since)).await
+    }
+
+    async fn stored_article(&self, feed: &str, id: &str) -> Result<Option<Article>, StoreError> {
+        let (feed, id) = (feed.to_string(), id.to_string());
+        self.run(move |s| s.stored_article(&feed, &id)).await
+    }
+
+    async fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<PastAlert>, StoreError> {
+        self.run(move |s| s.alerts_since(since)).await
+    }
+}
+
+impl Backend for SqliteStore {
+    fn flush(&self) {
+        if let Err(e) = SqliteStore::flush(self) {
+            tracing::warn!(error = %crate::net::error_chain(&e), "committing the poll batch failed");
+        }
+    }
+
+    fn describe(&self) -> String {
+        self.path().display().to_string()
+    }
+}
