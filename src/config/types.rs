@@ -59,6 +59,8 @@ pub struct DaemonConfig {
     pub near_duplicate_window: Duration,
     /// Similarity at or above which two texts are one story.
     pub near_duplicate_similarity: f64,
+    /// One fetch-latency histogram per feed on `/metrics` instead of one for all.
+    pub per_feed_fetch_histogram: bool,
 }
 
 /// `[http]`

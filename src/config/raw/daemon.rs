@@ -32,4 +32,6 @@ pub struct RawDaemon {
     /// Longest interval the adaptive schedule or the failure backoff may choose.
     #[serde(default, with = "humantime_serde")]
     pub max_interval: Option<Duration>,
+    /// One fetch-latency histogram per feed on `/metrics` (default: one for all feeds).
+    pub per_feed_fetch_histogram: Option<bool>,
 }
