@@ -66,7 +66,13 @@ impl Pipeline {
         let health = health::after_poll(&self.config, feed, poll.failures_before, failure, now);
         let health_alerts: Vec<Alert> = health.iter().map(|h| h.alert.clone()).collect();
         let record = poll_record(feed, &result, &got, now);
-        let first_poll = matches!(got, Got::Parsed { first_poll: true, .. });
+        let first_poll = matches!(
+            got,
+            Got::Parsed {
+                first_poll: true,
+                ..
+            }
+        );
         let changed = take_changed(got, &changed);
         let max_age = self.config.daemon.max_age;
         let old = super::backlog::backlog(&self.store, &changed, first_poll, max_age, now).await?;

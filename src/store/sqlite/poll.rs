@@ -46,9 +46,7 @@ impl SqliteStore {
         let mut stmt = conn.prepare_cached("SELECT 1 FROM articles WHERE feed = ?1 AND id = ?2")?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            let row: Option<i64> = stmt
-                .query_row(params![feed, id], |r| r.get(0))
-                .optional()?;
+            let row: Option<i64> = stmt.query_row(params![feed, id], |r| r.get(0)).optional()?;
             out.push(row.is_some());
         }
         Ok(out)
