@@ -1,8 +1,11 @@
-//! Where log events go and how they look: every format writes to stderr, filtered by
-//! `RUST_LOG` (default `info`). `pretty` is for people (colour only on a terminal), `json`
-//! for log shippers, and `journald` for systemd: one plain line per event with a `<N>`
-//! syslog priority prefix and no timestamp, because the journal adds both its own time
-//! and, from the prefix, the priority that `journalctl -p` filters on.
+//! Where log events go and how they look, filtered by `RUST_LOG` (default `info`).
+//! `pretty` is for people (colour only on a terminal), `json` for log shippers: one JSON
+//! object per line, and every line the process writes to stderr is one (start-up and
+//! config errors included, see `main`). `journald` sends each event to the journal's
+//! socket with its fields as journal fields (`FEED=…`, `PRIORITY=…`, via
+//! `tracing-journald`); without a journal socket it falls back to one plain stderr line
+//! per event with a `<N>` syslog priority prefix and no timestamp, which systemd's stream
+//! capture also understands.
 
 use std::fmt;
 use std::io::IsTerminal;
@@ -15,22 +18,49 @@ use tracing_subscriber::EnvFilter;
 
 use crate::cli::LogFormat;
 
-/// Installs the global subscriber; `None` picks `journald` when stderr is the journal,
-/// else `pretty`.
-pub fn init(format: Option<LogFormat>) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+/// Installs the global subscriber and returns the format in use; `None` picks `journald`
+/// when stderr is the journal, else `pretty`.
+pub fn init(format: Option<LogFormat>) -> LogFormat {
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_env_filter(filter())
         .with_writer(std::io::stderr);
-    match resolve(format) {
+    let format = resolve(format);
+    match format {
         LogFormat::Json => builder.json().init(),
-        LogFormat::Journald => builder.with_ansi(false).event_format(JournaldFormat).init(),
+        LogFormat::Journald => match journal() {
+            Ok(layer) => {
+                use tracing_subscriber::layer::SubscriberExt as _;
+                use tracing_subscriber::util::SubscriberInitExt as _;
+                tracing_subscriber::registry()
+                    .with(filter())
+                    .with(layer)
+                    .init()
+            }
+            Err(_) => builder.with_ansi(false).event_format(JournaldFormat).init(),
+        },
         LogFormat::Pretty => {
             let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             builder.with_ansi(color).init()
         }
     }
     log_panics();
+    format
+}
+
+/// The journal's own protocol: fields without a prefix (`FEED=wire`), identifier
+/// `newshound`, and the same priorities as the stderr fallback.
+fn journal() -> std::io::Result<tracing_journald::Layer> {
+    use tracing_journald::{Priority, PriorityMappings};
+    let mappings = PriorityMappings {
+        info: Priority::Informational,
+        debug: Priority::Debug,
+        ..PriorityMappings::new()
+    };
+    Ok(tracing_journald::layer()?
+        .with_field_prefix(None)
+        .with_syslog_identifier("newshound".into())
+        .with_priority_mappings(mappings))
 }
 
 /// Panics become error events (target `newshound::panic`), so they reach the journal or

@@ -5,39 +5,107 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use newshound::cli::{AlertsAction, Cli, Command};
+use newshound::cli::{AlertsAction, Cli, Command, LogFormat};
 use newshound::commands::{self, CommandError};
+use newshound::config::Origin;
 use newshound::daemon;
 use newshound::systemd::Notifier;
 use tokio::sync::mpsc;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    newshound::logging::init(cli.log_format);
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    let format = newshound::logging::init(cli.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("newshound: starting the async runtime failed: {e}");
-            return ExitCode::from(3);
+            let e = anyhow::Error::new(e).context("starting the async runtime failed");
+            return failed(format, &e);
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
+    match runtime.block_on(dispatch(cli.command, format)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            let code = e
-                .downcast_ref::<CommandError>()
-                .map(CommandError::exit_code)
-                .unwrap_or(3);
-            eprintln!("newshound: {e:#}");
-            ExitCode::from(code)
-        }
+        // A reader that went away (`check | head -1`) is not a failure: stop quietly.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => failed(format, &e),
     }
 }
 
-async fn dispatch(command: Command) -> anyhow::Result<()> {
+/// Reports `e` on stderr in the log format and returns its exit code.
+fn failed(format: LogFormat, e: &anyhow::Error) -> ExitCode {
+    let command = e.downcast_ref::<CommandError>();
+    let code = command.map(CommandError::exit_code).unwrap_or(3);
+    match (format, command) {
+        (LogFormat::Pretty, _) => eprintln!("newshound: {e:#}"),
+        (_, Some(CommandError::Config(config))) if !config.issues().is_empty() => {
+            report_issues(config)
+        }
+        _ => tracing::error!(target: "newshound", exit_code = code, "{e:#}"),
+    }
+    ExitCode::from(code)
+}
+
+/// An invalid config as events: a headline, then one event per problem with its key and
+/// where it is, so a log shipper can index them.
+fn report_issues(config: &newshound::config::ConfigError) {
+    let issues = config.issues();
+    tracing::error!(target: "newshound", exit_code = 1, problems = issues.len(), "{config}");
+    for issue in issues {
+        let (line, env) = match &issue.origin {
+            Some(Origin::Line(n)) => (Some(*n), None),
+            Some(Origin::Env(var)) => (None, Some(var.as_str())),
+            None => (None, None),
+        };
+        tracing::error!(target: "newshound::config", key = %issue.key, line, env, "{}", issue.message);
+    }
+}
+
+/// A command line clap refuses: help and version as clap prints them, anything else as an
+/// error in the log format asked for (looked up in the raw arguments, since parsing failed).
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion)
+        || requested_format() != Some(LogFormat::Json)
+    {
+        let code = e.exit_code();
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(code).unwrap_or(2));
+    }
+    newshound::logging::init(Some(LogFormat::Json));
+    let text = e.render().to_string();
+    tracing::error!(target: "newshound", exit_code = 2, "{}", text.trim_end());
+    ExitCode::from(2)
+}
+
+/// `--log-format VALUE` or `--log-format=VALUE` among the raw arguments.
+fn requested_format() -> Option<LogFormat> {
+    use clap::ValueEnum as _;
+    let args: Vec<String> = std::env::args().collect();
+    let value = args
+        .iter()
+        .enumerate()
+        .find_map(|(i, a)| match a.as_str() {
+            "--log-format" => args.get(i + 1).cloned(),
+            other => other.strip_prefix("--log-format=").map(str::to_string),
+        })?;
+    LogFormat::from_str(&value, true).ok()
+}
+
+/// Whether `e` comes from writing to a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+async fn dispatch(command: Command, format: LogFormat) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match command {
         Command::Check { config } => commands::check(&config.path, &mut stdout)?,
@@ -79,7 +147,10 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Completions { shell } => commands::completions(shell, &mut stdout)?,
         Command::Man { dir } => {
             for file in commands::man(dir.as_deref(), &mut stdout)? {
-                eprintln!("wrote {file}");
+                match format {
+                    LogFormat::Pretty => eprintln!("wrote {file}"),
+                    _ => tracing::info!(%file, "wrote"),
+                }
             }
         }
     }

@@ -2,6 +2,7 @@
 //! unknown key or wrongly typed value is reported with its exact path (and the valid names
 //! or values), taken out of the tree, and the rest is read again, until it reads.
 
+use serde::Deserialize as _;
 use serde_path_to_error::Segment as SerdeSegment;
 use toml::Value;
 
@@ -146,6 +147,13 @@ fn sink_problem(key: KeyPath, element: Option<&Value>, message: String) -> Probl
     let mut rest = table.clone();
     rest.remove("type");
     match RawSink::check_kind(&kind, Value::Table(rest.clone())) {
+        // A kind serde knows but `check_kind` does not list: report at the sink.
+        None if is_kind(&kind) => Problem {
+            key,
+            message: friendly(&message),
+            stub: stub(name),
+            at: None,
+        },
         None => Problem {
             key: type_key,
             message: match did_you_mean(&kind, RawSink::KINDS) {
@@ -266,6 +274,15 @@ fn one_edit_away(typed: &str) -> Vec<String> {
     }
     out.retain(|c: &String| !c.is_empty() && *c != typed);
     out
+}
+
+/// Whether `kind` is a sink type serde accepts.
+fn is_kind(kind: &str) -> bool {
+    let table = toml::Table::from_iter([("type".to_string(), Value::String(kind.to_string()))]);
+    match RawSink::deserialize(Value::Table(table)) {
+        Ok(_) => true,
+        Err(e) => !e.message().starts_with("unknown variant"),
+    }
 }
 
 /// serde_path_to_error's path as ours (enum variants and unknown steps left out).

@@ -21,6 +21,7 @@ mod harness;
 mod health;
 mod hostile;
 mod logging;
+mod machine;
 mod match_cmd;
 mod matching_classes;
 mod nats;

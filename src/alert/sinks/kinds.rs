@@ -26,7 +26,7 @@ pub enum SinkKindConfig {
 
 impl SinkKindConfig {
     /// Every `type = "…"` a sink may have.
-    pub const KINDS: &'static [&'static str] = &["webhook", "log", "email"];
+    pub const KINDS: &'static [&'static str] = &["webhook", "log", "email", "nats"];
 
     /// Reads one `[[sink]]` table of kind `kind` (its `type` removed) on its own, so that a
     /// wrong key or value is reported with its path inside the sink; serde's tagged enum
@@ -44,6 +44,7 @@ impl SinkKindConfig {
             "webhook" => read::<webhook::WebhookConfig>(table),
             "log" => read::<log::LogConfig>(table),
             "email" => read::<email::EmailConfig>(table),
+            "nats" => read::<nats::NatsConfig>(table),
             _ => return None,
         })
     }
@@ -102,6 +103,24 @@ impl Sink for AnySink {
             AnySink::Log(s) => s.deliver(net, batch).await,
             AnySink::Email(s) => s.deliver(net, batch).await,
             AnySink::Nats(s) => s.deliver(net, batch).await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_listed_kind_is_a_kind_and_is_checked_on_its_own() {
+        for kind in SinkKindConfig::KINDS {
+            let table: toml::Value = toml::from_str(&format!("type = \"{kind}\"")).unwrap();
+            assert!(
+                SinkKindConfig::deserialize(table).is_ok(),
+                "{kind} is not a sink type"
+            );
+            let empty = toml::Value::Table(Default::default());
+            assert!(SinkKindConfig::check_kind(kind, empty).is_some(), "{kind}");
         }
     }
 }
