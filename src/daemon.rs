@@ -269,6 +269,8 @@ impl Generation {
             .board()
             .reset(pipeline.config.http.timeout + health::POLL_GRACE);
         monitor.set_config(pipeline.config.clone());
+        crate::metrics::metrics()
+            .set_per_feed_fetch(pipeline.config.daemon.per_feed_fetch_histogram);
         let gate = gate_for(&pipeline.config);
         for feed in pipeline.config.feeds.clone() {
             let poller = schedule::poll_loop(

@@ -62,6 +62,8 @@ pub struct DaemonConfig {
     /// Backlog cut-off: on a feed's first poll, and when stored articles are matched
     /// again, items published longer ago are recorded without alerting; zero disables it.
     pub max_age: Duration,
+    /// One fetch-latency histogram per feed on `/metrics` instead of one for all.
+    pub per_feed_fetch_histogram: bool,
 }
 
 /// `[http]`

@@ -36,4 +36,6 @@ pub struct RawDaemon {
     /// and when stored articles are matched again (0 = off).
     #[serde(default, with = "humantime_serde")]
     pub max_age: Option<Duration>,
+    /// One fetch-latency histogram per feed on `/metrics` (default: one for all feeds).
+    pub per_feed_fetch_histogram: Option<bool>,
 }

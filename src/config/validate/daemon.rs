@@ -67,6 +67,7 @@ pub(super) fn daemon(raw: &RawConfig, ctx: &Context, issues: &mut Issues) -> Dae
             .near_duplicate_window
             .unwrap_or(Duration::from_secs(48 * 3600)),
         near_duplicate_similarity,
+        per_feed_fetch_histogram: d.per_feed_fetch_histogram.unwrap_or(false),
         retention,
         state_dir,
         poll_interval,
