@@ -23,7 +23,6 @@ use crate::net::error_chain;
 use crate::store::{
     Claim, FeedClaim, FeedSchedule, FeedState, Known, Lease, NewAlert, Store, StoreError,
 };
-use crate::watch::Document;
 
 /// How a poll ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -206,11 +205,7 @@ impl Pipeline {
     /// The alerts `article` would raise, before the once-per-story check.
     pub fn match_article(&self, article: &Article) -> Vec<NewAlert> {
         let cfg = &self.config;
-        let doc = Document {
-            title: &article.title,
-            summary: &article.summary,
-            content: &article.content,
-        };
+        let doc = article.document();
         let enabled = |i: usize| {
             cfg.watchlists
                 .get(i)
@@ -336,5 +331,8 @@ impl Poller for Pipeline {
 
 #[path = "pipeline/record.rs"]
 mod record;
+
+#[path = "pipeline/backlog.rs"]
+mod backlog;
 
 use record::{Body, Got, Poll};

@@ -55,6 +55,9 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
         };
         writeln!(out, "  {}: feeds: {feeds}; sinks: {sinks}", w.name)?;
     }
+    for warning in super::matching::warnings(cfg) {
+        writeln!(out, "warning: {warning}")?;
+    }
     writeln!(out, "sinks: {}", cfg.sinks.len())?;
     for s in &cfg.sinks {
         writeln!(out, "  {} ({}{})", s.name, s.sink.describe(), timing(s))?;

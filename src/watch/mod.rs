@@ -4,12 +4,14 @@
 mod atoms;
 mod compile;
 mod expr;
+mod fold;
 mod hits;
 mod matcher;
 mod query;
 mod snippet;
 mod text;
 mod types;
+mod variants;
 
 #[cfg(test)]
 mod tests;
@@ -18,6 +20,6 @@ pub use compile::compile;
 pub use matcher::Matcher;
 pub use text::normalise;
 pub use types::{
-    CompileError, Document, Field, Hit, PersonSpec, Require, TermKind, WatchlistMatch,
-    WatchlistSpec,
+    CompileError, CompileWarning, Document, Field, Hit, PersonSpec, Require, TermKind,
+    WatchlistMatch, WatchlistSpec,
 };

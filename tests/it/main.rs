@@ -4,6 +4,7 @@
 
 mod admin;
 mod backends;
+mod backlog;
 mod backtest;
 mod bounded;
 mod check;
@@ -24,6 +25,7 @@ mod hostile;
 mod logging;
 mod machine;
 mod match_cmd;
+mod matching_classes;
 mod nats;
 mod natsd;
 mod neardup;

@@ -78,6 +78,11 @@ impl PollStore for SqliteStore {
             .await
     }
 
+    async fn known_articles(&self, feed: &str, ids: Vec<String>) -> Result<Vec<bool>, StoreError> {
+        let feed = feed.to_string();
+        self.run(move |s| s.known_articles(&feed, &ids)).await
+    }
+
     async fn finish_poll(&self, write: PollWrite) -> Result<Vec<Recorded>, StoreError> {
         self.run(move |s| s.finish_poll(write)).await
     }
