@@ -52,6 +52,10 @@ pub enum Command {
         #[command(flatten)]
         /// The config file.
         config: ConfigArg,
+        /// Move the existing state aside (to `*.broken-TIME`) and start afresh: every story
+        /// still in the feeds alerts again. For a state newshound refused as damaged.
+        #[arg(long)]
+        reset_state: bool,
     },
     /// Poll every feed once, match, deliver the resulting alerts, then exit.
     #[command(
@@ -64,6 +68,9 @@ pub enum Command {
         /// Print alerts as JSON lines on stdout; deliver nothing, record nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Move the existing state aside (to `*.broken-TIME`) and start afresh.
+        #[arg(long, conflicts_with = "dry_run")]
+        reset_state: bool,
     },
     /// Validate the config and print a summary.
     #[command(
@@ -201,6 +208,15 @@ pub enum Command {
         /// The config file the daemon runs with.
         config: ConfigArg,
     },
+    /// Check the state database, or back it up (for a state newshound refused as damaged).
+    #[command(
+        after_help = "Examples:\n  newshound state check -c /etc/newshound/config.toml\n  newshound state backup -c /etc/newshound/config.toml /var/backups/newshound.db"
+    )]
+    State {
+        /// `check` or `backup`.
+        #[command(subcommand)]
+        action: StateAction,
+    },
     /// Print `[[feed]]` tables for every feed of an OPML file (an export from a feed reader).
     #[command(
         name = "import-opml",
@@ -228,6 +244,27 @@ pub enum Command {
         /// Write newshound.1 and newshound-COMMAND.1 into this folder instead.
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+    },
+}
+
+/// `state` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum StateAction {
+    /// Check the files and every page of the state (`PRAGMA integrity_check`), read-only.
+    Check {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+    },
+    /// Copy the state into PATH (a new file) with SQLite's online backup, while a daemon
+    /// may keep running.
+    Backup {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// The backup file to write; it must not exist.
+        #[arg(value_name = "PATH")]
+        to: PathBuf,
     },
 }
 

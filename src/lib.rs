@@ -35,6 +35,7 @@ pub mod opml;
 pub mod pidfile;
 pub mod pipeline;
 pub mod redact;
+pub mod statewatch;
 pub mod status;
 pub mod store;
 pub mod systemd;

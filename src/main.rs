@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use newshound::cli::{AlertsAction, Cli, Command, LogFormat, VerdictArg};
+use newshound::cli::{AlertsAction, Cli, Command, LogFormat, StateAction, VerdictArg};
 use newshound::commands::{self, CommandError};
 use newshound::config::Origin;
 use newshound::daemon;
@@ -110,7 +110,14 @@ async fn dispatch(command: Command, format: LogFormat) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match command {
         Command::Check { config } => commands::check(&config.path, &mut stdout)?,
-        Command::Once { config, dry_run } => {
+        Command::Once {
+            config,
+            dry_run,
+            reset_state,
+        } => {
+            if reset_state {
+                commands::state::reset(&config.path)?;
+            }
             commands::once(&config.path, dry_run, &mut stdout, &mut std::io::stderr()).await?;
         }
         Command::Match {
@@ -195,13 +202,25 @@ async fn dispatch(command: Command, format: LogFormat) -> anyhow::Result<()> {
             action: Some(AlertsAction::Replay { config, ids, dead }),
             ..
         } => commands::replay(&config.path, &ids, dead, &mut stdout).await?,
-        Command::Run { config } => {
+        Command::Run {
+            config,
+            reset_state,
+        } => {
             drop(stdout);
+            if reset_state {
+                commands::state::reset(&config.path)?;
+            }
             run(&config.path).await?
         }
         Command::Reload { config } => {
             commands::reload(&config.path, &mut stdout)?;
         }
+        Command::State {
+            action: StateAction::Check { config },
+        } => commands::state::check(&config.path, &mut stdout)?,
+        Command::State {
+            action: StateAction::Backup { config, to },
+        } => commands::state::backup(&config.path, &to, &mut stdout)?,
         Command::ImportOpml { file } => {
             commands::import_opml(&file, &mut stdout, &mut std::io::stderr())?;
         }

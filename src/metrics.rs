@@ -5,10 +5,13 @@
 //! dispatcher) without a handle threaded through every constructor, and the admin
 //! endpoint renders it together with the gauges it reads from the state at scrape time.
 
+mod process;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{LazyLock, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Upper bounds (seconds) of the fetch latency histogram buckets.
 pub const FETCH_BUCKETS: [f64; 11] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 20.0, 30.0, 60.0];
@@ -17,6 +20,9 @@ pub const FETCH_BUCKETS: [f64; 11] = [0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 #[derive(Debug, Default)]
 pub struct Metrics {
     inner: Mutex<Counts>,
+    /// One fetch histogram per feed (`[daemon] per_feed_fetch_histogram`) instead of one
+    /// for all: 14 series per feed add up with thousands of feeds.
+    per_feed_fetch: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -27,7 +33,10 @@ struct Counts {
     deliveries: BTreeMap<(String, String), u64>,
     reloads: BTreeMap<String, u64>,
     nats_publishes: BTreeMap<(String, String), u64>,
+    /// Keyed by feed, or by "" when there is one histogram for all feeds.
     fetch: BTreeMap<String, Histogram>,
+    /// Unix time of each feed's last successful poll (`ok` or `not_modified`).
+    last_success: BTreeMap<String, f64>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -70,6 +79,23 @@ impl Metrics {
             .or_default() += 1;
     }
 
+    /// Whether fetch latency is kept per feed (else one histogram for all feeds).
+    pub fn set_per_feed_fetch(&self, per_feed: bool) {
+        let was = self.per_feed_fetch.swap(per_feed, Ordering::Relaxed);
+        if was != per_feed {
+            // Switched: the old series would mix the two layouts.
+            self.counts().fetch.clear();
+        }
+    }
+
+    /// `feed` was polled successfully (`ok` or `not_modified`) now.
+    pub fn record_success(&self, feed: &str) {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64().floor());
+        self.counts().last_success.insert(feed.to_string(), now);
+    }
+
     /// Counts a finished poll: its result, its new articles, the alerts it queued.
     pub fn record_poll_outcome<'a>(
         &self,
@@ -79,6 +105,9 @@ impl Metrics {
         alert_watchlists: impl IntoIterator<Item = &'a str>,
     ) {
         self.record_poll(feed, result);
+        if result != "error" {
+            self.record_success(feed);
+        }
         self.add_articles(new);
         for watchlist in alert_watchlists {
             self.record_alert(watchlist);
@@ -125,8 +154,12 @@ impl Metrics {
     /// Fetching `feed` took `took` (successful or not).
     pub fn observe_fetch(&self, feed: &str, took: Duration) {
         let secs = took.as_secs_f64();
+        let key = match self.per_feed_fetch.load(Ordering::Relaxed) {
+            true => feed,
+            false => "",
+        };
         let mut c = self.counts();
-        let h = c.fetch.entry(feed.to_string()).or_default();
+        let h = c.fetch.entry(key.to_string()).or_default();
         for (i, le) in FETCH_BUCKETS.iter().enumerate() {
             if secs <= *le {
                 h.buckets[i] += 1;
@@ -140,6 +173,7 @@ impl Metrics {
     pub fn render(&self, gauges: &Gauges) -> String {
         let c = self.counts();
         let mut out = String::new();
+        process::build_info(&mut out);
         let counters = [
             (
                 "newshound_feed_polls_total",
@@ -195,7 +229,9 @@ impl Metrics {
         for (name, help, value) in gauges {
             family(&mut out, name, "gauge", help, &[(Vec::new(), value)]);
         }
+        last_success(&mut out, &c.last_success);
         histograms(&mut out, &c.fetch);
+        process::render(&mut out);
         out
     }
 }
@@ -233,6 +269,15 @@ fn family(out: &mut String, name: &str, kind: &str, help: &str, samples: &[Sampl
     }
 }
 
+fn last_success(out: &mut String, last: &BTreeMap<String, f64>) {
+    let name = "newshound_feed_last_success_timestamp_seconds";
+    let help = "Unix time of each feed's last successful poll (ok or not modified).";
+    header(out, name, "gauge", help);
+    for (feed, t) in last {
+        let _ = writeln!(out, "{name}{} {t}", label_set(&[("feed", feed)]));
+    }
+}
+
 fn histograms(out: &mut String, fetch: &BTreeMap<String, Histogram>) {
     let name = "newshound_fetch_duration_seconds";
     header(
@@ -242,28 +287,23 @@ fn histograms(out: &mut String, fetch: &BTreeMap<String, Histogram>) {
         "Time to fetch a feed (request and body, or file read), by feed.",
     );
     for (feed, h) in fetch {
+        // "" is the one histogram for every feed: no feed label.
+        let base: Vec<(&str, &String)> = match feed.is_empty() {
+            true => Vec::new(),
+            false => vec![("feed", feed)],
+        };
+        let with_le = |le: &String| {
+            let mut l = base.clone();
+            l.push(("le", le));
+            label_set(&l)
+        };
         for (le, n) in FETCH_BUCKETS.iter().zip(h.buckets) {
-            let le = le.to_string();
-            let _ = writeln!(
-                out,
-                "{name}_bucket{} {n}",
-                label_set(&[("feed", feed), ("le", &le)])
-            );
+            let _ = writeln!(out, "{name}_bucket{} {n}", with_le(&le.to_string()));
         }
         let inf = "+Inf".to_string();
-        let _ = writeln!(
-            out,
-            "{name}_bucket{} {}",
-            label_set(&[("feed", feed), ("le", &inf)]),
-            h.count
-        );
-        let _ = writeln!(out, "{name}_sum{} {}", label_set(&[("feed", feed)]), h.sum);
-        let _ = writeln!(
-            out,
-            "{name}_count{} {}",
-            label_set(&[("feed", feed)]),
-            h.count
-        );
+        let _ = writeln!(out, "{name}_bucket{} {}", with_le(&inf), h.count);
+        let _ = writeln!(out, "{name}_sum{} {}", label_set(&base), h.sum);
+        let _ = writeln!(out, "{name}_count{} {}", label_set(&base), h.count);
     }
 }
 
@@ -326,6 +366,7 @@ mod tests {
     #[test]
     fn histogram_buckets_are_cumulative() {
         let m = Metrics::default();
+        m.set_per_feed_fetch(true);
         m.observe_fetch("a", Duration::from_millis(70));
         m.observe_fetch("a", Duration::from_secs(3));
         m.observe_fetch("a", Duration::from_secs(600));
@@ -340,6 +381,41 @@ mod tests {
         assert!(text.contains(&format!("{}3\n", bucket("+Inf"))), "{text}");
         assert!(text.contains("newshound_fetch_duration_seconds_count{feed=\"a\"} 3\n"));
         assert!(text.contains("newshound_fetch_duration_seconds_sum{feed=\"a\"} 603.07"));
+    }
+
+    #[test]
+    fn one_fetch_histogram_for_all_feeds_unless_asked_per_feed() {
+        let m = Metrics::default();
+        m.observe_fetch("a", Duration::from_millis(70));
+        m.observe_fetch("b", Duration::from_millis(70));
+        let text = m.render(&Gauges::default());
+        assert!(
+            text.contains("newshound_fetch_duration_seconds_count 2\n"),
+            "{text}"
+        );
+        assert!(!text.contains("feed=\"a\""), "{text}");
+        let series = text
+            .lines()
+            .filter(|l| l.starts_with("newshound_fetch_duration_seconds"))
+            .count();
+        assert_eq!(series, 14);
+    }
+
+    #[test]
+    fn build_info_and_last_success_are_exported() {
+        let m = Metrics::default();
+        m.record_success("wire");
+        let text = m.render(&Gauges::default());
+        let version = env!("CARGO_PKG_VERSION");
+        assert!(text.contains(&format!("newshound_build_info{{version=\"{version}\",")));
+        let line = text
+            .lines()
+            .find(|l| {
+                l.starts_with("newshound_feed_last_success_timestamp_seconds{feed=\"wire\"} ")
+            })
+            .expect("last success");
+        let t: f64 = line.rsplit_once(' ').unwrap().1.parse().unwrap();
+        assert!(t > 1.7e9 && t.fract() == 0.0, "{line}");
     }
 
     #[test]

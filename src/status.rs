@@ -192,7 +192,7 @@ impl Monitor {
             summary: self.summary().await?,
             feeds,
             outbox: self.store.outbox_counts().await?,
-            alerts: self.store.recent_alerts(RECENT_ALERTS).await?,
+            alerts: whole_seconds(self.store.recent_alerts(RECENT_ALERTS).await?),
         })
     }
 
@@ -229,6 +229,16 @@ pub async fn status_loop(notifier: Notifier, monitor: Arc<Monitor>, cancel: Canc
             }
         }
     }
+}
+
+/// Alert times as the webhook body carries them: whole seconds.
+fn whole_seconds(mut alerts: Vec<RecentAlert>) -> Vec<RecentAlert> {
+    use chrono::SubsecRound as _;
+    for a in &mut alerts {
+        a.alert.detected_at = a.alert.detected_at.trunc_subsecs(0);
+        a.alert.article.published = a.alert.article.published.map(|p| p.trunc_subsecs(0));
+    }
+    alerts
 }
 
 fn rfc3339(t: DateTime<Utc>) -> String {

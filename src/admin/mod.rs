@@ -150,8 +150,13 @@ async fn read_access(State(s): State<DeskState>, req: Request, next: Next) -> Re
     )
 }
 
-/// 200 `ok` while every poll loop moves; 503 naming the stuck one otherwise.
+/// 200 `ok` while every poll loop moves and the state reads; 503 naming the stuck loop
+/// or the state's failure otherwise.
 async fn healthz(State(monitor): State<Arc<Monitor>>) -> Response {
+    if let Some(why) = monitor.board().state_failure() {
+        let body = format!("state failing: {why}\n");
+        return (StatusCode::SERVICE_UNAVAILABLE, body).into_response();
+    }
     match monitor.board().stall(tokio::time::Instant::now()) {
         None => (StatusCode::OK, "ok\n").into_response(),
         Some(s) => (

@@ -10,6 +10,7 @@ mod matching;
 mod once;
 mod opml;
 mod reload;
+pub mod state;
 
 pub use alerts::{alerts, replay};
 pub use backtest::backtest;
@@ -72,6 +73,9 @@ pub enum CommandError {
     /// The state database failed (exit 3).
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// `--reset-state` while a daemon runs on the state (exit 3).
+    #[error("--reset-state refused: newshound (pid {0}) is running on this state; stop it first")]
+    StateInUse(i32),
     /// Reading input or writing output failed (exit 3).
     #[error("{what} failed")]
     Io {
@@ -106,6 +110,7 @@ impl CommandError {
             CommandError::Io { .. }
             | CommandError::Daemon(_)
             | CommandError::Store(_)
+            | CommandError::StateInUse(_)
             | CommandError::NoDaemon(_) => 3,
         }
     }

@@ -63,6 +63,11 @@ pub struct DaemonConfig {
     pub near_duplicate_window: Duration,
     /// Similarity at or above which two texts are one story.
     pub near_duplicate_similarity: f64,
+    /// Backlog cut-off: on a feed's first poll, and when stored articles are matched
+    /// again, items published longer ago are recorded without alerting; zero disables it.
+    pub max_age: Duration,
+    /// One fetch-latency histogram per feed on `/metrics` instead of one for all.
+    pub per_feed_fetch_histogram: bool,
 }
 
 /// `[http]`

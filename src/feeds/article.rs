@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::watch::Document;
+
 /// A stable identifier for a story, derived from its GUID, else its link, else a hash of
 /// its title and date. feed-rs invents random ids for entries without one; this does not.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -62,6 +64,10 @@ pub struct Article {
     pub published: Option<DateTime<Utc>>,
     /// Last update date, when given.
     pub updated: Option<DateTime<Utc>>,
+    /// The authors' names as the feed gives them, joined by `, ` (empty when none).
+    pub author: String,
+    /// The categories (tags) as the feed gives them, joined by `; ` (empty when none).
+    pub category: String,
 }
 
 impl Article {
@@ -94,6 +100,36 @@ impl Article {
             content,
             published,
             updated,
+            author: String::new(),
+            category: String::new(),
+        }
+    }
+
+    /// Sets the authors and categories (control characters removed, blanks dropped).
+    pub fn with_people_and_tags<A, C>(mut self, authors: A, categories: C) -> Self
+    where
+        A: IntoIterator<Item = String>,
+        C: IntoIterator<Item = String>,
+    {
+        let join = |items: Vec<String>, sep: &str| items.join(sep);
+        let clean = |s: String| super::sanitize::strip_owned(s).trim().to_string();
+        let keep = |s: &String| !s.is_empty();
+        let authors: Vec<String> = authors.into_iter().map(clean).filter(keep).collect();
+        let categories: Vec<String> = categories.into_iter().map(clean).filter(keep).collect();
+        self.author = join(dedup(authors), ", ");
+        self.category = join(dedup(categories), "; ");
+        self
+    }
+
+    /// The fields the matcher looks at.
+    pub fn document(&self) -> Document<'_> {
+        Document {
+            title: &self.title,
+            summary: &self.summary,
+            content: &self.content,
+            author: &self.author,
+            category: &self.category,
+            url: self.url.as_deref().unwrap_or(""),
         }
     }
 
@@ -125,9 +161,20 @@ impl Article {
     }
 }
 
+/// `items` without repeats, first occurrence kept.
+fn dedup(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
 /// Normalises a link for dedup: trims, drops the fragment and a trailing slash, and
 /// treats http and https as the same story.
-fn normalise_link(u: &str) -> String {
+pub(crate) fn normalise_link(u: &str) -> String {
     let u = u.trim();
     let u = u.split('#').next().unwrap_or(u);
     let u = u

@@ -48,6 +48,15 @@ pub trait PollStore: Send + Sync {
         matcher: &str,
     ) -> Result<Vec<bool>, StoreError>;
 
+    /// For each article id of `feed`, whether the state has it from an earlier poll. The
+    /// backlog rule (`[daemon] max_age`) asks this only for old-dated articles about to be
+    /// matched again. A backend that cannot tell answers `false` for all (they alert as
+    /// new: a story is never hidden).
+    async fn known_articles(&self, feed: &str, ids: Vec<String>) -> Result<Vec<bool>, StoreError> {
+        let _ = feed;
+        Ok(vec![false; ids.len()])
+    }
+
     /// Called once per poll with everything it learnt. In one transaction: each article's
     /// candidate alerts are queued (alert, story keys, one pending delivery per sink)
     /// unless the watchlist has seen one of the story's keys, or (with `near`) alerted a
@@ -191,6 +200,13 @@ pub trait Backend: PollStore + DeliveryStore + ReadStore {
     /// Commits anything the backend holds back for speed (SQLite's poll batch); called at
     /// shutdown and by tests. Errors are logged.
     fn flush(&self) {}
+    /// Checks, blocking, that the state is still the one opened and still reads (the
+    /// daemon calls it every few seconds, off the async threads):
+    /// [`StoreError::Replaced`] when it was removed or replaced, another error when it
+    /// fails. Backends without such a check answer `Ok`.
+    fn probe(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// A short description for logs: the file, or the URL without its password.
     fn describe(&self) -> String;
 }

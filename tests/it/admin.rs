@@ -78,8 +78,14 @@ fn check_metrics(text: &str) {
         "newshound_outbox_pending 0\n",
         "newshound_feeds 6\n",
         "newshound_feeds_failing 2\n",
-        "newshound_fetch_duration_seconds_bucket{feed=\"wire\",le=\"+Inf\"} ",
-        "newshound_fetch_duration_seconds_count{feed=\"wire\"} ",
+        // One latency histogram for all feeds unless per_feed_fetch_histogram = true.
+        "newshound_fetch_duration_seconds_bucket{le=\"+Inf\"} ",
+        "newshound_fetch_duration_seconds_count ",
+        "newshound_build_info{version=\"",
+        "newshound_feed_last_success_timestamp_seconds{feed=\"wire\"} ",
+        "\nprocess_cpu_seconds_total ",
+        "\nprocess_resident_memory_bytes ",
+        "\nprocess_open_fds ",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
     }
@@ -88,7 +94,10 @@ fn check_metrics(text: &str) {
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("{line}"));
         assert!(value.parse::<f64>().is_ok(), "value of {line}");
-        assert!(series.starts_with("newshound_"), "{line}");
+        assert!(
+            series.starts_with("newshound_") || series.starts_with("process_"),
+            "{line}"
+        );
         assert_eq!(series.contains('{'), series.ends_with('}'), "{line}");
     }
 }
@@ -141,6 +150,11 @@ fn check_status(status: &Value) {
         .contains("[李尚福]"));
     assert_eq!(first["deliveries"][0]["sink"], "hook");
     assert_eq!(first["deliveries"][0]["status"], "delivered");
+    // Times as sent in the webhook body: whole seconds.
+    for a in alerts {
+        let t = a["detected_at"].as_str().unwrap();
+        assert!(!t.contains('.') && t.ends_with('Z'), "{t}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -488,3 +488,18 @@ async fn a_digest_publishes_each_of_its_alerts_under_its_own_id() {
     let ids: BTreeSet<String> = stored.iter().map(|m| m.msg_id.clone()).collect();
     assert_eq!((stored.len(), ids), (40, expected()));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn credentials_in_the_url_file_authenticate() {
+    let nats = NatsServer::start_with(&["--user", "desk", "--pass", "pw-s3cret"]).await;
+    let feeds = bulk_feed_server().await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("nats://desk:pw-s3cret@{}\n", nats.addr());
+    std::fs::write(dir.path().join("nats-url"), url).unwrap();
+    let sink = format!("[[sink]]\nname = \"stream\"\ntype = \"nats\"\nurl_file = \"nats-url\"\nstream = \"{STREAM}\"\n");
+    let config = delivery_config(dir.path(), &feeds, "lighthouse", &sink);
+    let out = newshound_with_creds(&["once", "-c", config.to_str().unwrap()], dir.path()).await;
+    let (stdout, stderr) = text(&out);
+    assert!(stdout.contains("5 delivered"), "{stdout}\n{stderr}");
+    assert!(!stderr.contains("s3cret") && !stdout.contains("s3cret"));
+}

@@ -34,4 +34,10 @@ pub struct RawDaemon {
     /// Longest interval the adaptive schedule or the failure backoff may choose.
     #[serde(default, with = "humantime_serde")]
     pub max_interval: Option<Duration>,
+    /// Items published longer ago are recorded without alerting on a feed's first poll
+    /// and when stored articles are matched again (0 = off).
+    #[serde(default, with = "humantime_serde")]
+    pub max_age: Option<Duration>,
+    /// One fetch-latency histogram per feed on `/metrics` (default: one for all feeds).
+    pub per_feed_fetch_histogram: Option<bool>,
 }

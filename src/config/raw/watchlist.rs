@@ -41,4 +41,7 @@ pub struct RawPerson {
     /// Other names, titles, other scripts.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Shorter names that count only after the name or an alias occurred.
+    #[serde(default)]
+    pub short_forms: Vec<String>,
 }

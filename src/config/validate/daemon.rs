@@ -13,6 +13,9 @@ use crate::config::DaemonConfig;
 /// The near-duplicate threshold used unless configured (see the README's evaluation).
 pub const DEFAULT_NEAR_DUP_SIMILARITY: f64 = 0.5;
 
+/// Default `[daemon] max_age`: a new feed does not alert on items older than three days.
+pub const DEFAULT_MAX_AGE: Duration = Duration::from_secs(72 * 3600);
+
 pub(super) fn daemon(raw: &RawConfig, ctx: &Context, issues: &mut Issues) -> DaemonConfig {
     let d = &raw.daemon;
     let state_dir = d.state_dir.clone().unwrap_or_else(|| {
@@ -60,10 +63,12 @@ pub(super) fn daemon(raw: &RawConfig, ctx: &Context, issues: &mut Issues) -> Dae
         );
     }
     DaemonConfig {
+        max_age: d.max_age.unwrap_or(DEFAULT_MAX_AGE),
         near_duplicate_window: d
             .near_duplicate_window
             .unwrap_or(Duration::from_secs(48 * 3600)),
         near_duplicate_similarity,
+        per_feed_fetch_histogram: d.per_feed_fetch_histogram.unwrap_or(false),
         retention,
         state_dir,
         poll_interval,

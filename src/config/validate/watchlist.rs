@@ -80,6 +80,7 @@ pub(super) fn spec_of(w: &RawWatchlist) -> WatchlistSpec {
             .map(|p| PersonSpec {
                 name: p.name.clone().unwrap_or_default(),
                 aliases: p.aliases.clone(),
+                short_forms: p.short_forms.clone(),
             })
             .collect(),
         keywords: w.keywords.clone(),

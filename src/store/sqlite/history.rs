@@ -26,6 +26,10 @@ fn row_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
         content: r.get(6)?,
         published: parse_time(r.get(7)?),
         updated: parse_time(r.get(8)?),
+        // Authors and categories are not stored: `author:`/`category:` terms see them
+        // only in fresh articles.
+        author: String::new(),
+        category: String::new(),
     })
 }
 

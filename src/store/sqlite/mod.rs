@@ -8,6 +8,7 @@ mod db;
 mod desk;
 mod digest;
 mod history;
+pub mod integrity;
 mod outbox;
 mod poll;
 mod replay;
@@ -77,6 +78,11 @@ impl PollStore for SqliteStore {
         let (feed, matcher) = (feed.to_string(), matcher.to_string());
         self.run(move |s| s.unchanged_articles(&feed, &articles, &matcher))
             .await
+    }
+
+    async fn known_articles(&self, feed: &str, ids: Vec<String>) -> Result<Vec<bool>, StoreError> {
+        let feed = feed.to_string();
+        self.run(move |s| s.known_articles(&feed, &ids)).await
     }
 
     async fn finish_poll(&self, write: PollWrite) -> Result<Vec<Recorded>, StoreError> {
@@ -235,6 +241,10 @@ impl ReadStore for SqliteStore {
 impl Backend for SqliteStore {
     fn desk(&self) -> Option<&dyn DeskStore> {
         Some(self)
+    }
+
+    fn probe(&self) -> Result<(), StoreError> {
+        SqliteStore::probe(self)
     }
 
     fn flush(&self) {

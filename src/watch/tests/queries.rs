@@ -11,6 +11,7 @@ fn doc3<'a>(title: &'a str, summary: &'a str, content: &'a str) -> Document<'a> 
         title,
         summary,
         content,
+        ..Document::default()
     }
 }
 
@@ -105,6 +106,7 @@ fn titled_doc<'a>(title: &'a str, text: &'a str) -> Document<'a> {
         title,
         summary: "",
         content: text,
+        ..Document::default()
     }
 }
 

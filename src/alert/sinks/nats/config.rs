@@ -69,13 +69,29 @@ pub struct NatsConfig {
 impl NatsConfig {
     /// Checks every key, reporting each problem at its path.
     pub fn validate(&self, cx: &SinkCheck<'_>, issues: &mut Issues) -> Option<NatsSink> {
-        let url = self.url(cx, issues);
+        let mut url = self.url(cx, issues);
         let template = self.subject.as_deref().unwrap_or(DEFAULT_SUBJECT);
         let subject = SubjectTemplate::parse(template)
             .map_err(|why| issues.push(cx.path("subject"), why))
             .ok();
         let stream = self.stream(cx, issues);
-        let auth = self.auth(cx, issues);
+        let mut auth = self.auth(cx, issues);
+        if let (Some(u), Some(a)) = (url.as_mut(), auth.as_ref()) {
+            match (take_url_auth(u), a) {
+                (Some(from_url), NatsAuth::None) => auth = Some(from_url),
+                (Some(_), _) => {
+                    let field = if self.url_file.is_some() {
+                        "url_file"
+                    } else {
+                        "url"
+                    };
+                    let why = "credentials in the URL and in credentials_file, token_file or user: set one";
+                    issues.push(cx.path(field), why);
+                    auth = None;
+                }
+                (None, _) => {}
+            }
+        }
         let tls_ca = self.tls_ca(cx, issues);
         let timeout = self.timeout.unwrap_or(DEFAULT_TIMEOUT);
         if timeout < Duration::from_millis(100) {
@@ -255,6 +271,26 @@ impl NatsConfig {
     }
 }
 
+/// Takes `user:password@` (or `token@`) out of the URL: async-nats reads credentials only
+/// from its options, never from the URL.
+fn take_url_auth(url: &mut Url) -> Option<NatsAuth> {
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let user = decode(url.username());
+    let password = url.password().map(decode);
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    match (user.is_empty(), password) {
+        (true, None) => None,
+        (true, Some(p)) => Some(NatsAuth::Token(Secret::new(p))),
+        (false, None) => Some(NatsAuth::Token(Secret::new(user))),
+        (false, Some(p)) => Some(NatsAuth::UserPassword(user, Secret::new(p))),
+    }
+}
+
 fn valid_stream_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
@@ -403,6 +439,18 @@ mod tests {
             "{issues:?}"
         );
         c.token_file = None;
-        assert_eq!(check_in(&c, true, d).0.unwrap().url.password(), Some("p"));
+        let s = check_in(&c, true, d).0.unwrap();
+        assert_eq!(s.url.as_str(), "nats://127.0.0.1:4222");
+        assert!(
+            matches!(s.auth, NatsAuth::UserPassword(ref u, ref p) if u == "u" && p.expose() == "p")
+        );
+        c.token_file = Some("pw".into());
+        let issues = check_in(&c, true, d).1;
+        assert!(
+            issues[0].starts_with("sink[0].url_file: credentials in the URL and"),
+            "{issues:?}"
+        );
+        let s = check(&cfg("nats://s%40cret@127.0.0.1")).0.unwrap();
+        assert!(matches!(s.auth, NatsAuth::Token(ref t) if t.expose() == "s@cret"));
     }
 }
