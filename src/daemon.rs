@@ -44,6 +44,9 @@ pub enum DaemonError {
     /// The admin endpoint cannot listen.
     #[error(transparent)]
     Admin(#[from] AdminError),
+    /// The admin token file is unreadable or invalid.
+    #[error(transparent)]
+    AdminToken(#[from] admin::auth::TokenError),
 }
 
 /// Options of `once`.
@@ -106,23 +109,36 @@ pub async fn run(
     let store = Store::open(&config).await?;
     tracing::info!(state = %store.describe(), instance = %crate::store::instance_id(), "state open");
     let admin = match config.daemon.admin_listen {
-        Some(addr) => Some(admin::bind(addr).await?),
+        Some(addr) => Some((admin::bind(addr).await?, admin_access(&config)?)),
         None => None,
     };
     let root = CancellationToken::new();
     let tracker = TaskTracker::new();
     let board = Arc::new(Board::new());
     let monitor = Arc::new(Monitor::new(store.clone(), board, Arc::new(config.clone())));
-    let mut generation = Generation::start(config, store.clone(), &monitor, &root, &tracker)?;
-    if let Some(listener) = admin {
-        tracker.spawn(admin::serve(listener, monitor.clone(), root.clone()));
+    let mut generation = Generation::start(config, store.clone(), &monitor, &root, &tracker, None)?;
+    if let Some((listener, access)) = admin {
+        tracker.spawn(admin::serve(
+            listener,
+            monitor.clone(),
+            access,
+            root.clone(),
+        ));
     }
     spawn_notifications(&notifier, &monitor, &root, &tracker);
     notifier.notify(&ready_message(&monitor).await);
     tokio::pin!(shutdown);
+    let watch = crate::statewatch::watch(store.clone(), monitor.board().clone(), root.clone());
+    tokio::pin!(watch);
+    let mut failed = None;
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
+            Some(e) = &mut watch => {
+                tracing::error!(error = %crate::net::error_chain(&e), "stopping: the state failed");
+                failed = Some(e);
+                break;
+            }
             Some(()) = reload.recv() => {
                 notifier.notify(&systemd::reloading_message());
                 generation = reload_config(&config_path, generation, &store, &monitor, &root, &tracker).await?;
@@ -133,7 +149,7 @@ pub async fn run(
     notifier.notify("STOPPING=1\nSTATUS=stopping");
     drain(root, tracker).await;
     store.flush();
-    Ok(())
+    failed.map_or(Ok(()), |e| Err(e.into()))
 }
 
 /// Stops every task and gives in-flight work [`SHUTDOWN_GRACE`] to finish.
@@ -176,8 +192,8 @@ async fn reload_config(
         watchlists = new.watchlists.len(),
         "config reloaded"
     );
-    generation.stop().await;
-    Generation::start(new, store.clone(), monitor, root, tracker)
+    let previous = generation.stop().await;
+    Generation::start(new, store.clone(), monitor, root, tracker, Some(previous))
 }
 
 /// Keys read at start only: say so when a reload changes them.
@@ -239,15 +255,23 @@ async fn ready_message(monitor: &Monitor) -> String {
 struct Generation {
     cancel: CancellationToken,
     tasks: TaskTracker,
+    /// The delivery loop alone: the next generation's waits for it (see [`Generation::start`]).
+    delivery: TaskTracker,
 }
 
 impl Generation {
+    /// Starts the tasks of `config`. The delivery loop starts once `after` (the previous
+    /// generation's delivery loop) has finished: an attempt the old config had in flight
+    /// completes and is recorded on its own, and is never sent a second time by the new
+    /// one (both run as the same instance, so the sink's queue lease does not tell them
+    /// apart).
     fn start(
         config: Config,
         store: Store,
         monitor: &Monitor,
         root: &CancellationToken,
         all: &TaskTracker,
+        after: Option<TaskTracker>,
     ) -> Result<Generation, DaemonError> {
         let cancel = root.child_token();
         let tasks = TaskTracker::new();
@@ -272,7 +296,14 @@ impl Generation {
             );
             all.spawn(tasks.track_future(poller));
         }
-        all.spawn(tasks.track_future(delivery_loop(dispatcher, wake, cancel.clone())));
+        let delivery = TaskTracker::new();
+        let deliveries = after_previous(
+            after,
+            delivery_loop(dispatcher, wake, cancel.clone()),
+            cancel.clone(),
+        );
+        all.spawn(tasks.track_future(delivery.track_future(deliveries)));
+        delivery.close();
         let retention = pipeline.config.daemon.retention;
         all.spawn(tasks.track_future(maintenance_loop(
             pipeline.store.clone(),
@@ -280,18 +311,41 @@ impl Generation {
             cancel.clone(),
         )));
         tasks.close();
-        Ok(Generation { cancel, tasks })
+        Ok(Generation {
+            cancel,
+            tasks,
+            delivery,
+        })
     }
 
-    async fn stop(self) {
+    /// Stops the tasks, giving them [`SHUTDOWN_GRACE`]; returns the delivery loop's
+    /// tracker, which a delivery still in flight keeps open until it is recorded.
+    async fn stop(self) -> TaskTracker {
         self.cancel.cancel();
         if tokio::time::timeout(SHUTDOWN_GRACE, self.tasks.wait())
             .await
             .is_err()
         {
-            tracing::warn!("old config's tasks did not stop in time");
+            tracing::warn!("old config's tasks did not stop in time (a delivery in flight finishes on its own)");
+        }
+        self.delivery
+    }
+}
+
+/// Runs `work` once `after` has finished (unless `cancel` fires first).
+async fn after_previous(
+    after: Option<TaskTracker>,
+    work: impl Future<Output = ()>,
+    cancel: CancellationToken,
+) {
+    if let Some(previous) = after.filter(|t| !t.is_empty()) {
+        tracing::info!("waiting for the old config's delivery in flight before delivering");
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = previous.wait() => {}
         }
     }
+    work.await
 }
 
 /// The caps on polls at once: `daemon.concurrency` in all, `http.per_host` per host.
@@ -325,4 +379,10 @@ async fn maintenance_loop(store: Store, retention: Duration, cancel: Cancellatio
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
     }
+}
+
+/// The admin endpoint's access rules: the token of `[daemon] admin_token_file`, else of
+/// `$CREDENTIALS_DIRECTORY/admin_token`.
+fn admin_access(config: &Config) -> Result<admin::Access, admin::auth::TokenError> {
+    admin::Access::load(config.daemon.admin_token_file.as_deref())
 }

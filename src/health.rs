@@ -52,6 +52,7 @@ pub struct Stall {
 pub struct Board {
     slots: Mutex<HashMap<String, Slot>>,
     stuck_after: Mutex<Duration>,
+    state_failure: Mutex<Option<String>>,
 }
 
 impl Board {
@@ -62,6 +63,19 @@ impl Board {
 
     fn slots(&self) -> MutexGuard<'_, HashMap<String, Slot>> {
         self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Records that the state fails (`Some(why)`) or reads again (`None`).
+    pub fn set_state_failure(&self, why: Option<String>) {
+        *self.state_failure.lock().unwrap_or_else(|e| e.into_inner()) = why;
+    }
+
+    /// Why the state fails, while it does.
+    pub fn state_failure(&self) -> Option<String> {
+        self.state_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Forgets the loops of the previous config; a poll running longer than `stuck_after`
@@ -159,7 +173,11 @@ pub async fn watchdog(
             _ = cancel.cancelled() => return,
             _ = tick.tick() => {}
         }
-        match board.stall(Instant::now()) {
+        let stall = board.state_failure().map(|reason| Stall {
+            feed: "(state)".into(),
+            reason,
+        });
+        match stall.or_else(|| board.stall(Instant::now())) {
             None => {
                 if withheld {
                     tracing::info!("poll loops are moving again: watchdog pings resume");

@@ -222,7 +222,8 @@ impl Pipeline {
             max_items: self.config.http.max_items,
         };
         match parse_document(&body.bytes, &feed.name, &opts) {
-            Ok(parsed) => {
+            Ok(mut parsed) => {
+                split_shared_guids(&feed.name, &mut parsed.articles);
                 if parsed.capped {
                     let max = opts.max_items;
                     tracing::warn!(feed = %feed.name, "more items than http.max_items: kept the first {max} items");
@@ -266,6 +267,31 @@ impl Pipeline {
             })
             .collect()
     }
+}
+
+/// Gives the entries of one document that share a GUID with a different story their own
+/// identity ([`crate::store::decide::split_shared_guids`]); logs each feed's collision
+/// once per process, not on every poll.
+fn split_shared_guids(feed: &str, articles: &mut [Article]) {
+    static LOGGED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let shared = crate::store::decide::split_shared_guids(articles);
+    let Some(guid) = shared.first() else {
+        return;
+    };
+    let mut logged = LOGGED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if logged.iter().any(|f| f == feed) {
+        return;
+    }
+    logged.push(feed.to_string());
+    tracing::warn!(
+        feed,
+        guid = %guid,
+        guids = shared.len(),
+        "different stories share one GUID in this feed: each is keyed by its link instead \
+         (logged once per feed)"
+    );
 }
 
 /// The outcome of a poll cut short by shutdown (nothing recorded: polled again later).

@@ -11,6 +11,37 @@ use crate::watch::{Hit, TermKind};
 /// Longest summary carried in an alert, in characters.
 pub const SUMMARY_MAX_CHARS: usize = 500;
 
+/// Longest title carried in an alert (and in each near copy), in characters.
+pub const TITLE_MAX_CHARS: usize = 300;
+
+/// Longest snippet, and longest matched text, of each match, in characters.
+pub const SNIPPET_MAX_CHARS: usize = 300;
+
+/// Longest link carried in an alert, in bytes; a longer one is dropped.
+pub const URL_MAX_BYTES: usize = 4096;
+
+/// Maximum number of matches an alert lists.
+pub const MATCHES_MAX: usize = 50;
+
+/// The link as it may reach a receiver: only an absolute `http(s)` URL, as the WHATWG
+/// parser reads it (which drops the tabs and newlines of obfuscations such as
+/// `java\tscript:`, so they are seen for the scheme they are). Anything else —
+/// `javascript:`, `data:`, `file:`, relative or unparsable, or longer than
+/// [`URL_MAX_BYTES`] — is `None`: the alert goes out without a link.
+pub fn safe_link(url: &str) -> Option<String> {
+    let url = url.trim();
+    let parsed = url::Url::parse(url).ok()?;
+    let web = matches!(parsed.scheme(), "http" | "https") && parsed.host().is_some();
+    // As written when the parser needed no repair; else as the parser read it.
+    let plain = !url.chars().any(|c| c.is_control() || c.is_whitespace());
+    let out = if plain {
+        url.to_string()
+    } else {
+        String::from(parsed)
+    };
+    (web && out.len() <= URL_MAX_BYTES).then_some(out)
+}
+
 /// An alert as stored in the outbox and handed to sinks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Alert {
@@ -40,6 +71,18 @@ pub struct SeenIn {
     pub url: Option<String>,
     /// The copy's title.
     pub title: String,
+}
+
+impl SeenIn {
+    /// A near copy as an alert carries it: its title cut to [`TITLE_MAX_CHARS`], its link
+    /// only when [`safe_link`] keeps it.
+    pub fn bounded(feed: String, url: Option<String>, title: String) -> SeenIn {
+        SeenIn {
+            feed,
+            url: url.as_deref().and_then(safe_link),
+            title: truncate_words(&title, TITLE_MAX_CHARS),
+        }
+    }
 }
 
 /// The story an alert is about.
@@ -92,14 +135,18 @@ impl Alert {
             severity: severity.map(str::to_string),
             detected_at: now,
             article: AlertArticle {
-                title: article.title.clone(),
-                url: article.url.clone(),
+                title: truncate_words(&article.title, TITLE_MAX_CHARS),
+                url: article.url.as_deref().and_then(safe_link),
                 feed: article.feed.clone(),
                 guid: article.guid.clone(),
                 published: article.published.or(article.updated),
                 summary: summary_of(article),
             },
-            matches: hits.iter().map(AlertMatch::from).collect(),
+            matches: hits
+                .iter()
+                .take(MATCHES_MAX)
+                .map(AlertMatch::from)
+                .collect(),
             also_seen_in: Vec::new(),
         }
     }
@@ -113,16 +160,16 @@ impl Alert {
 impl From<&Hit> for AlertMatch {
     fn from(h: &Hit) -> Self {
         AlertMatch {
-            term: h.term.clone(),
+            term: truncate_words(&h.term, SNIPPET_MAX_CHARS),
             kind: match h.kind {
                 TermKind::Person => "person",
                 TermKind::Keyword => "keyword",
             }
             .into(),
-            matched: h.matched.clone(),
+            matched: truncate_words(&h.matched, SNIPPET_MAX_CHARS),
             field: h.field.as_str().into(),
             count: h.count,
-            snippet: h.snippet.clone(),
+            snippet: truncate_words(&h.snippet, SNIPPET_MAX_CHARS),
         }
     }
 }
@@ -159,6 +206,32 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_web_links_pass() {
+        assert_eq!(
+            safe_link(" https://x.org/a?b=1 ").as_deref(),
+            Some("https://x.org/a?b=1")
+        );
+        assert_eq!(safe_link("http://x.org").as_deref(), Some("http://x.org"));
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "java\tscript:alert(1)",
+            "java\nscript:alert(1)",
+            "\u{1}javascript:alert(1)",
+            "data:text/html,<script>x</script>",
+            "file:///etc/passwd",
+            "/relative/path",
+            "vbscript:msgbox",
+        ] {
+            assert_eq!(safe_link(bad), None, "{bad:?}");
+        }
+        assert_eq!(
+            safe_link(&format!("https://x.org/{}", "a".repeat(URL_MAX_BYTES))),
+            None
+        );
+    }
 
     #[test]
     fn truncation_keeps_limit_and_words() {

@@ -20,6 +20,7 @@ impl From<StatusArg> for DeliveryStatus {
             StatusArg::Delivered => DeliveryStatus::Delivered,
             StatusArg::Failed => DeliveryStatus::Failed,
             StatusArg::Dead => DeliveryStatus::Dead,
+            StatusArg::Muted => DeliveryStatus::Muted,
         }
     }
 }

@@ -90,5 +90,8 @@ fn timing(s: &crate::config::SinkConfig) -> String {
     if let Some(d) = s.delivery.digest {
         out.push_str(&format!(", digest every {}", humantime::format_duration(d)));
     }
+    if s.delivery.group == crate::alert::sinks::Group::Story && s.delivery.digest.is_none() {
+        out.push_str(", one message per story");
+    }
     out
 }

@@ -78,7 +78,15 @@ fn write_once_report(
             out,
             "; deliveries: {} delivered, {} to retry, {} failed",
             d.delivered, d.retrying, d.failed
-        )
+        )?;
+        for sink in &d.held_elsewhere {
+            writeln!(
+                out,
+                "sink {sink}: its queue is held by another newshound (a running daemon?); \
+                 its pending deliveries are left to it"
+            )?;
+        }
+        Ok(())
     }
 }
 

@@ -53,6 +53,10 @@ pub struct DaemonConfig {
     pub concurrency: usize,
     /// Admin endpoint address.
     pub admin_listen: Option<SocketAddr>,
+    /// The admin token's file, resolved (relative names under `$CREDENTIALS_DIRECTORY`);
+    /// when unset, `$CREDENTIALS_DIRECTORY/admin_token` if that exists. Only the path is
+    /// kept: the token is read where it is used, never held in the config.
+    pub admin_token_file: Option<PathBuf>,
     /// How long stored articles are kept (for `backtest`).
     pub retention: Duration,
     /// Window for near-duplicate detection; zero disables it.

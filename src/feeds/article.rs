@@ -186,7 +186,7 @@ fn dedup(items: Vec<String>) -> Vec<String> {
 
 /// Normalises a link for dedup: trims, drops the fragment and a trailing slash, and
 /// treats http and https as the same story.
-fn normalise_link(u: &str) -> String {
+pub(crate) fn normalise_link(u: &str) -> String {
     let u = u.trim();
     let u = u.split('#').next().unwrap_or(u);
     let u = u

@@ -92,6 +92,10 @@ pub fn http_client(
     let guard = http.guard();
     let policy_guard = guard.clone();
     let policy = reqwest::redirect::Policy::custom(move |attempt| {
+        // A client that follows none (the sinks') hands the 3xx back as the answer.
+        if max_redirects == 0 {
+            return attempt.stop();
+        }
         if attempt.previous().len() > max_redirects {
             return attempt.error(format!("more than {max_redirects} redirects"));
         }

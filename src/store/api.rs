@@ -206,11 +206,24 @@ pub trait ReadStore: Send + Sync {
     async fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<PastAlert>, StoreError>;
 }
 
-/// A whole backend: the three interfaces over one state.
+/// A whole backend: the three interfaces over one state, and the desk's
+/// ([`super::DeskStore`]) where the backend has it.
 pub trait Backend: PollStore + DeliveryStore + ReadStore {
+    /// The desk's reads and writes; `None` when this backend does not have them (yet):
+    /// the desk's pages, API and commands then answer with an error naming the backend.
+    fn desk(&self) -> Option<&dyn super::DeskStore> {
+        None
+    }
     /// Commits anything the backend holds back for speed (SQLite's poll batch); called at
     /// shutdown and by tests. Errors are logged.
     fn flush(&self) {}
+    /// Checks, blocking, that the state is still the one opened and still reads (the
+    /// daemon calls it every few seconds, off the async threads):
+    /// [`StoreError::Replaced`] when it was removed or replaced, another error when it
+    /// fails. Backends without such a check answer `Ok`.
+    fn probe(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// A short description for logs: the file, or the URL without its password.
     fn describe(&self) -> String;
 }

@@ -4,10 +4,14 @@
 
 use std::time::Duration;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 
 use super::NearDupCheck;
+use crate::feeds::article::normalise_link;
 use crate::feeds::fingerprint::Fingerprint;
+use crate::feeds::{Article, ArticleId};
 
 /// Whether an article whose stored row holds `stored` (content hash, matcher
 /// fingerprint) needs no processing: same text, matched by the same watchlists.
@@ -25,6 +29,46 @@ where
         let print = Fingerprint::from_bytes(&bytes)?;
         (print.similarity(&check.fingerprint) >= check.similarity).then_some(id)
     })
+}
+
+/// Whether two entries carrying the same GUID are one story: unless both the title and
+/// the link changed (an edited headline or a moved page is still the story; a feed that
+/// reuses one GUID for different items is not).
+pub fn same_story(a: &Article, b: &Article) -> bool {
+    let link = |x: &Article| x.url.as_deref().map(normalise_link);
+    a.title.trim() == b.title.trim() || link(a) == link(b)
+}
+
+/// Splits GUIDs shared by different stories in one feed document (see [`same_story`]):
+/// the first entry with a GUID keeps it; a later one that is not the same story as any
+/// earlier one under that GUID loses the GUID and is keyed by its link (or its title and
+/// date) instead. In document order, so every poll of the same document decides alike.
+/// Returns the GUIDs found shared.
+pub fn split_shared_guids(articles: &mut [Article]) -> Vec<String> {
+    let mut by_guid: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut shared = Vec::new();
+    for i in 0..articles.len() {
+        let Some(guid) = articles[i].guid.clone() else {
+            continue;
+        };
+        let earlier = by_guid.entry(guid.clone()).or_default();
+        if earlier.is_empty()
+            || earlier
+                .iter()
+                .any(|&j| same_story(&articles[j], &articles[i]))
+        {
+            earlier.push(i);
+            continue;
+        }
+        let a = &mut articles[i];
+        a.guid = None;
+        let date = a.published.as_ref().or(a.updated.as_ref());
+        a.id = ArticleId::derive(None, a.url.as_deref(), &a.title, date);
+        if !shared.contains(&guid) {
+            shared.push(guid);
+        }
+    }
+    shared
 }
 
 /// How early a claim may come: a timer may fire a little before the stored next poll
@@ -68,6 +112,37 @@ mod tests {
         assert!(claimable(Some(ms - 1), now));
         assert!(claimable(Some(ms + 100), now), "within the slack");
         assert!(!claimable(Some(ms + 60_000), now));
+    }
+
+    fn item(guid: &str, title: &str, url: &str) -> Article {
+        Article::new(
+            "f",
+            Some(guid.into()),
+            Some(url.into()),
+            title.into(),
+            String::new(),
+            String::new(),
+            None,
+            None,
+        )
+    }
+
+    #[test]
+    fn a_guid_is_one_story_unless_title_and_link_both_changed() {
+        let mut items = vec![
+            item("g", "Port strike", "https://x.org/a"),
+            item("g", "Port strike ends", "https://x.org/a"),
+            item("g", "Port strike", "https://x.org/b"),
+            item("g", "Harbour fire", "https://x.org/c"),
+            item("g", "Election", "https://x.org/d"),
+        ];
+        let shared = split_shared_guids(&mut items);
+        assert_eq!(shared, vec!["g".to_string()]);
+        let kept: Vec<bool> = items.iter().map(|a| a.guid.is_some()).collect();
+        assert_eq!(kept, [true, true, true, false, false]);
+        assert_ne!(items[3].id, items[4].id, "each new story has its own id");
+        assert_ne!(items[0].id, items[3].id);
+        assert_eq!(items[3].story_keys(), vec!["url:x.org/c".to_string()]);
     }
 
     #[test]

@@ -58,6 +58,51 @@ pub enum StoreError {
         /// The feed.
         feed: String,
     },
+    /// The state is damaged: newshound refuses to start on it rather than take it for a
+    /// fresh one (which would alert every story still in the feeds again).
+    #[error(
+        "state database '{what}' is damaged: {problem}. newshound did not start on it \
+         (a fresh state would alert every story still in the feeds again). Inspect it with \
+         `newshound state check`; restore a backup (made by `newshound state backup PATH`) \
+         into the state directory, or start afresh with `--reset-state` on `run` or `once`, \
+         which moves the damaged files aside"
+    )]
+    Damaged {
+        /// The database file.
+        what: String,
+        /// What was found.
+        problem: String,
+    },
+    /// The state file was removed or replaced under the running daemon.
+    #[error(
+        "state database '{what}' {problem} under the running daemon: stopping, since \
+         everything written now would go into a file nobody sees (and another daemon may \
+         have started on the new one)"
+    )]
+    Replaced {
+        /// The database file.
+        what: String,
+        /// What happened to it.
+        problem: String,
+    },
+    /// Moving a damaged state aside (`--reset-state`) failed.
+    #[error("moving '{path}' aside failed")]
+    Reset {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing a backup of the state failed.
+    #[error("backing the state up into '{path}' failed")]
+    Backup {
+        /// The backup file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: BackendError,
+    },
     /// The worker running the store call stopped (shutdown or a panic).
     #[error("the state store's worker stopped: {0}")]
     Worker(String),

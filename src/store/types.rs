@@ -184,6 +184,8 @@ pub enum DeliveryStatus {
     Failed,
     /// Retried until `give_up_after` without success; kept and replayable.
     Dead,
+    /// Held back by a mute: recorded, never sent unless replayed.
+    Muted,
 }
 
 impl DeliveryStatus {
@@ -194,6 +196,7 @@ impl DeliveryStatus {
             DeliveryStatus::Delivered => "delivered",
             DeliveryStatus::Failed => "failed",
             DeliveryStatus::Dead => "dead",
+            DeliveryStatus::Muted => "muted",
         }
     }
 
@@ -203,6 +206,7 @@ impl DeliveryStatus {
             "delivered" => DeliveryStatus::Delivered,
             "failed" => DeliveryStatus::Failed,
             "dead" => DeliveryStatus::Dead,
+            "muted" => DeliveryStatus::Muted,
             _ => DeliveryStatus::Pending,
         }
     }
@@ -302,6 +306,8 @@ pub struct OutboxCounts {
     pub failed: u64,
     /// Given up after `give_up_after`.
     pub dead: u64,
+    /// Held back by a mute.
+    pub muted: u64,
 }
 
 impl OutboxCounts {
@@ -312,6 +318,7 @@ impl OutboxCounts {
             DeliveryStatus::Delivered => self.delivered += n,
             DeliveryStatus::Failed => self.failed += n,
             DeliveryStatus::Dead => self.dead += n,
+            DeliveryStatus::Muted => self.muted += n,
         }
     }
 }

@@ -19,6 +19,8 @@ mod tests;
 pub use compile::compile;
 pub use matcher::Matcher;
 pub use text::normalise;
+/// The folding with its word map, for the desk's search highlighting.
+pub(crate) use text::{analyse, Token};
 pub use types::{
     CompileError, CompileWarning, Document, Field, Hit, PersonSpec, Require, TermKind,
     WatchlistMatch, WatchlistSpec,

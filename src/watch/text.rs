@@ -257,10 +257,15 @@ impl Builder {
 fn fold_cluster(cluster: &str, lower: bool, fold: &mut String, compose: &mut String) {
     fold.clear();
     let mut chars = cluster.chars();
+    compose.clear();
     let Some(first) = chars.next() else {
-        compose.clear();
         return;
     };
+    if is_diacritic(first) || is_ignorable(first) {
+        // Marks after a dropped starter have nothing to attach to: dropped with it (kept,
+        // they would land on the previous word out of canonical order).
+        return;
+    }
     let reading = first.to_lowercase().next().and_then(letter_reading);
     let decomposed = match reading {
         Some(_) => chars.as_str().nfkd(),

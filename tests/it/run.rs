@@ -145,6 +145,10 @@ async fn once_beside_a_running_daemon_sends_nothing_twice() {
     let (stdout, stderr) = crate::common::text(&out);
     assert!(out.status.success(), "{stderr}");
     assert!(stdout.contains("0 new alerts"), "{stdout}");
+    assert!(
+        stdout.contains("sink hook: its queue is held by another newshound"),
+        "once says why it sent nothing: {stdout}"
+    );
     assert_eq!(wait_for_hooks(&server, 6, Duration::from_secs(30)).await, 6);
     tokio::time::sleep(Duration::from_secs(2)).await;
     let log = stop(child).await;

@@ -18,6 +18,8 @@ pub struct RawDaemon {
     pub concurrency: Option<usize>,
     /// Address of the admin endpoint.
     pub admin_listen: Option<String>,
+    /// The file holding the token every write to the admin endpoint needs.
+    pub admin_token_file: Option<PathBuf>,
     /// How long stored articles are kept for backtests.
     #[serde(default, with = "humantime_serde")]
     pub retention: Option<Duration>,

@@ -191,12 +191,22 @@ fn read_named(full: &Path, key: &str, issues: &mut Issues) -> Option<String> {
 /// Reads a text file of at most `limit` bytes.
 pub fn read_small(path: &Path, limit: u64) -> std::io::Result<String> {
     use std::io::Read;
-    let mut text = String::new();
+    let mut bytes = Vec::new();
     let n = std::fs::File::open(path)?
         .take(limit + 1)
-        .read_to_string(&mut text)?;
+        .read_to_end(&mut bytes)?;
     if n as u64 > limit {
         return Err(std::io::Error::other(format!("larger than {limit} bytes")));
     }
-    Ok(text)
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "not UTF-8: invalid byte 0x{:02x} at byte offset {at} (line {line})",
+                e.as_bytes()[at]
+            ),
+        )
+    })
 }

@@ -75,11 +75,7 @@ pub(super) fn copies_with(
         "SELECT feed, url, title FROM copies WHERE alert_id = ?1 ORDER BY seen_at, feed, article_id",
     )?;
     let rows = stmt.query_map([alert_id], |r| {
-        Ok(SeenIn {
-            feed: r.get(0)?,
-            url: r.get(1)?,
-            title: r.get(2)?,
-        })
+        Ok(SeenIn::bounded(r.get(0)?, r.get(1)?, r.get(2)?))
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

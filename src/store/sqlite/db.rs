@@ -7,12 +7,14 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::batch::Db;
+use super::desk::MIGRATE_V5;
+use super::integrity::{self, StateFiles};
 use crate::store::StoreError;
 
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -142,31 +144,43 @@ fn open_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
 /// The state database. Cheap to clone; calls are short and serialised on one connection.
 #[derive(Clone)]
 pub struct SqliteStore {
+    // Declared before `guard`: the connection closes before the guard looks at the log.
     pub(super) db: Arc<Mutex<Db>>,
     path: Arc<PathBuf>,
     read_only: bool,
+    guard: Option<Arc<integrity::OpenGuard>>,
+    /// The database file's (device, inode) when opened for writing.
+    identity: Option<(u64, u64)>,
 }
 
 impl SqliteStore {
-    /// Opens (creating if needed) the state in `dir`.
+    /// Opens (creating if needed) the state in `dir`. An existing state is checked
+    /// first ([`integrity`]): a damaged one is refused ([`StoreError::Damaged`]), never
+    /// taken for a fresh one.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source,
         })?;
-        let path = dir.join(DB_FILE);
+        let files = StateFiles::in_dir(dir);
+        if !files.db.exists() {
+            create(dir, &files.db)?;
+        }
+        integrity::precheck(&files)?;
+        let path = files.db.clone();
         let open_err = open_error(&path);
         let mut conn = Connection::open(&path).map_err(&open_err)?;
+        super::desk::register_functions(&conn).map_err(&open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(&open_err)?;
-        // WAL with synchronous = FULL: a commit is on disk before the call returns, so an
-        // alert queued or a delivery recorded survives a power loss too, not only a crash.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
-        )
-        .map_err(&open_err)?;
+        integrity::check_pages(&conn, &path, "quick_check")?;
+        configure(&conn).map_err(|e| integrity::unreadable(&path, e))?;
         migrate(&mut conn, &path)?;
-        Ok(SqliteStore::wrap(conn, path.clone(), false))
+        let guard = integrity::OpenGuard::mark(&files)?;
+        let mut store = SqliteStore::wrap(conn, path.clone(), false);
+        store.guard = Some(Arc::new(guard));
+        store.identity = integrity::identity(&files.db);
+        Ok(store)
     }
 
     /// Opens a scratch copy of the state in `dir` (for `--dry-run`): an in-memory database
@@ -226,6 +240,8 @@ impl SqliteStore {
             db: Arc::new(Mutex::new(Db::new(conn))),
             path: Arc::new(path),
             read_only,
+            guard: None,
+            identity: None,
         }
     }
 
@@ -238,12 +254,72 @@ impl SqliteStore {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// The daemon's periodic check: the file at the state's path is still the one opened
+    /// (same device and inode), and a fresh read-only connection reads the outbox from
+    /// disk (a damaged page is found there, not hidden by this connection's cache).
+    pub fn probe(&self) -> Result<(), StoreError> {
+        let Some(opened) = self.identity else {
+            return Ok(());
+        };
+        let replaced = |problem: String| StoreError::Replaced {
+            what: self.path.display().to_string(),
+            problem,
+        };
+        match integrity::identity(&self.path) {
+            None => return Err(replaced("was removed".into())),
+            Some(now) if now != opened => {
+                return Err(replaced("was replaced by another file".into()))
+            }
+            Some(_) => {}
+        }
+        integrity::probe_reads(&self.path)
+    }
+}
+
+/// WAL with synchronous = FULL: a commit is on disk before the call returns, so an
+/// alert queued or a delivery recorded survives a power loss too, not only a crash.
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+    )
+}
+
+/// Creates the state `db` in `dir` whole or not at all: built under a name of this
+/// process, then linked into place (which fails, harmlessly, when another process made
+/// one first). So an empty `newshound.db` is never one newshound left behind.
+fn create(dir: &Path, db: &Path) -> Result<(), StoreError> {
+    let tmp = dir.join(format!("{DB_FILE}.new-{}", std::process::id()));
+    let open_err = open_error(&tmp);
+    let _ = std::fs::remove_file(&tmp);
+    {
+        let mut conn = Connection::open(&tmp).map_err(&open_err)?;
+        configure(&conn).map_err(&open_err)?;
+        super::desk::register_functions(&conn).map_err(&open_err)?;
+        migrate(&mut conn, &tmp)?;
+        conn.close().map_err(|(_, e)| open_err(e))?;
+    }
+    // Where hard links are not supported, a rename (which could replace a state made
+    // meanwhile by another process, in the same instant) is the fallback.
+    let linked = match std::fs::hard_link(&tmp, db) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => std::fs::rename(&tmp, db),
+        other => other,
+    };
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => Err(StoreError::Open {
+            what: db.display().to_string(),
+            source: Box::new(e),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// A fresh in-memory database with the whole schema.
 fn memory_schema() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
-    for step in [SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4] {
+    super::desk::register_functions(&conn)?;
+    for step in [SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5] {
         conn.execute_batch(step)?;
     }
     Ok(conn)
@@ -271,6 +347,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     if version < 4 {
         tx.execute_batch(MIGRATE_V4)?;
+    }
+    if version < 5 {
+        tx.execute_batch(MIGRATE_V5)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;

@@ -5,8 +5,10 @@
 mod batch;
 mod copies;
 mod db;
+mod desk;
 mod digest;
 mod history;
+pub mod integrity;
 mod outbox;
 mod pages;
 mod poll;
@@ -22,6 +24,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use db::{SqliteStore, DB_FILE};
+pub use desk::FOLD_FUNCTION;
 
 use crate::alert::SeenIn;
 use crate::feeds::Article;
@@ -255,6 +258,14 @@ impl ReadStore for SqliteStore {
 }
 
 impl Backend for SqliteStore {
+    fn desk(&self) -> Option<&dyn DeskStore> {
+        Some(self)
+    }
+
+    fn probe(&self) -> Result<(), StoreError> {
+        SqliteStore::probe(self)
+    }
+
     fn flush(&self) {
         if let Err(e) = SqliteStore::flush(self) {
             tracing::warn!(error = %crate::net::error_chain(&e), "committing the poll batch failed");

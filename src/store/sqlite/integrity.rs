@@ -1,0 +1,293 @@
+//! Telling a damaged state from a fresh one: what the files say before SQLite opens them
+//! (a 0-byte database, a write-ahead log missing after an unclean stop or not a log at
+//! all), `PRAGMA quick_check` once open, the marker of a stop that was not clean, and the
+//! operator's tools around them (`state check`, `state backup`, `--reset-state`).
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+
+use crate::store::StoreError;
+
+/// The marker of an open state inside `state_dir`: written once the state is open for
+/// writing, removed by the last process to close it cleanly. Found at start with the
+/// write-ahead log gone, it means the log (where most recent state lives) was lost.
+pub const OPEN_MARKER: &str = "newshound.db-open";
+
+/// The state's files in `dir`: the database, its write-ahead log and the open marker.
+#[derive(Debug, Clone)]
+pub struct StateFiles {
+    /// `newshound.db`.
+    pub db: PathBuf,
+    /// `newshound.db-wal`.
+    pub wal: PathBuf,
+    /// `newshound.db-shm`.
+    pub shm: PathBuf,
+    /// [`OPEN_MARKER`].
+    pub marker: PathBuf,
+}
+
+impl StateFiles {
+    /// The files of the state in `dir`.
+    pub fn in_dir(dir: &Path) -> StateFiles {
+        StateFiles {
+            db: dir.join(super::DB_FILE),
+            wal: dir.join(format!("{}-wal", super::DB_FILE)),
+            shm: dir.join(format!("{}-shm", super::DB_FILE)),
+            marker: dir.join(OPEN_MARKER),
+        }
+    }
+}
+
+/// A damaged state: `problem` says what was found.
+pub(super) fn damaged(db: &Path, problem: impl Into<String>) -> StoreError {
+    StoreError::Damaged {
+        what: db.display().to_string(),
+        problem: problem.into(),
+    }
+}
+
+/// What the files on disk say before SQLite touches them (opening would recreate a
+/// missing log and ignore a garbage one, silently losing what it held).
+pub(super) fn precheck(files: &StateFiles) -> Result<(), StoreError> {
+    let len = |p: &Path| std::fs::metadata(p).ok().map(|m| m.len());
+    let wal = len(&files.wal);
+    match len(&files.db) {
+        None => return Ok(()),
+        Some(0) if wal.unwrap_or(0) == 0 => {
+            return Err(damaged(&files.db, "the database file is empty (0 bytes)"))
+        }
+        Some(_) => {}
+    }
+    if files.marker.exists() && wal.unwrap_or(0) == 0 {
+        let what = if wal.is_none() { "missing" } else { "empty" };
+        return Err(damaged(
+            &files.db,
+            format!(
+                "the last run did not stop cleanly and its write-ahead log '{}' is {what}: \
+                 the most recent state (alerts queued, deliveries made) is lost",
+                files.wal.display()
+            ),
+        ));
+    }
+    if wal.is_some_and(|n| n > 0) {
+        check_wal_header(&files.wal).map_err(|why| damaged(&files.db, why))?;
+    }
+    Ok(())
+}
+
+/// Whether the log at `wal` starts with a valid SQLite WAL header (magic, version and
+/// the header's own checksum); the reason when not.
+fn check_wal_header(wal: &Path) -> Result<(), String> {
+    use std::io::Read;
+    let mut head = [0u8; 32];
+    let read = std::fs::File::open(wal).and_then(|mut f| f.read_exact(&mut head));
+    let garbage = |why: &str| {
+        format!(
+            "the write-ahead log '{}' is not a SQLite log ({why})",
+            wal.display()
+        )
+    };
+    if let Err(e) = read {
+        return Err(garbage(&format!("reading its header failed: {e}")));
+    }
+    let word = |i: usize| u32::from_be_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+    let magic = word(0);
+    if magic & !1 != 0x377f_0682 {
+        return Err(garbage("bad magic number"));
+    }
+    if word(4) != 3_007_000 {
+        return Err(garbage("unknown format version"));
+    }
+    if wal_checksum(&head[..24], magic & 1 == 1) != (word(24), word(28)) {
+        return Err(garbage("header checksum mismatch"));
+    }
+    Ok(())
+}
+
+/// SQLite's WAL checksum of `data` (a multiple of 8 bytes), its words read big-endian
+/// when `big_endian`, else little-endian.
+fn wal_checksum(data: &[u8], big_endian: bool) -> (u32, u32) {
+    let (mut s0, mut s1) = (0u32, 0u32);
+    for pair in data.chunks_exact(8) {
+        let word = |b: &[u8]| {
+            let b = [b[0], b[1], b[2], b[3]];
+            if big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        s0 = s0.wrapping_add(word(&pair[..4])).wrapping_add(s1);
+        s1 = s1.wrapping_add(word(&pair[4..])).wrapping_add(s0);
+    }
+    (s0, s1)
+}
+
+/// Runs `pragma` (`quick_check` at every start, `integrity_check` for `state check`):
+/// `Ok` when SQLite answers "ok"; a damaged state naming the first problems otherwise.
+pub(super) fn check_pages(conn: &Connection, db: &Path, pragma: &str) -> Result<(), StoreError> {
+    let rows: rusqlite::Result<Vec<String>> = conn
+        .prepare(&format!("PRAGMA {pragma}(20)"))
+        .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect());
+    match rows {
+        Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Ok(()),
+        Ok(rows) => Err(damaged(db, format!("{pragma} found: {}", rows.join("; ")))),
+        Err(e) => Err(unreadable(db, e)),
+    }
+}
+
+/// The error of a state SQLite cannot read: damage when it says so, else an open error.
+pub(super) fn unreadable(db: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::{DatabaseCorrupt, NotADatabase};
+    match e.sqlite_error_code() {
+        Some(DatabaseCorrupt | NotADatabase) => damaged(db, e.to_string()),
+        _ => StoreError::Open {
+            what: db.display().to_string(),
+            source: Box::new(e),
+        },
+    }
+}
+
+/// Held while this process has the state open for writing: created (with the pid) when
+/// the open succeeded; dropped after the connection closed, it removes the marker when
+/// SQLite removed the log, i.e. this was the last connection and it closed cleanly.
+#[derive(Debug)]
+pub(super) struct OpenGuard {
+    files: StateFiles,
+}
+
+impl OpenGuard {
+    /// Writes the marker of `files`.
+    pub(super) fn mark(files: &StateFiles) -> Result<OpenGuard, StoreError> {
+        std::fs::write(&files.marker, format!("{}\n", std::process::id())).map_err(|e| {
+            StoreError::Open {
+                what: files.marker.display().to_string(),
+                source: Box::new(e),
+            }
+        })?;
+        Ok(OpenGuard {
+            files: files.clone(),
+        })
+    }
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        if !self.files.wal.exists() {
+            let _ = std::fs::remove_file(&self.files.marker);
+        }
+    }
+}
+
+/// The (device, inode) of the file at `path`, `None` when there is none.
+pub(super) fn identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+}
+
+/// Reads the outbox and the feeds table whole on a fresh read-only connection.
+pub(super) fn probe_reads(db: &Path) -> Result<(), StoreError> {
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+    let conn = Connection::open_with_flags(db, flags).map_err(|e| unreadable(db, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| unreadable(db, e))?;
+    conn.query_row(
+        "SELECT (SELECT count(*) + coalesce(sum(length(last_error)), 0) FROM deliveries NOT INDEXED)
+              + (SELECT count(*) + coalesce(sum(length(last_error)), 0) FROM feeds NOT INDEXED)",
+        [],
+        |r| r.get::<_, i64>(0),
+    )
+    .map_err(|e| unreadable(db, e))?;
+    Ok(())
+}
+
+/// Moves every file of the state in `dir` aside (to `NAME.broken-UNIXSECONDS`), so the
+/// next open starts afresh while the damaged files stay for inspection. Returns the
+/// paths they now have.
+pub fn reset(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
+    let files = StateFiles::in_dir(dir);
+    let stamp = chrono::Utc::now().timestamp();
+    let mut moved = Vec::new();
+    for path in [&files.db, &files.wal, &files.shm, &files.marker] {
+        if !path.exists() {
+            continue;
+        }
+        let to = PathBuf::from(format!("{}.broken-{stamp}", path.display()));
+        std::fs::rename(path, &to).map_err(|source| StoreError::Reset {
+            path: path.clone(),
+            source,
+        })?;
+        moved.push(to);
+    }
+    Ok(moved)
+}
+
+/// The full check of `dir`'s state for `state check`: the files, then every page
+/// (`PRAGMA integrity_check`), read-only. `Ok` names the database checked.
+pub fn check(dir: &Path) -> Result<PathBuf, StoreError> {
+    let files = StateFiles::in_dir(dir);
+    if !files.db.is_file() {
+        return Err(damaged(&files.db, "there is no state database"));
+    }
+    precheck(&files)?;
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+    let conn =
+        Connection::open_with_flags(&files.db, flags).map_err(|e| unreadable(&files.db, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| unreadable(&files.db, e))?;
+    check_pages(&conn, &files.db, "integrity_check")?;
+    Ok(files.db)
+}
+
+/// Copies `dir`'s state into `to` with SQLite's online backup (a consistent snapshot,
+/// while a daemon keeps writing). `to` must not exist yet.
+pub fn backup(dir: &Path, to: &Path) -> Result<(), StoreError> {
+    let files = StateFiles::in_dir(dir);
+    if to.exists() {
+        return Err(StoreError::Backup {
+            path: to.to_path_buf(),
+            source: "the file exists already; newshound does not overwrite it".into(),
+        });
+    }
+    check(dir)?;
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY;
+    let src =
+        Connection::open_with_flags(&files.db, flags).map_err(|e| unreadable(&files.db, e))?;
+    let fail = |e: rusqlite::Error| StoreError::Backup {
+        path: to.to_path_buf(),
+        source: Box::new(e),
+    };
+    let mut dst = Connection::open(to).map_err(fail)?;
+    let step = rusqlite::backup::Backup::new(&src, &mut dst).map_err(fail)?;
+    step.run_to_completion(256, std::time::Duration::from_millis(10), None)
+        .map_err(fail)?;
+    drop(step);
+    dst.execute_batch("PRAGMA journal_mode = DELETE;")
+        .map_err(fail)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_real_wal_header_checks_and_a_flipped_byte_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let conn = Connection::open(&db).unwrap();
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (x); INSERT INTO t VALUES (1);",
+        )
+        .unwrap();
+        let wal = dir.path().join("t.db-wal");
+        assert_eq!(check_wal_header(&wal), Ok(()));
+        let mut bytes = std::fs::read(&wal).unwrap();
+        bytes[13] ^= 0x40;
+        std::fs::write(&wal, &bytes).unwrap();
+        let err = check_wal_header(&wal).unwrap_err();
+        assert!(err.contains("checksum"), "{err}");
+        drop(conn);
+    }
+}
