@@ -63,6 +63,7 @@ fn bench(c: &mut Criterion) {
                                 title: &a.title,
                                 summary: &a.summary,
                                 content: &a.content,
+                                ..Document::default()
                             },
                             &|_| true,
                         )
@@ -96,6 +97,7 @@ fn bench(c: &mut Criterion) {
             title: &a.title,
             summary: &a.summary,
             content: &a.content,
+            ..Document::default()
         };
         c.bench_function(&format!("one {} B article, 10k terms", text_len(a)), |b| {
             b.iter(|| matcher.match_document(&doc, &|_| true))

@@ -132,6 +132,7 @@ fn doc(a: &Article) -> Document<'_> {
         title: &a.title,
         summary: &a.summary,
         content: &a.content,
+        ..Document::default()
     }
 }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::feeds::Article;
 use crate::store::{PastAlert, Store, StoreError};
-use crate::watch::{Document, Hit};
+use crate::watch::Hit;
 
 /// One story a watchlist fires on.
 #[derive(Debug, Clone)]
@@ -94,11 +94,7 @@ pub async fn backtest(
 
 /// The selected watchlists that fire on `article` (respecting feed filters), with hits.
 fn fires(config: &Config, selected: &[bool], article: &Article) -> Vec<(usize, Vec<Hit>)> {
-    let doc = Document {
-        title: &article.title,
-        summary: &article.summary,
-        content: &article.content,
-    };
+    let doc = article.document();
     let enabled = |i: usize| selected[i] && config.watchlists[i].applies_to(&article.feed);
     config
         .matcher

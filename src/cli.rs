@@ -133,8 +133,70 @@ pub enum Command {
         /// One JSON object per alert per line instead of the table.
         #[arg(long)]
         json: bool,
-        /// At most this many deliveries, newest alerts first.
+        /// At most this many alerts, newest first.
         #[arg(long, default_value_t = 1000)]
+        limit: usize,
+    },
+    /// Mute a watchlist, a person of a watchlist, or a story: its alerts are recorded and
+    /// shown, not delivered. `--list` shows the active mutes.
+    #[command(
+        after_help = "Examples:\n  newshound mute --watchlist us-china-defence --for 2h\n  newshound mute --person \"Li Shangfu\" --watchlist us-china-defence --for 1d\n  newshound mute --story 4f0c9a1e…\n  newshound mute --list\n\nAlerts muted meanwhile are not sent when the mute ends; `newshound alerts replay ID` sends one."
+    )]
+    Mute {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// The watchlist (with --person: the person's watchlist).
+        #[arg(long, value_name = "W")]
+        watchlist: Option<String>,
+        /// A person of the watchlist, as the watchlist names them.
+        #[arg(long, value_name = "NAME", requires = "watchlist")]
+        person: Option<String>,
+        /// The story of this alert (any watchlist).
+        #[arg(long, value_name = "ID", conflicts_with_all = ["watchlist", "person"])]
+        story: Option<String>,
+        /// For how long (`2h`, `1d`); without it, until `unmute`.
+        #[arg(long = "for", value_name = "DUR", value_parser = parse_duration)]
+        duration: Option<std::time::Duration>,
+        /// List the active mutes instead.
+        #[arg(long, conflicts_with_all = ["watchlist", "person", "story", "duration"])]
+        list: bool,
+    },
+    /// Lift a mute (named as it was set, or by its number from `mute --list`).
+    #[command(
+        after_help = "Examples:\n  newshound unmute --watchlist us-china-defence\n  newshound unmute --id 3"
+    )]
+    Unmute {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// The watchlist.
+        #[arg(long, value_name = "W")]
+        watchlist: Option<String>,
+        /// The person.
+        #[arg(long, value_name = "NAME", requires = "watchlist")]
+        person: Option<String>,
+        /// The story's alert id.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["watchlist", "person"])]
+        story: Option<String>,
+        /// The mute's number.
+        #[arg(long, conflicts_with_all = ["watchlist", "person", "story"])]
+        id: Option<i64>,
+    },
+    /// Full-text search over stored articles and alerts (words, "a phrase", prefix*),
+    /// folded like the matcher folds text; hits in [ ].
+    #[command(
+        after_help = "Examples:\n  newshound search 'Li Shangfu'\n  newshound search '\"defence minister\" shang*'\n  newshound search 李尚福"
+    )]
+    Search {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// The query.
+        #[arg(value_name = "QUERY")]
+        query: String,
+        /// Most results of each kind.
+        #[arg(long, default_value_t = 20)]
         limit: usize,
     },
     /// Ask the running daemon to re-read its config (SIGHUP to the pid in its state directory).
@@ -224,6 +286,47 @@ pub enum AlertsAction {
         #[arg(long, conflicts_with = "ids")]
         dead: bool,
     },
+    /// Everything known about one alert: article, link, feed, times, matches, copies,
+    /// deliveries, feedback.
+    #[command(after_help = "Example:\n  newshound alerts show 4f0c9a1e…")]
+    Show {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// The alert id.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// As JSON (the API's shape).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Mark an alert useful or a false positive (replaces earlier feedback).
+    #[command(
+        after_help = "Examples:\n  newshound alerts feedback 4f0c9a1e… false-positive --note 'another Li'\n  newshound alerts feedback 4f0c9a1e… useful"
+    )]
+    Feedback {
+        #[command(flatten)]
+        /// The config file.
+        config: ConfigArg,
+        /// The alert id.
+        #[arg(value_name = "ID")]
+        id: String,
+        /// The verdict.
+        #[arg(value_enum)]
+        verdict: VerdictArg,
+        /// A note.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+/// A verdict, for `alerts feedback`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerdictArg {
+    /// Worth having.
+    Useful,
+    /// Should not have fired.
+    FalsePositive,
 }
 
 /// A delivery state, for `alerts --status`.
@@ -237,6 +340,8 @@ pub enum StatusArg {
     Failed,
     /// Gave up after `give_up_after`; replayable.
     Dead,
+    /// Held back by a mute; replayable.
+    Muted,
 }
 
 /// A duration on the command line (`30d`, `12h`).

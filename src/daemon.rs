@@ -13,7 +13,6 @@ use tokio_util::task::TaskTracker;
 use crate::admin::{self, AdminError};
 use crate::alert::{DispatchReport, Dispatcher, SinkBuildError};
 use crate::config::{self, Config};
-use crate::feeds::fetch::Fetcher;
 use crate::feeds::gate::Gate;
 use crate::feeds::schedule;
 use crate::health::{self, Board};
@@ -45,6 +44,9 @@ pub enum DaemonError {
     /// The admin endpoint cannot listen.
     #[error(transparent)]
     Admin(#[from] AdminError),
+    /// The admin token file is unreadable or invalid.
+    #[error(transparent)]
+    AdminToken(#[from] admin::auth::TokenError),
 }
 
 /// Options of `once`.
@@ -70,12 +72,7 @@ pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, Daemo
     } else {
         Store::open(&config).await?
     };
-    let pipeline = Pipeline {
-        fetcher: Fetcher::new(&config.http)?,
-        config: Arc::new(config),
-        store: store.clone(),
-        instance: crate::store::instance_id(),
-    };
+    let pipeline = Pipeline::new(config, store.clone())?;
     let feeds = pipeline.poll_all(gate_for(&pipeline.config)).await?;
     let mut report = OnceReport {
         feeds,
@@ -112,7 +109,7 @@ pub async fn run(
     let store = Store::open(&config).await?;
     tracing::info!(state = %store.describe(), instance = %crate::store::instance_id(), "state open");
     let admin = match config.daemon.admin_listen {
-        Some(addr) => Some(admin::bind(addr).await?),
+        Some(addr) => Some((admin::bind(addr).await?, admin_access(&config)?)),
         None => None,
     };
     let root = CancellationToken::new();
@@ -120,8 +117,13 @@ pub async fn run(
     let board = Arc::new(Board::new());
     let monitor = Arc::new(Monitor::new(store.clone(), board, Arc::new(config.clone())));
     let mut generation = Generation::start(config, store.clone(), &monitor, &root, &tracker, None)?;
-    if let Some(listener) = admin {
-        tracker.spawn(admin::serve(listener, monitor.clone(), root.clone()));
+    if let Some((listener, access)) = admin {
+        tracker.spawn(admin::serve(
+            listener,
+            monitor.clone(),
+            access,
+            root.clone(),
+        ));
     }
     spawn_notifications(&notifier, &monitor, &root, &tracker);
     notifier.notify(&ready_message(&monitor).await);
@@ -275,12 +277,7 @@ impl Generation {
         let tasks = TaskTracker::new();
         let wake = Arc::new(Notify::new());
         let dispatcher = Dispatcher::from_config(store.clone(), &config)?;
-        let pipeline = Pipeline {
-            fetcher: Fetcher::new(&config.http)?,
-            config: Arc::new(config),
-            store,
-            instance: crate::store::instance_id(),
-        };
+        let pipeline = Pipeline::new(config, store)?.with_wake(wake.clone());
         monitor
             .board()
             .reset(pipeline.config.http.timeout + health::POLL_GRACE);
@@ -382,4 +379,10 @@ async fn maintenance_loop(store: Store, retention: Duration, cancel: Cancellatio
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
         }
     }
+}
+
+/// The admin endpoint's access rules: the token of `[daemon] admin_token_file`, else of
+/// `$CREDENTIALS_DIRECTORY/admin_token`.
+fn admin_access(config: &Config) -> Result<admin::Access, admin::auth::TokenError> {
+    admin::Access::load(config.daemon.admin_token_file.as_deref())
 }

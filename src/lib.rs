@@ -25,6 +25,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod daemon;
+pub mod desk;
 pub mod feeds;
 pub mod health;
 pub mod logging;

@@ -5,10 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Parser;
-use newshound::cli::{AlertsAction, Cli, Command, LogFormat, StateAction};
+use newshound::cli::{AlertsAction, Cli, Command, LogFormat, StateAction, VerdictArg};
 use newshound::commands::{self, CommandError};
 use newshound::config::Origin;
 use newshound::daemon;
+use newshound::store::desk::Verdict;
 use newshound::systemd::Notifier;
 use tokio::sync::mpsc;
 
@@ -136,7 +137,67 @@ async fn dispatch(command: Command, format: LogFormat) -> anyhow::Result<()> {
             status,
             json,
             limit,
-        } => commands::alerts(&config.path, status, json, limit, &mut stdout).await?,
+        } => {
+            let status = status.map(newshound::store::DeliveryStatus::from);
+            commands::desk::list(&config.path, status, json, limit, &mut stdout).await?
+        }
+        Command::Alerts {
+            action: Some(AlertsAction::Show { config, id, json }),
+            ..
+        } => commands::desk::show(&config.path, &id, json, &mut stdout).await?,
+        Command::Alerts {
+            action:
+                Some(AlertsAction::Feedback {
+                    config,
+                    id,
+                    verdict,
+                    note,
+                }),
+            ..
+        } => {
+            let verdict = match verdict {
+                VerdictArg::Useful => Verdict::Useful,
+                VerdictArg::FalsePositive => Verdict::FalsePositive,
+            };
+            commands::desk::feedback(&config.path, &id, verdict, note, &mut stdout).await?
+        }
+        Command::Mute {
+            config, list: true, ..
+        } => commands::desk::list_mutes(&config.path, &mut stdout).await?,
+        Command::Mute {
+            config,
+            watchlist,
+            person,
+            story,
+            duration,
+            ..
+        } => {
+            let args = commands::MuteArgs {
+                watchlist,
+                person,
+                story,
+            };
+            commands::desk::mute(&config.path, &args, duration, &mut stdout).await?
+        }
+        Command::Unmute {
+            config,
+            watchlist,
+            person,
+            story,
+            id,
+        } => {
+            let args = commands::MuteArgs {
+                watchlist,
+                person,
+                story,
+            };
+            commands::desk::unmute(&config.path, &args, id, &mut stdout).await?
+        }
+        Command::Search {
+            config,
+            query,
+            limit,
+        } => commands::desk::search(&config.path, &query, limit, &mut stdout).await?,
         Command::Alerts {
             action: Some(AlertsAction::Replay { config, ids, dead }),
             ..

@@ -32,6 +32,7 @@ struct Counts {
     alerts: BTreeMap<String, u64>,
     deliveries: BTreeMap<(String, String), u64>,
     reloads: BTreeMap<String, u64>,
+    pages: BTreeMap<(String, String), u64>,
     nats_publishes: BTreeMap<(String, String), u64>,
     /// Keyed by feed, or by "" when there is one histogram for all feeds.
     fetch: BTreeMap<String, Histogram>,
@@ -146,6 +147,15 @@ impl Metrics {
             .or_default() += 1;
     }
 
+    /// One article page of `feed` was fetched for `full_text`: `ok` or `failed`.
+    pub fn record_page(&self, feed: &str, result: &str) {
+        *self
+            .counts()
+            .pages
+            .entry((feed.to_string(), result.to_string()))
+            .or_default() += 1;
+    }
+
     /// A reload was applied (`ok`) or refused (`error`).
     pub fn record_reload(&self, result: &str) {
         *self.counts().reloads.entry(result.to_string()).or_default() += 1;
@@ -194,6 +204,11 @@ impl Metrics {
                 "newshound_deliveries_total",
                 "Delivery attempts, by sink and result (delivered, retry, failed, dead).",
                 pairs(&c.deliveries, "sink", "result"),
+            ),
+            (
+                "newshound_page_fetches_total",
+                "Article pages fetched for full_text, by feed and result (ok, failed).",
+                pairs(&c.pages, "feed", "result"),
             ),
             (
                 "newshound_reloads_total",

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use chrono::Utc;
+use tokio::sync::Notify;
 use tracing::Instrument;
 
 use crate::alert::Alert;
@@ -13,6 +14,7 @@ use crate::config::{Config, FeedConfig};
 use crate::feeds::encoding::charset_param;
 use crate::feeds::fetch::{FetchError, Fetched, Fetcher};
 use crate::feeds::gate::Gate;
+use crate::feeds::page::PageFetcher;
 use crate::feeds::parse::{on_cpu, parse_document, ParseOptions};
 use crate::feeds::sanitize::strip_owned;
 use crate::feeds::schedule::{Poller, Turn};
@@ -23,7 +25,6 @@ use crate::net::error_chain;
 use crate::store::{
     Claim, FeedClaim, FeedSchedule, FeedState, Known, Lease, NewAlert, Store, StoreError,
 };
-use crate::watch::Document;
 
 /// How a poll ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +72,9 @@ pub struct PollOutcome {
     pub alerts: Vec<Alert>,
     /// When the feed is next due, and why (also stored).
     pub schedule: Option<FeedSchedule>,
+    /// New stories whose article page the page stage is still to fetch (`full_text`);
+    /// empty once [`Pipeline::poll`] returns.
+    pub pages_due: Vec<Article>,
 }
 
 /// The stages a poll runs through, for one config.
@@ -80,13 +84,37 @@ pub struct Pipeline {
     pub config: Arc<Config>,
     /// The shared HTTP client.
     pub fetcher: Fetcher,
+    /// Article pages for `full_text` feeds, through the same client.
+    pub pages: PageFetcher,
     /// The state.
     pub store: Store,
     /// This process's name in the state ([`crate::store::instance_id`]).
     pub instance: String,
+    /// Woken when a poll queued alerts from the feed's text and goes on to fetch article
+    /// pages, so those alerts are delivered without waiting for the pages.
+    pub wake: Option<Arc<Notify>>,
 }
 
 impl Pipeline {
+    /// The stages for `config`, recording in `store` as this process.
+    pub fn new(config: Config, store: Store) -> Result<Pipeline, reqwest::Error> {
+        let fetcher = Fetcher::new(&config.http)?;
+        Ok(Pipeline {
+            pages: PageFetcher::new(fetcher.clone(), config.http.per_host),
+            fetcher,
+            config: Arc::new(config),
+            store,
+            instance: crate::store::instance_id(),
+            wake: None,
+        })
+    }
+
+    /// The same stages, waking `wake` when a poll queued alerts before its page stage.
+    pub fn with_wake(mut self, wake: Arc<Notify>) -> Pipeline {
+        self.wake = Some(wake);
+        self
+    }
+
     /// Polls `feed` once, under `lease` when a claim gave one, knowing what the state
     /// knew of it. Failures are reported in the outcome, never raised: one bad feed does
     /// not stop the others. Only a state failure (or a lost lease) is an `Err`.
@@ -152,7 +180,15 @@ impl Pipeline {
             previous: previous.as_ref(),
             lease,
         };
-        let outcome = self.record(poll, got).await?;
+        let mut outcome = self.record(poll, got).await?;
+        if !outcome.pages_due.is_empty() {
+            // What the feed's text already fired goes out now, not after the pages.
+            if let (false, Some(wake)) = (outcome.alerts.is_empty(), &self.wake) {
+                wake.notify_one();
+            }
+            let due = std::mem::take(&mut outcome.pages_due);
+            outcome.alerts.extend(self.full_text(feed, due).await?);
+        }
         let watchlists = outcome.alerts.iter().map(|a| a.watchlist.as_str());
         metrics().record_poll_outcome(
             &outcome.feed,
@@ -206,11 +242,7 @@ impl Pipeline {
     /// The alerts `article` would raise, before the once-per-story check.
     pub fn match_article(&self, article: &Article) -> Vec<NewAlert> {
         let cfg = &self.config;
-        let doc = Document {
-            title: &article.title,
-            summary: &article.summary,
-            content: &article.content,
-        };
+        let doc = article.document();
         let enabled = |i: usize| {
             cfg.watchlists
                 .get(i)
@@ -269,6 +301,7 @@ fn cancelled(feed: &FeedConfig) -> PollOutcome {
         result: PollResult::Failed("cancelled: newshound is shutting down".into()),
         alerts: Vec::new(),
         schedule: None,
+        pages_due: Vec::new(),
     }
 }
 
@@ -334,7 +367,12 @@ impl Poller for Pipeline {
     }
 }
 
+#[path = "pipeline/fulltext.rs"]
+mod fulltext;
 #[path = "pipeline/record.rs"]
 mod record;
+
+#[path = "pipeline/backlog.rs"]
+mod backlog;
 
 use record::{Body, Got, Poll};

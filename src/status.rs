@@ -113,6 +113,11 @@ impl Monitor {
         }
     }
 
+    /// The state it reads (and the desk writes feedback and mutes to).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The scheduler's board.
     pub fn board(&self) -> &Arc<Board> {
         &self.board

@@ -55,7 +55,7 @@ fn journald_format_sends_structured_fields_to_the_journal() {
     let feed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/it/wire.rss");
     let config = dir.path().join("config.toml");
     let text = format!(
-        "[daemon]\nstate_dir = \"{}\"\n\n[[feed]]\nname = \"wire\"\nurl = \"file://{}\"\n\n\
+        "[daemon]\nstate_dir = \"{}\"\nmax_age = \"0s\"\n\n[[feed]]\nname = \"wire\"\nurl = \"file://{}\"\n\n\
          [[watchlist]]\nname = \"li\"\nkeywords = [\"Li Shangfu\"]\n\n[[sink]]\nname = \"log\"\ntype = \"log\"\n",
         dir.path().join("state").display(),
         feed.display()

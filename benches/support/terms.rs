@@ -37,6 +37,7 @@ pub fn watchlists(n: usize, articles: &[Article]) -> (Vec<WatchlistSpec>, Vec<St
                     spec.people.push(PersonSpec {
                         name,
                         aliases: vec![alias],
+                        ..PersonSpec::default()
                     });
                 }
                 (1, _) => spec

@@ -10,6 +10,9 @@ pub enum Batch<'a> {
     Single(&'a Alert),
     /// Several alerts batched into one message.
     Digest(&'a Digest),
+    /// One story that fired several watchlists in one poll (`group = "story"`): its
+    /// alerts, one per watchlist, sent as one message.
+    Story(&'a Digest),
 }
 
 /// A digest: the alerts one sink collected in one window, under a stable id.
@@ -26,7 +29,7 @@ impl<'a> Batch<'a> {
     pub fn id(&self) -> &'a str {
         match self {
             Batch::Single(a) => &a.id,
-            Batch::Digest(d) => &d.id,
+            Batch::Digest(d) | Batch::Story(d) => &d.id,
         }
     }
 
@@ -34,12 +37,17 @@ impl<'a> Batch<'a> {
     pub fn alerts(&self) -> &'a [Alert] {
         match self {
             Batch::Single(a) => std::slice::from_ref(*a),
-            Batch::Digest(d) => &d.alerts,
+            Batch::Digest(d) | Batch::Story(d) => &d.alerts,
         }
     }
 
     /// Whether this is a digest.
     pub fn is_digest(&self) -> bool {
         matches!(self, Batch::Digest(_))
+    }
+
+    /// Whether this is a story group.
+    pub fn is_story(&self) -> bool {
+        matches!(self, Batch::Story(_))
     }
 }

@@ -60,6 +60,14 @@ pub fn payload(batch: Batch<'_>) -> Value {
             limits::EMBEDS
         ),
         Batch::Digest(_) => format!("**newshound digest**: {} alerts", alerts.len()),
+        Batch::Story(d) => {
+            let lists: Vec<String> = d.alerts.iter().map(|a| escape(&a.watchlist)).collect();
+            let title = d
+                .alerts
+                .first()
+                .map_or(String::new(), |a| escape(&a.article.title));
+            format!("**{}**: {title}", lists.join(", "))
+        }
     };
     let detailed = !batch.is_digest();
     let mut embeds: Vec<Value> = alerts

@@ -5,7 +5,7 @@
 //! and share nothing but the store, so a slow, failing, rate-limited or disabled sink
 //! never delays another.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,10 +14,11 @@ use futures_util::future::join_all;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::group::{by_story, Grouped};
 use super::ratelimit::RateLimiter;
 use super::retry::{verdict, Verdict};
 use super::sink::{DeliveryError, RetryPolicy, Sink, SinkBuildError};
-use super::sinks::{AnySink, Net};
+use super::sinks::{AnySink, Group, Net};
 use super::{Batch, Digest};
 use crate::config::{Config, DeliveryConfig};
 use crate::metrics::metrics;
@@ -72,18 +73,45 @@ struct Worker {
     sink: Arc<AnySink>,
     policy: RetryPolicy,
     digest: Option<Duration>,
+    /// `group = "story"`: a story's alerts from one poll go as one message.
+    by_story: bool,
     limiter: Option<Mutex<RateLimiter>>,
     /// Set by a 410; cleared only by a new dispatcher (reload or restart).
     disabled: AtomicBool,
+    /// Unix ms before which nothing is sent: the receiver answered with a wait (429
+    /// `Retry-After`, Telegram's `retry_after`), which holds for the whole sink.
+    held_until: AtomicI64,
     wake: Notify,
     /// When this process last took or renewed the sink's queue lease, if it holds it.
     lease: Mutex<Option<std::time::Instant>>,
+}
+
+impl Worker {
+    /// Whether the receiver's last wait is still running.
+    fn held(&self, now_ms: i64) -> bool {
+        self.held_until.load(Ordering::Relaxed) > now_ms
+    }
+
+    /// Holds every delivery of this sink for as long as the receiver asked.
+    fn hold_after(&self, outcome: &Result<(), DeliveryError>) {
+        if let Err(DeliveryError::Retryable {
+            retry_after: Some(wait),
+            ..
+        }) = outcome
+        {
+            let ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+            let until = Utc::now().timestamp_millis().saturating_add(ms);
+            self.held_until.fetch_max(until, Ordering::Relaxed);
+        }
+    }
 }
 
 /// What one attempt sends, with the outbox rows it settles.
 enum Unit {
     Single(Box<Delivery>),
     Digest(Digest, u32, Option<i64>),
+    /// A story's alerts from several watchlists, and the rows they settle.
+    Story(Digest, Vec<Delivery>),
 }
 
 impl Unit {
@@ -91,6 +119,7 @@ impl Unit {
         match self {
             Unit::Single(d) => Batch::Single(&d.alert),
             Unit::Digest(d, ..) => Batch::Digest(d),
+            Unit::Story(d, _) => Batch::Story(d),
         }
     }
 
@@ -98,6 +127,10 @@ impl Unit {
         match self {
             Unit::Single(d) => (d.attempts, d.first_attempt_at),
             Unit::Digest(_, attempts, first) => (*attempts, *first),
+            Unit::Story(_, rows) => (
+                rows.iter().map(|r| r.attempts).max().unwrap_or(0),
+                rows.iter().filter_map(|r| r.first_attempt_at).min(),
+            ),
         }
     }
 }
@@ -125,8 +158,10 @@ impl Dispatcher {
                 sink,
                 policy: RetryPolicy::from(&d),
                 digest: d.digest,
+                by_story: d.group == Group::Story,
                 limiter: d.rate_limit.map(|r| Mutex::new(RateLimiter::new(r))),
                 disabled: AtomicBool::new(false),
+                held_until: AtomicI64::new(0),
                 wake: Notify::new(),
                 lease: Mutex::new(None),
             })
@@ -266,6 +301,7 @@ impl Dispatcher {
             Some(l) => lock(l).wait_until(now).map_or(next, |free| free.max(next)),
             None => next,
         };
+        let next = next.max(w.held_until.load(Ordering::Relaxed));
         Duration::from_millis(u64::try_from(next - now).unwrap_or(0)).min(IDLE.min(LEASE_RENEW))
     }
 
@@ -304,13 +340,18 @@ impl Dispatcher {
                 return Ok(report);
             }
             for unit in units {
-                if cancel.is_cancelled() || w.disabled.load(Ordering::Relaxed) || !take_slot(w) {
+                let held = w.held(Utc::now().timestamp_millis());
+                if cancel.is_cancelled() || w.disabled.load(Ordering::Relaxed) || held {
+                    return Ok(report);
+                }
+                if !take_slot(w) {
                     return Ok(report);
                 }
                 if !self.hold_lease(w).await? {
                     return Ok(report);
                 }
                 let outcome = w.sink.deliver(&self.net, unit.batch()).await;
+                w.hold_after(&outcome);
                 report += self.settle(w, &unit, outcome).await?;
             }
         }
@@ -321,6 +362,9 @@ impl Dispatcher {
     async fn due_units(&self, w: &Worker, at: DateTime<Utc>) -> Result<Vec<Unit>, StoreError> {
         let Some(window) = w.digest else {
             let due = self.store.due_deliveries(&w.name, at, BATCH).await?;
+            if w.by_story {
+                return Ok(by_story(&w.name, due).into_iter().map(story_unit).collect());
+            }
             return Ok(due.into_iter().map(|d| Unit::Single(Box::new(d))).collect());
         };
         let window = chrono::Duration::from_std(window).unwrap_or(chrono::Duration::MAX);
@@ -357,21 +401,26 @@ impl Dispatcher {
         }
         let (status, error, next) = recorded_as(&v, now);
         metrics().record_delivery(&w.name, metric_result(&v));
+        let single = |alert_id: &str| Attempted::Single {
+            alert_id: alert_id.to_string(),
+            sink: w.name.clone(),
+        };
         let attempted = match unit {
-            Unit::Single(d) => Attempted::Single {
-                alert_id: d.alert.id.clone(),
-                sink: w.name.clone(),
-            },
-            Unit::Digest(d, ..) => Attempted::Digest { id: d.id.clone() },
+            Unit::Single(d) => vec![single(&d.alert.id)],
+            Unit::Digest(d, ..) => vec![Attempted::Digest { id: d.id.clone() }],
+            // A story group settles each member's own row.
+            Unit::Story(_, rows) => rows.iter().map(|r| single(&r.alert.id)).collect(),
         };
-        let settlement = Settlement {
-            attempted,
-            status,
-            error: error.map(str::to_string),
-            next_attempt_at: next,
-            now,
-        };
-        self.store.settle(settlement).await?;
+        for attempted in attempted {
+            let settlement = Settlement {
+                attempted,
+                status,
+                error: error.map(str::to_string),
+                next_attempt_at: next,
+                now,
+            };
+            self.store.settle(settlement).await?;
+        }
         Ok(DispatchReport::counting(
             status,
             unit.batch().alerts().len(),
@@ -413,8 +462,16 @@ impl DispatchReport {
             DeliveryStatus::Delivered => r.delivered = n,
             DeliveryStatus::Pending => r.retrying = n,
             DeliveryStatus::Failed | DeliveryStatus::Dead => r.failed = n,
+            DeliveryStatus::Muted => {}
         }
         r
+    }
+}
+
+fn story_unit(g: Grouped) -> Unit {
+    match g {
+        Grouped::Alone(d) => Unit::Single(d),
+        Grouped::Story(digest, rows) => Unit::Story(digest, rows),
     }
 }
 

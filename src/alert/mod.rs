@@ -8,6 +8,7 @@ mod alert;
 mod batch;
 pub mod discord;
 pub mod dispatch;
+pub mod group;
 pub mod health;
 pub mod markup;
 pub mod ratelimit;

@@ -47,7 +47,7 @@ fn context(text: String) -> Value {
 pub fn payload(batch: Batch<'_>) -> Value {
     match batch {
         Batch::Single(alert) => single(alert),
-        Batch::Digest(d) => digest(&d.alerts),
+        Batch::Digest(d) | Batch::Story(d) => digest(&d.alerts),
     }
 }
 

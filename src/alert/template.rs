@@ -51,7 +51,11 @@ impl Template {
             id: "sample-digest".into(),
             alerts: vec![sample.clone(), sample.clone()],
         };
-        for batch in [Batch::Single(&sample), Batch::Digest(&digest)] {
+        let story = [Batch::Story(&digest)];
+        for batch in [Batch::Single(&sample), Batch::Digest(&digest)]
+            .into_iter()
+            .chain(story)
+        {
             t.render(batch)
                 .map_err(|e| format!("template fails on a sample alert: {e}"))?;
         }
@@ -64,6 +68,7 @@ impl Template {
         let ctx = minijinja::context! {
             id => batch.id(),
             digest => batch.is_digest(),
+            story => batch.is_story(),
             count => alerts.len(),
             alert => alerts.first().map(|a| Value::from(Serde(a))),
             alerts => Value::from(Serde(&alerts)),

@@ -134,6 +134,53 @@ pub struct WireDigestV1<'a> {
     pub alerts: Vec<WireAlertV1<'a>>,
 }
 
+/// A story group (`group = "story"`, version 2): one story that fired several watchlists
+/// in one poll, sent once with every alert it raised.
+#[derive(Debug, Serialize)]
+pub struct WireStoryV2<'a> {
+    /// Always 2.
+    pub version: u8,
+    /// Stable id of the group (same on every retry): a hash of the member alert ids.
+    pub id: &'a str,
+    /// Always `"story"`.
+    pub kind: &'static str,
+    /// The watchlists that fired, in alert order.
+    pub watchlists: Vec<&'a str>,
+    /// The story (as in each alert).
+    pub article: WireArticleV1<'a>,
+    /// One v1 alert per watchlist.
+    pub alerts: Vec<WireAlertV1<'a>>,
+}
+
+impl<'a> WireStoryV2<'a> {
+    /// The wire form of a story group (its alerts share one article).
+    pub fn new(group: &'a super::Digest) -> Self {
+        let alerts: Vec<WireAlertV1<'a>> = group.alerts.iter().map(WireAlertV1::new).collect();
+        let article = group.alerts.first().map(|a| WireAlertV1::new(a).article);
+        WireStoryV2 {
+            version: 2,
+            id: &group.id,
+            kind: "story",
+            watchlists: group.alerts.iter().map(|a| a.watchlist.as_str()).collect(),
+            article: article.unwrap_or(WireArticleV1 {
+                title: "",
+                url: None,
+                feed: "",
+                guid: None,
+                published: None,
+                summary: "",
+            }),
+            alerts,
+        }
+    }
+
+    /// The JSON text.
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings and numbers cannot fail.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
 impl<'a> WireDigestV1<'a> {
     /// The wire form of `digest`.
     pub fn new(digest: &'a super::Digest) -> Self {

@@ -20,6 +20,7 @@ impl From<StatusArg> for DeliveryStatus {
             StatusArg::Delivered => DeliveryStatus::Delivered,
             StatusArg::Failed => DeliveryStatus::Failed,
             StatusArg::Dead => DeliveryStatus::Dead,
+            StatusArg::Muted => DeliveryStatus::Muted,
         }
     }
 }
@@ -53,11 +54,21 @@ pub async fn alerts(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
-    super::existing_state(&cfg)?;
-    let store = Store::open(&cfg).await?;
-    let rows = store
-        .outbox(status.map(DeliveryStatus::from), limit)
-        .await?;
+    outbox_listing(&cfg, status.map(DeliveryStatus::from), json, limit, out).await
+}
+
+/// The outbox listing of `cfg`'s existing state (what `alerts` shows on a backend
+/// without the desk).
+pub(crate) async fn outbox_listing(
+    cfg: &config::Config,
+    status: Option<DeliveryStatus>,
+    json: bool,
+    limit: usize,
+    out: &mut dyn Write,
+) -> Result<(), CommandError> {
+    super::existing_state(cfg)?;
+    let store = Store::open(cfg).await?;
+    let rows = store.outbox(status, limit).await?;
     let listed = group(&rows);
     let written = if json {
         listed

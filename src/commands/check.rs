@@ -55,6 +55,9 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
         };
         writeln!(out, "  {}: feeds: {feeds}; sinks: {sinks}", w.name)?;
     }
+    for warning in super::matching::warnings(cfg) {
+        writeln!(out, "warning: {warning}")?;
+    }
     writeln!(out, "sinks: {}", cfg.sinks.len())?;
     for s in &cfg.sinks {
         writeln!(out, "  {} ({}{})", s.name, s.sink.describe(), timing(s))?;
@@ -86,6 +89,9 @@ fn timing(s: &crate::config::SinkConfig) -> String {
     }
     if let Some(d) = s.delivery.digest {
         out.push_str(&format!(", digest every {}", humantime::format_duration(d)));
+    }
+    if s.delivery.group == crate::alert::sinks::Group::Story && s.delivery.digest.is_none() {
+        out.push_str(", one message per story");
     }
     out
 }

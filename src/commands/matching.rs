@@ -10,7 +10,7 @@ use crate::config::{self, Config};
 use crate::feeds::html::{html_title, html_to_text};
 use crate::feeds::parse::{parse_any, parse_feed, Input};
 use crate::feeds::Article;
-use crate::watch::{Document, Hit};
+use crate::watch::Hit;
 
 /// Largest input `match` reads.
 pub const MATCH_MAX_INPUT: u64 = 64 * 1024 * 1024;
@@ -25,6 +25,9 @@ pub fn match_file(
 ) -> Result<(), CommandError> {
     let cfg = config::load(config_path)?;
     let selected = select_watchlists(&cfg, only)?;
+    for warning in warnings(&cfg) {
+        eprintln!("newshound: warning: {warning}");
+    }
     let label = if path == Path::new("-") {
         "<stdin>".to_string()
     } else {
@@ -34,6 +37,25 @@ pub fn match_file(
     let articles = read_articles(&bytes, &label, kind)?;
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     write_matches(&cfg, &selected, &articles, &label, color, out).map_err(io("writing hits"))
+}
+
+/// The matcher's warnings as lines naming the watchlist and its key, e.g.
+/// `watchlist[0].query ("defence"): lower-case 'and' at column 12 …`.
+pub fn warnings(cfg: &Config) -> Vec<String> {
+    cfg.matcher
+        .warnings()
+        .iter()
+        .map(|w| {
+            let name = cfg
+                .watchlists
+                .get(w.watchlist)
+                .map_or("", |l| l.name.as_str());
+            format!(
+                "watchlist[{}].{} (\"{name}\"): {}",
+                w.watchlist, w.key, w.message
+            )
+        })
+        .collect()
 }
 
 fn select_watchlists(cfg: &Config, only: &[String]) -> Result<Vec<bool>, CommandError> {
@@ -129,11 +151,7 @@ fn write_matches(
     let enabled = |i: usize| selected.get(i).copied().unwrap_or(false);
     let mut hit_articles = 0;
     for a in articles {
-        let doc = Document {
-            title: &a.title,
-            summary: &a.summary,
-            content: &a.content,
-        };
+        let doc = a.document();
         let matches = cfg.matcher.match_document(&doc, &enabled);
         if matches.is_empty() {
             continue;

@@ -5,6 +5,7 @@ mod alerts;
 mod backtest;
 mod check;
 mod completions;
+pub mod desk;
 mod matching;
 mod once;
 mod opml;
@@ -15,6 +16,7 @@ pub use alerts::{alerts, replay};
 pub use backtest::backtest;
 pub use check::check;
 pub use completions::{completions, man};
+pub use desk::MuteArgs;
 pub use matching::{match_file, MATCH_MAX_INPUT};
 pub use once::once;
 pub use opml::import_opml;
@@ -62,6 +64,12 @@ pub enum CommandError {
     /// A command that reads the state found none (exit 1); it never creates one.
     #[error("no state yet in {}: `newshound run` or `newshound once` with this config creates it", .0.display())]
     NoState(std::path::PathBuf),
+    /// The state holds no alert with this id (exit 1).
+    #[error("no alert with id '{0}'")]
+    UnknownAlert(String),
+    /// The arguments do not fit together (exit 2).
+    #[error("{0}")]
+    Usage(String),
     /// The state database failed (exit 3).
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
@@ -96,8 +104,9 @@ impl CommandError {
             | CommandError::NoWatchlist(_)
             | CommandError::NoAlert(_)
             | CommandError::NoState(_)
+            | CommandError::UnknownAlert(_)
             | CommandError::NotOpml { .. } => 1,
-            CommandError::NotAFeed { .. } => 2,
+            CommandError::NotAFeed { .. } | CommandError::Usage(_) => 2,
             CommandError::Io { .. }
             | CommandError::Daemon(_)
             | CommandError::Store(_)

@@ -9,7 +9,7 @@ mod store;
 mod watchlist;
 
 pub use daemon::RawDaemon;
-pub use feed::RawFeed;
+pub use feed::{RawFeed, RawFullText};
 pub use http::RawHttp;
 pub use store::RawStore;
 pub use watchlist::{RawPerson, RawWatchlist};

@@ -55,12 +55,19 @@ pub struct DaemonConfig {
     pub concurrency: usize,
     /// Admin endpoint address.
     pub admin_listen: Option<SocketAddr>,
+    /// The admin token's file, resolved (relative names under `$CREDENTIALS_DIRECTORY`);
+    /// when unset, `$CREDENTIALS_DIRECTORY/admin_token` if that exists. Only the path is
+    /// kept: the token is read where it is used, never held in the config.
+    pub admin_token_file: Option<PathBuf>,
     /// How long stored articles are kept (for `backtest`).
     pub retention: Duration,
     /// Window for near-duplicate detection; zero disables it.
     pub near_duplicate_window: Duration,
     /// Similarity at or above which two texts are one story.
     pub near_duplicate_similarity: f64,
+    /// Backlog cut-off: on a feed's first poll, and when stored articles are matched
+    /// again, items published longer ago are recorded without alerting; zero disables it.
+    pub max_age: Duration,
     /// One fetch-latency histogram per feed on `/metrics` instead of one for all.
     pub per_feed_fetch_histogram: bool,
 }
@@ -142,6 +149,32 @@ pub struct FeedConfig {
     pub max_interval: Duration,
     /// Tags for `#tag` filters.
     pub tags: Vec<String>,
+    /// When to fetch the article page behind an item's link.
+    pub full_text: FullText,
+}
+
+/// `[[feed]] full_text`: when the article page behind an item's link is fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FullText {
+    /// Never (the default).
+    #[default]
+    Off,
+    /// For every new item with an http(s) link.
+    Always,
+    /// Only when the item's own text (summary and content) is shorter than this many
+    /// characters (`full_text = "auto"`, `full_text_below`).
+    Below(usize),
+}
+
+impl FullText {
+    /// Whether an item whose feed text has `chars` characters gets its page fetched.
+    pub fn wants(self, chars: usize) -> bool {
+        match self {
+            FullText::Off => false,
+            FullText::Always => true,
+            FullText::Below(n) => chars < n,
+        }
+    }
 }
 
 /// One watchlist's routing (its matching rules live in the compiled matcher).

@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::watch::Document;
+
 /// A stable identifier for a story, derived from its GUID, else its link, else a hash of
 /// its title and date. feed-rs invents random ids for entries without one; this does not.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -62,6 +64,14 @@ pub struct Article {
     pub published: Option<DateTime<Utc>>,
     /// Last update date, when given.
     pub updated: Option<DateTime<Utc>>,
+    /// The authors' names as the feed gives them, joined by `, ` (empty when none).
+    pub author: String,
+    /// The categories (tags) as the feed gives them, joined by `; ` (empty when none).
+    pub category: String,
+    /// The readable text of the page at `url`, fetched for `full_text` feeds (empty when
+    /// not fetched, or when the fetch failed).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub article: String,
 }
 
 impl Article {
@@ -94,6 +104,38 @@ impl Article {
             content,
             published,
             updated,
+            author: String::new(),
+            category: String::new(),
+            article: String::new(),
+        }
+    }
+
+    /// Sets the authors and categories (control characters removed, blanks dropped).
+    pub fn with_people_and_tags<A, C>(mut self, authors: A, categories: C) -> Self
+    where
+        A: IntoIterator<Item = String>,
+        C: IntoIterator<Item = String>,
+    {
+        let join = |items: Vec<String>, sep: &str| items.join(sep);
+        let clean = |s: String| super::sanitize::strip_owned(s).trim().to_string();
+        let keep = |s: &String| !s.is_empty();
+        let authors: Vec<String> = authors.into_iter().map(clean).filter(keep).collect();
+        let categories: Vec<String> = categories.into_iter().map(clean).filter(keep).collect();
+        self.author = join(dedup(authors), ", ");
+        self.category = join(dedup(categories), "; ");
+        self
+    }
+
+    /// The fields the matcher looks at.
+    pub fn document(&self) -> Document<'_> {
+        Document {
+            title: &self.title,
+            summary: &self.summary,
+            content: &self.content,
+            article: &self.article,
+            author: &self.author,
+            category: &self.category,
+            url: self.url.as_deref().unwrap_or(""),
         }
     }
 
@@ -114,7 +156,13 @@ impl Article {
         keys
     }
 
-    /// A hash of the matchable text, to notice an entry edited after it was first seen.
+    /// Characters of the feed's own text (summary and content), for `full_text = "auto"`.
+    pub fn feed_text_chars(&self) -> usize {
+        self.summary.chars().count() + self.content.chars().count()
+    }
+
+    /// A hash of the feed's matchable text, to notice an entry edited after it was first
+    /// seen (the fetched page is not part of it: a page is fetched once per story).
     pub fn content_hash(&self) -> String {
         let mut h = Sha256::new();
         for part in [&self.title, &self.summary, &self.content] {
@@ -123,6 +171,17 @@ impl Article {
         }
         hex(&h.finalize()[..16])
     }
+}
+
+/// `items` without repeats, first occurrence kept.
+fn dedup(items: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
 }
 
 /// Normalises a link for dedup: trims, drops the fragment and a trailing slash, and

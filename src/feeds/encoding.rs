@@ -7,13 +7,22 @@
 //! that bytes which are valid UTF-8 and use it (multi-byte sequences) are read as UTF-8
 //! whatever the label says, since a mislabelled UTF-8 feed is common and valid UTF-8 by
 //! accident in a legacy encoding is not. Undeclared or unknown, invalid UTF-8 is read as
-//! UTF-8 with replacement characters when it is mostly UTF-8, else as Windows-1252 (what
-//! such feeds nearly always are). Legacy encodings decode through `encoding_rs` (WHATWG
-//! labels: `latin1` and `us-ascii` mean Windows-1252, `gb2312` means GBK, …), lossily.
+//! UTF-8 with replacement characters when it is mostly UTF-8, else in the encoding
+//! `chardetng` (Firefox's detector) guesses from the bytes — GBK, Big5, Shift_JIS,
+//! EUC-KR, KOI8-R, Windows-1251, Windows-1252 and the other legacy encodings of the web.
+//! Legacy encodings decode through `encoding_rs` (WHATWG labels: `latin1` and `us-ascii`
+//! mean Windows-1252, `gb2312` means GBK, …), lossily.
 
 use std::borrow::Cow;
 
-use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+use chardetng::{EncodingDetector, Iso2022JpDetection, Utf8Detection};
+use encoding_rs::{Encoding, UTF_8};
+
+/// How many bytes the charset detector reads: enough to tell the scripts apart.
+const DETECT_BYTES: usize = 256 * 1024;
+
+/// Fewest non-ASCII bytes the detector decides on.
+const DETECT_MIN_BYTES: usize = 4;
 
 /// The `charset` parameter of a `Content-Type` value, unquoted (`text/xml; charset="koi8-r"`).
 pub fn charset_param(content_type: &str) -> Option<&str> {
@@ -102,12 +111,25 @@ fn utf8(bytes: &[u8]) -> Cow<'_, [u8]> {
     let text = if mostly_utf8(bytes) {
         String::from_utf8_lossy(bytes).into_owned()
     } else {
-        WINDOWS_1252
+        detect(bytes)
             .decode_without_bom_handling(bytes)
             .0
             .into_owned()
     };
     Cow::Owned(declare_utf8(text.into_bytes()))
+}
+
+/// The legacy encoding undeclared, invalid UTF-8 most likely is (never UTF-8 itself):
+/// Windows-1252 when fewer than [`DETECT_MIN_BYTES`] bytes are not ASCII (too little to
+/// tell scripts apart), else `chardetng`'s guess.
+pub(crate) fn detect(bytes: &[u8]) -> &'static Encoding {
+    let head = &bytes[..bytes.len().min(DETECT_BYTES)];
+    if head.iter().filter(|b| !b.is_ascii()).count() < DETECT_MIN_BYTES {
+        return encoding_rs::WINDOWS_1252;
+    }
+    let mut detector = EncodingDetector::new(Iso2022JpDetection::Deny);
+    detector.feed(head, head.len() == bytes.len());
+    detector.guess(None, Utf8Detection::Deny)
 }
 
 /// Whether invalid UTF-8 is mostly UTF-8 (at least as many valid multi-byte characters as

@@ -144,3 +144,56 @@ fn html_meta_charsets() {
     assert_eq!(html_charset(equiv).as_deref(), Some("koi8-r"));
     assert_eq!(html_charset(b"<meta name=\"a\" content=\"b\">"), None);
 }
+
+/// A fixture of `tests/fixtures/charsets` (written by `examples/charset_fixtures.rs`).
+fn charset_fixture(file: &str) -> Vec<u8> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/charsets");
+    std::fs::read(dir.join(file)).expect("fixture")
+}
+
+#[rstest::rstest]
+#[case::gbk("gbk.xml", "李尚福", "国防部长")]
+#[case::big5("big5.xml", "李尚福", "國防部長")]
+#[case::shift_jis("shift_jis.xml", "浜田靖一", "防衛大臣")]
+#[case::euc_kr("euc-kr.xml", "이종섭", "국방부 장관")]
+#[case::koi8_r("koi8-r.xml", "Шойгу", "Министр обороны")]
+#[case::windows_1251("windows-1251.xml", "Резніков", "Міністр оборони")]
+#[case::windows_1252("windows-1252.xml", "Müller", "Außenminister")]
+fn class7_undeclared_charsets_are_detected(
+    #[case] file: &str,
+    #[case] name: &str,
+    #[case] phrase: &str,
+) {
+    use crate::watch::{compile, PersonSpec, WatchlistSpec};
+    let bytes = charset_fixture(file);
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "{file} must not be UTF-8"
+    );
+    let articles = crate::feeds::parse::parse_feed(&bytes, "f", None).expect("parses");
+    let summary = &articles[0].summary;
+    assert!(summary.contains(phrase), "{file}: {summary}");
+    let spec = WatchlistSpec {
+        name: "w".into(),
+        people: vec![PersonSpec {
+            name: name.into(),
+            ..PersonSpec::default()
+        }],
+        ..WatchlistSpec::default()
+    };
+    let matcher = compile(&[spec]).unwrap();
+    let found = matcher.match_document(&articles[0].document(), &|_| true);
+    assert_eq!(found.len(), 1, "{file}: {name} must fire");
+}
+
+#[test]
+fn class7_declared_charsets_keep_winning() {
+    let bytes = charset_fixture("koi8-r-declared-1251.xml");
+    let articles = crate::feeds::parse::parse_feed(&bytes, "f", None).expect("parses");
+    let (as_1251, _) = encoding_rs::WINDOWS_1251.decode_without_bom_handling(&bytes);
+    let item = &as_1251[as_1251.find("<item>").unwrap()..];
+    let expected = &item[item.find("<description>").unwrap() + 13..];
+    let expected = &expected[..expected.find("</description>").unwrap()];
+    assert_eq!(articles[0].summary, expected.trim());
+    assert!(!articles[0].summary.contains("Шойгу"));
+}

@@ -30,6 +30,10 @@ struct Raw {
     /// Whether feed-rs would give the entry media objects, whose titles and descriptions
     /// stand in for an empty title or summary.
     media: bool,
+    /// Author names, as feed-rs's persons name them.
+    authors: Vec<String>,
+    /// Category labels (else terms).
+    categories: Vec<String>,
 }
 
 /// Articles of feed `feed` from its text (BOM already stripped), or `None` when the fast
@@ -108,6 +112,16 @@ fn item(cur: &mut Cursor) -> Option<Raw> {
                 }
             }
             (Ns::Rss, "pubDate") | (Ns::Dc, "date") => raw.published = Some(date(&cur.text()??)?),
+            (Ns::Rss, "author") | (Ns::Dc, "creator") => {
+                if let Some(t) = cur.text()? {
+                    raw.authors.push(rss_person(&t)?);
+                }
+            }
+            (Ns::Rss, "category") => {
+                if let Some(t) = cur.text()? {
+                    raw.categories.push(t);
+                }
+            }
             (Ns::Rss, "updated") | (Ns::Atom, "updated") => return None,
             (Ns::Content, "encoded") => raw.body = cur.text()?.filter(|t| !t.is_empty()),
             (Ns::Media, _) => media(cur, &e, &mut raw)?,
@@ -173,12 +187,38 @@ fn entry(cur: &mut Cursor) -> Option<Raw> {
                 text_type(&e, true)?;
                 cur.skip()?;
             }
+            (Ns::Atom, "author") => raw.authors.extend(atom_person(cur)?),
+            (Ns::Atom, "category") => {
+                if let Some(term) = e.attr("term") {
+                    raw.categories
+                        .push(e.attr("label").unwrap_or(term).to_string());
+                }
+                cur.skip()?;
+            }
             (Ns::Media, _) => media(cur, &e, &mut raw)?,
             _ => cur.skip()?,
         }
     }
     raw.url = pick_link(&links)?;
     Some(raw)
+}
+
+/// An RSS `author` or `dc:creator` as a name; one with an e-mail address gives up (feed-rs
+/// splits those its own way).
+fn rss_person(text: &str) -> Option<String> {
+    (!text.contains('@')).then(|| text.trim().to_string())
+}
+
+/// An Atom `<author>`'s `<name>`, if it has one (an e-mail address alone gives none).
+fn atom_person(cur: &mut Cursor) -> Option<Option<String>> {
+    let mut name = None;
+    while let Ev::Start(e) = next_child(cur)? {
+        match (e.ns, e.local.as_str()) {
+            (Ns::Atom, "name") => name = cur.text()?.or(name),
+            _ => cur.skip()?,
+        }
+    }
+    Some(name)
 }
 
 /// A MediaRSS element of an entry, skipped after checking that feed-rs would accept
@@ -314,10 +354,10 @@ impl Raw {
         if self.media && (title.is_empty() || summary.is_empty()) {
             return None;
         }
-        let content = Some(html_to_text(&self.body.unwrap_or_default()))
-            .filter(|c| *c != summary)
-            .unwrap_or_default();
-        Some(Article::new(
+        let content = html_to_text(&self.body.unwrap_or_default());
+        let authors = self.authors.iter().map(|a| html_to_text(a));
+        let categories = self.categories.iter().map(|c| html_to_text(c));
+        let article = Article::new(
             feed,
             guid,
             url,
@@ -326,7 +366,8 @@ impl Raw {
             content,
             self.published,
             self.updated,
-        ))
+        );
+        Some(article.with_people_and_tags(authors, categories))
     }
 }
 

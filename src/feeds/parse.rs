@@ -415,9 +415,13 @@ fn article(entry: Entry, feed: &str, base: Option<&Url>) -> Article {
     let media_descriptions = entry.media.iter().filter_map(|m| m.description.as_ref());
     let summary = first_text(entry.summary.iter().chain(media_descriptions));
     let body = entry.content.and_then(|c| c.body).unwrap_or_default();
-    let content = Some(html_to_text(&body))
-        .filter(|c| *c != summary)
-        .unwrap_or_default();
+    let content = html_to_text(&body);
+    let authors = entry.authors.into_iter().filter_map(|p| p.name);
+    let authors = authors.map(|name| html_to_text(&name));
+    let categories = entry
+        .categories
+        .into_iter()
+        .map(|c| html_to_text(c.label.as_deref().unwrap_or(&c.term)));
     Article::new(
         feed,
         guid,
@@ -428,6 +432,7 @@ fn article(entry: Entry, feed: &str, base: Option<&Url>) -> Article {
         entry.published,
         entry.updated,
     )
+    .with_people_and_tags(authors, categories)
 }
 
 /// The first of `texts` that is not empty as plain text.

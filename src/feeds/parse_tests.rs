@@ -105,14 +105,14 @@ fn atom_and_json_feeds() {
 }
 
 #[test]
-fn media_description_stands_in_for_a_missing_summary_and_duplicates_go() {
+fn media_description_stands_in_for_a_missing_summary_and_content_is_kept_as_given() {
     let items = r#"<item><guid>m</guid><media:content url="https://v.example/1.mp4"/><media:description>video &lt;b&gt;about&lt;/b&gt; it</media:description></item>
         <item><guid>d</guid><description>same</description><content:encoded>same</content:encoded></item>"#;
     let got = parse(&rss(items));
     assert_eq!(got[0].summary, "video about it");
     assert_eq!(
         (got[1].summary.as_str(), got[1].content.as_str()),
-        ("same", "")
+        ("same", "same")
     );
 }
 

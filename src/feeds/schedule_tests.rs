@@ -16,6 +16,7 @@ const MIN: Duration = Duration::from_secs(60);
 fn feed(name: &str, host: &str, interval: Duration) -> FeedConfig {
     let url = Url::parse(&format!("https://{host}/{name}.xml")).unwrap();
     FeedConfig {
+        full_text: Default::default(),
         name: name.into(),
         source: FeedSource::Http(url),
         interval,
@@ -93,6 +94,7 @@ impl Poller for Scripted {
                 feed: feed.name.clone(),
                 result,
                 alerts: Vec::new(),
+                pages_due: Vec::new(),
                 schedule: Some(plan(&feed, &inputs, Utc::now(), fastrand::f64())),
             }))
         }

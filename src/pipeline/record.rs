@@ -66,7 +66,18 @@ impl Pipeline {
         let health = health::after_poll(&self.config, feed, poll.failures_before, failure, now);
         let health_alerts: Vec<Alert> = health.iter().map(|h| h.alert.clone()).collect();
         let record = poll_record(feed, &result, &got, now);
-        let writes = self.candidates(take_changed(got, &changed)).await?;
+        let first_poll = matches!(
+            got,
+            Got::Parsed {
+                first_poll: true,
+                ..
+            }
+        );
+        let changed = take_changed(got, &changed);
+        let max_age = self.config.daemon.max_age;
+        let old = super::backlog::backlog(&self.store, &changed, first_poll, max_age, now).await?;
+        let pages_due = self.pages_due(feed, &changed, &old).await?;
+        let writes = self.candidates(changed, old).await?;
         let titles: Vec<(String, String)> = writes
             .iter()
             .map(|w| (w.article.feed.clone(), w.article.title.clone()))
@@ -90,6 +101,7 @@ impl Pipeline {
             result,
             alerts,
             schedule: Some(schedule),
+            pages_due,
         })
     }
 
@@ -131,9 +143,14 @@ impl Pipeline {
             .await
     }
 
-    /// Each changed article with the alerts it would raise and its near-duplicate check:
-    /// matching is CPU work, done on a CPU thread.
-    async fn candidates(&self, changed: Vec<Article>) -> Result<Vec<ArticleWrite>, StoreError> {
+    /// Each changed article with the alerts it would raise (none for the backlog, see
+    /// [`super::backlog`]) and its near-duplicate check: matching is CPU work, done on a
+    /// CPU thread.
+    async fn candidates(
+        &self,
+        changed: Vec<Article>,
+        backlog: Vec<bool>,
+    ) -> Result<Vec<ArticleWrite>, StoreError> {
         if changed.is_empty() {
             return Ok(Vec::new());
         }
@@ -142,8 +159,12 @@ impl Pipeline {
             span.in_scope(|| {
                 changed
                     .into_iter()
-                    .map(|article| {
-                        let (alerts, fp) = candidate(&article, |a| this.match_article(a));
+                    .zip(backlog)
+                    .map(|(article, old)| {
+                        let (alerts, fp) = match old {
+                            true => (Vec::new(), None),
+                            false => candidate(&article, |a| this.match_article(a)),
+                        };
                         let near = this.near_dup_check(fp);
                         ArticleWrite {
                             article,
@@ -161,7 +182,7 @@ impl Pipeline {
         }
     }
 
-    fn near_dup_check(&self, fingerprint: Option<Fingerprint>) -> Option<NearDupCheck> {
+    pub(super) fn near_dup_check(&self, fingerprint: Option<Fingerprint>) -> Option<NearDupCheck> {
         let d = &self.config.daemon;
         if d.near_duplicate_window.is_zero() {
             return None;

@@ -48,6 +48,15 @@ pub trait PollStore: Send + Sync {
         matcher: &str,
     ) -> Result<Vec<bool>, StoreError>;
 
+    /// For each article id of `feed`, whether the state has it from an earlier poll. The
+    /// backlog rule (`[daemon] max_age`) asks this only for old-dated articles about to be
+    /// matched again. A backend that cannot tell answers `false` for all (they alert as
+    /// new: a story is never hidden).
+    async fn known_articles(&self, feed: &str, ids: Vec<String>) -> Result<Vec<bool>, StoreError> {
+        let _ = feed;
+        Ok(vec![false; ids.len()])
+    }
+
     /// Called once per poll with everything it learnt. In one transaction: each article's
     /// candidate alerts are queued (alert, story keys, one pending delivery per sink)
     /// unless the watchlist has seen one of the story's keys, or (with `near`) alerted a
@@ -57,6 +66,17 @@ pub trait PollStore: Send + Sync {
     /// the feed: [`StoreError::LeaseLost`]. Concurrent calls from any number of
     /// instances never queue two alerts for one story of one watchlist.
     async fn finish_poll(&self, write: PollWrite) -> Result<Vec<Recorded>, StoreError>;
+
+    /// For each article id of `feed`, whether its article page was already tried
+    /// (`full_text`): a page is fetched once per story, never retried.
+    async fn pages_tried(&self, feed: &str, ids: Vec<String>) -> Result<Vec<bool>, StoreError>;
+
+    /// Called by the page stage once per article page tried. In one transaction: the
+    /// page's outcome (its readable text, `write.article.article`, or the reason there is
+    /// none) and, when `write.alerts` has any, those whose story the watchlist has not
+    /// seen are queued exactly as [`PollStore::finish_poll`] queues them (near copies
+    /// recorded as copies). Returns what it queued.
+    async fn finish_page(&self, write: PageWrite) -> Result<Recorded, StoreError>;
 
     /// Deletes stored articles first seen before `before`; returns how many. The
     /// once-per-story record and the outbox are kept.
@@ -176,12 +196,24 @@ pub trait ReadStore: Send + Sync {
     async fn stored_articles(&self, since: DateTime<Utc>) -> Result<Vec<Article>, StoreError>;
     /// One stored article.
     async fn stored_article(&self, feed: &str, id: &str) -> Result<Option<Article>, StoreError>;
+    /// What became of the article page of `article_id` (from `feed`), if it was tried.
+    async fn page_record(
+        &self,
+        feed: &str,
+        article_id: &str,
+    ) -> Result<Option<PageRecord>, StoreError>;
     /// Alerts created at or after `since`, oldest first.
     async fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<PastAlert>, StoreError>;
 }
 
-/// A whole backend: the three interfaces over one state.
+/// A whole backend: the three interfaces over one state, and the desk's
+/// ([`super::DeskStore`]) where the backend has it.
 pub trait Backend: PollStore + DeliveryStore + ReadStore {
+    /// The desk's reads and writes; `None` when this backend does not have them (yet):
+    /// the desk's pages, API and commands then answer with an error naming the backend.
+    fn desk(&self) -> Option<&dyn super::DeskStore> {
+        None
+    }
     /// Commits anything the backend holds back for speed (SQLite's poll batch); called at
     /// shutdown and by tests. Errors are logged.
     fn flush(&self) {}

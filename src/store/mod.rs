@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod decide;
+pub mod desk;
 mod error;
 pub mod postgres;
 pub mod sqlite;
@@ -16,6 +17,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use api::{Backend, DeliveryStore, PollStore, ReadStore};
+pub use desk::DeskStore;
 pub use error::{BackendError, StoreError};
 pub use sqlite::DB_FILE;
 pub use types::*;
@@ -94,6 +96,12 @@ impl Store {
         let dir = config.daemon.state_dir.clone();
         let db = sqlite::blocking(move || sqlite::SqliteStore::open_scratch(&dir)).await?;
         Ok(Store::new(Arc::new(db), true))
+    }
+
+    /// The desk's interface of this backend; on a backend without one, every call
+    /// fails with an error saying so.
+    pub fn desk(&self) -> &dyn DeskStore {
+        self.backend.desk().unwrap_or(&desk::NoDesk)
     }
 
     /// Whether this is a scratch or read-only copy: nothing reaches the state.

@@ -184,6 +184,8 @@ pub enum DeliveryStatus {
     Failed,
     /// Retried until `give_up_after` without success; kept and replayable.
     Dead,
+    /// Held back by a mute: recorded, never sent unless replayed.
+    Muted,
 }
 
 impl DeliveryStatus {
@@ -194,6 +196,7 @@ impl DeliveryStatus {
             DeliveryStatus::Delivered => "delivered",
             DeliveryStatus::Failed => "failed",
             DeliveryStatus::Dead => "dead",
+            DeliveryStatus::Muted => "muted",
         }
     }
 
@@ -203,6 +206,7 @@ impl DeliveryStatus {
             "delivered" => DeliveryStatus::Delivered,
             "failed" => DeliveryStatus::Failed,
             "dead" => DeliveryStatus::Dead,
+            "muted" => DeliveryStatus::Muted,
             _ => DeliveryStatus::Pending,
         }
     }
@@ -302,6 +306,8 @@ pub struct OutboxCounts {
     pub failed: u64,
     /// Given up after `give_up_after`.
     pub dead: u64,
+    /// Held back by a mute.
+    pub muted: u64,
 }
 
 impl OutboxCounts {
@@ -312,6 +318,7 @@ impl OutboxCounts {
             DeliveryStatus::Delivered => self.delivered += n,
             DeliveryStatus::Failed => self.failed += n,
             DeliveryStatus::Dead => self.dead += n,
+            DeliveryStatus::Muted => self.muted += n,
         }
     }
 }
@@ -372,4 +379,38 @@ pub fn millis_rfc3339(ms: i64) -> String {
     DateTime::from_timestamp_millis(ms)
         .unwrap_or_default()
         .to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// What the page stage writes for one article page (see [`PollStore::finish_page`]).
+#[derive(Debug, Clone)]
+pub struct PageWrite {
+    /// The article, with the page's readable text in `article` when it was fetched.
+    pub article: Article,
+    /// The page's URL (the item's link).
+    pub url: String,
+    /// `Ok` when the text was extracted, else why not (names what and where).
+    pub outcome: Result<(), String>,
+    /// Candidate alerts from matching with the page's text (empty when it failed).
+    pub alerts: Vec<NewAlert>,
+    /// The near-duplicate check, when enabled and the article would alert.
+    pub near: Option<NearDupCheck>,
+    /// The watchlists' fingerprint the article was matched with.
+    pub matcher: String,
+    /// When.
+    pub now: DateTime<Utc>,
+}
+
+/// What became of one article page.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PageRecord {
+    /// The page's URL (the item's link).
+    pub url: String,
+    /// `ok` or `failed`.
+    pub status: String,
+    /// Why it failed (names what and where), when it did.
+    pub reason: Option<String>,
+    /// Characters of readable text kept.
+    pub chars: usize,
+    /// When it was fetched (RFC 3339).
+    pub fetched_at: String,
 }

@@ -4,12 +4,14 @@
 
 use std::collections::HashMap;
 
-use super::atoms::{parse_term, AtomTable};
+use super::atoms::{
+    build_regex, parse_keyword, parse_name, parse_term, AtomTable, TermError, TermSpec,
+};
 use super::expr::{merge_lits, Expr, Lit, NoFacts};
 use super::matcher::Matcher;
-use super::query::{parse, FieldSet, Node};
+use super::query::{lint, parse, FieldSet, Node};
 use super::text::normalise;
-use super::types::{CompileError, PersonSpec, Require, TermKind, WatchlistSpec};
+use super::types::{CompileError, CompileWarning, PersonSpec, Require, TermKind, WatchlistSpec};
 
 /// A watched person or keyword, with the atoms that count as an occurrence of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +20,10 @@ pub(crate) struct TermDef {
     pub display: String,
     /// Person or keyword.
     pub kind: TermKind,
-    /// Global atom ids (a person's name and aliases).
+    /// Global atom ids (a person's name and aliases, with their other spellings).
     pub atoms: Vec<usize>,
+    /// A person's short forms: occurrences count only after one of `atoms` occurred.
+    pub short: Vec<usize>,
 }
 
 /// When a compiled watchlist matches.
@@ -42,6 +46,8 @@ pub(crate) struct CompiledWatchlist {
     pub excludes: Vec<usize>,
     /// The match condition.
     pub rule: Rule,
+    /// Whether a term is scoped to a field beyond title, summary and content.
+    pub beyond_text: bool,
 }
 
 /// Compiles every watchlist into one matcher, or returns every error found.
@@ -57,7 +63,24 @@ pub fn compile(specs: &[WatchlistSpec]) -> Result<Matcher, Vec<CompileError>> {
     if !errors.is_empty() {
         return Err(errors);
     }
-    atoms.finish(watchlists).map_err(|e| vec![e])
+    let mut matcher = atoms.finish(watchlists).map_err(|e| vec![e])?;
+    matcher.warnings = warnings(specs);
+    Ok(matcher)
+}
+
+/// The warnings about every watchlist's query (see [`lint`]).
+fn warnings(specs: &[WatchlistSpec]) -> Vec<CompileWarning> {
+    let with_query = specs.iter().enumerate();
+    let with_query = with_query.filter_map(|(i, s)| Some((i, s.query.as_deref()?)));
+    with_query
+        .flat_map(|(watchlist, query)| {
+            lint(query).into_iter().map(move |message| CompileWarning {
+                watchlist,
+                key: "query".into(),
+                message,
+            })
+        })
+        .collect()
 }
 
 /// Compiles one watchlist, collecting its errors.
@@ -67,6 +90,7 @@ struct WatchlistBuilder<'a> {
     terms: Vec<TermDef>,
     keyword_terms: HashMap<usize, usize>,
     persons: HashMap<String, usize>,
+    beyond_text: bool,
     errors: Vec<CompileError>,
 }
 
@@ -78,6 +102,7 @@ impl<'a> WatchlistBuilder<'a> {
             terms: Vec::new(),
             keyword_terms: HashMap::new(),
             persons: HashMap::new(),
+            beyond_text: false,
             errors: Vec::new(),
         }
     }
@@ -108,72 +133,114 @@ impl<'a> WatchlistBuilder<'a> {
             hit_lits,
             excludes,
             rule,
+            beyond_text: self.beyond_text,
         }
     }
 
     fn add_person(&mut self, i: usize, person: &PersonSpec) {
         let term = self.terms.len();
-        let mut atoms = Vec::with_capacity(1 + person.aliases.len());
         let key = format!("person[{i}].name");
-        match parse_term(&person.name, false) {
-            Ok((norm, _)) if self.persons.contains_key(&norm) => {
+        let mut atoms = match parse_name(&person.name) {
+            Ok(patterns) if self.persons.contains_key(&patterns[0]) => {
                 self.error(key, format!("duplicate person \"{}\"", person.name.trim()));
+                Vec::new()
             }
-            Ok((norm, _)) => {
-                self.persons.insert(norm.clone(), term);
-                atoms.push(self.atoms.intern(norm, false, self.index));
+            Ok(patterns) => {
+                self.persons.insert(patterns[0].clone(), term);
+                self.name_atoms(patterns)
             }
-            Err(e) => self.error(key, e.to_string()),
+            Err(e) => {
+                self.error(key, e.to_string());
+                Vec::new()
+            }
+        };
+        atoms.extend(self.names(&person.aliases, &format!("person[{i}].aliases")));
+        let mut short = self.names(&person.short_forms, &format!("person[{i}].short_forms"));
+        for list in [&mut atoms, &mut short] {
+            list.sort_unstable();
+            list.dedup();
         }
-        for (j, alias) in person.aliases.iter().enumerate() {
-            match parse_term(alias, false) {
-                Ok((norm, _)) => atoms.push(self.atoms.intern(norm, false, self.index)),
-                Err(e) => self.error(format!("person[{i}].aliases[{j}]"), e.to_string()),
-            }
-        }
-        atoms.sort_unstable();
-        atoms.dedup();
         let display = person.name.trim().to_string();
         self.terms.push(TermDef {
             display,
             kind: TermKind::Person,
             atoms,
+            short,
         });
+    }
+
+    /// The atoms of a list of names (aliases or short forms); `key` names the list.
+    fn names(&mut self, names: &[String], key: &str) -> Vec<usize> {
+        let mut atoms = Vec::new();
+        for (j, name) in names.iter().enumerate() {
+            match parse_name(name) {
+                Ok(patterns) => atoms.extend(self.name_atoms(patterns)),
+                Err(e) => self.error(format!("{key}[{j}]"), e.to_string()),
+            }
+        }
+        atoms
+    }
+
+    fn name_atoms(&mut self, patterns: Vec<String>) -> Vec<usize> {
+        let owner = self.index;
+        patterns
+            .into_iter()
+            .map(|p| self.atoms.intern(p, false, None, owner))
+            .collect()
+    }
+
+    /// The atoms of a keyword, exclude or query term.
+    fn term_atoms(&mut self, spec: TermSpec) -> Result<Vec<usize>, TermError> {
+        let owner = self.index;
+        match spec {
+            TermSpec::Text {
+                patterns,
+                prefix,
+                cased,
+            } => Ok(patterns
+                .into_iter()
+                .map(|p| self.atoms.intern(p, prefix, cased.as_deref(), owner))
+                .collect()),
+            TermSpec::Regex(source) => {
+                let regex = build_regex(&source)?;
+                Ok(vec![self.atoms.intern_regex(&source, regex, owner)])
+            }
+        }
     }
 
     fn add_excludes(&mut self, exclude: &[String]) -> Vec<usize> {
         let mut atoms = Vec::with_capacity(exclude.len());
         for (i, raw) in exclude.iter().enumerate() {
-            match parse_term(raw, true) {
-                Ok((norm, prefix)) => atoms.push(self.atoms.intern(norm, prefix, self.index)),
+            match parse_keyword(raw).and_then(|spec| self.term_atoms(spec)) {
+                Ok(found) => atoms.extend(found),
                 Err(e) => self.error(format!("exclude[{i}]"), e.to_string()),
             }
         }
         atoms
     }
 
-    /// Registers a keyword-kind term (deduplicated by atom) and returns its index.
-    fn keyword(&mut self, display: &str, norm: String, prefix: bool) -> usize {
-        let atom = self.atoms.intern(norm, prefix, self.index);
-        if let Some(&term) = self.keyword_terms.get(&atom) {
-            return term;
+    /// Registers a keyword-kind term (deduplicated by its first atom) and returns its index.
+    fn keyword(&mut self, display: &str, spec: TermSpec) -> Result<usize, TermError> {
+        let atoms = self.term_atoms(spec)?;
+        if let Some(&term) = self.keyword_terms.get(&atoms[0]) {
+            return Ok(term);
         }
         let term = self.terms.len();
+        self.keyword_terms.insert(atoms[0], term);
         let display = display.trim().to_string();
         self.terms.push(TermDef {
             display,
             kind: TermKind::Keyword,
-            atoms: vec![atom],
+            atoms,
+            short: Vec::new(),
         });
-        self.keyword_terms.insert(atom, term);
-        term
+        Ok(term)
     }
 
     fn add_require(&mut self, spec: &WatchlistSpec) -> Option<Require> {
         for (i, raw) in spec.keywords.iter().enumerate() {
-            match parse_term(raw, true) {
-                Ok((norm, prefix)) => _ = self.keyword(raw, norm, prefix),
-                Err(e) => self.error(format!("keywords[{i}]"), e.to_string()),
+            if let Err(e) = parse_keyword(raw).and_then(|t| self.keyword(raw, t)) {
+                self.error(format!("keywords[{i}]"), e.to_string());
             }
         }
         let (people, keywords) = (!spec.people.is_empty(), !spec.keywords.is_empty());
@@ -198,7 +265,7 @@ impl<'a> WatchlistBuilder<'a> {
                 return None;
             }
         };
-        let expr = self.resolve(&node, FieldSet::ALL)?;
+        let expr = self.resolve(&node, FieldSet::EVERY)?;
         if expr.eval(&NoFacts) {
             self.error("query", "query matches nothing positive");
             return None;
@@ -207,21 +274,31 @@ impl<'a> WatchlistBuilder<'a> {
     }
 
     /// Turns the AST into an [`Expr`], pushing field scopes down to the literals.
-    fn resolve(&mut self, node: &Node, scope: FieldSet) -> Option<Expr> {
+    fn resolve(&mut self, node: &Node, outer: FieldSet) -> Option<Expr> {
+        let scope = match outer == FieldSet::EVERY {
+            true => FieldSet::TEXT,
+            false => outer,
+        };
         match node {
-            Node::Term { text, col } => {
-                let term = self.query_term(text, *col)?;
+            Node::Term { text, col, mods } => {
+                let spec = parse_term(text, *mods);
+                let term = self.query_term(spec, text, *col)?;
+                Some(Expr::Lit(Lit { term, scope }))
+            }
+            Node::Regex { source, col } => {
+                let spec = Ok(TermSpec::Regex(source.clone()));
+                let term = self.query_term(spec, &format!("/{source}/"), *col)?;
                 Some(Expr::Lit(Lit { term, scope }))
             }
             Node::Person { name, col } => {
                 let term = self.query_person(name, *col)?;
                 Some(Expr::Lit(Lit { term, scope }))
             }
-            Node::Not(inner) => Some(Expr::Not(Box::new(self.resolve(inner, scope)?))),
-            Node::And(items) => self.resolve_all(items, scope).map(Expr::And),
-            Node::Or(items) => self.resolve_all(items, scope).map(Expr::Or),
+            Node::Not(inner) => Some(Expr::Not(Box::new(self.resolve(inner, outer)?))),
+            Node::And(items) => self.resolve_all(items, outer).map(Expr::And),
+            Node::Or(items) => self.resolve_all(items, outer).map(Expr::Or),
             Node::Near { left, right, dist } => {
-                let (left, right) = (self.resolve(left, scope), self.resolve(right, scope));
+                let (left, right) = (self.resolve(left, outer), self.resolve(right, outer));
                 let (left, right) = (near_lits(left?), near_lits(right?));
                 Some(Expr::Near {
                     left,
@@ -229,7 +306,10 @@ impl<'a> WatchlistBuilder<'a> {
                     dist: *dist,
                 })
             }
-            Node::Scope { fields, node, col } => self.resolve_scoped(node, scope, *fields, *col),
+            Node::Scope { fields, node, col } => {
+                self.beyond_text |= fields.beyond_text();
+                self.resolve_scoped(node, outer, *fields, *col)
+            }
         }
     }
 
@@ -257,9 +337,14 @@ impl<'a> WatchlistBuilder<'a> {
         resolved.into_iter().collect()
     }
 
-    fn query_term(&mut self, text: &str, col: usize) -> Option<usize> {
-        match parse_term(text, true) {
-            Ok((norm, prefix)) => Some(self.keyword(text, norm, prefix)),
+    fn query_term(
+        &mut self,
+        spec: Result<TermSpec, TermError>,
+        text: &str,
+        col: usize,
+    ) -> Option<usize> {
+        match spec.and_then(|spec| self.keyword(text, spec)) {
+            Ok(term) => Some(term),
             Err(e) => {
                 self.error("query", format!("{e} in \"{text}\" at column {col}"));
                 None
@@ -288,7 +373,7 @@ fn hit_lits(rule: Option<&Rule>, terms: usize) -> Vec<Lit> {
     }
     let all = |term| Lit {
         term,
-        scope: FieldSet::ALL,
+        scope: FieldSet::TEXT,
     };
     (0..terms).map(all).collect()
 }

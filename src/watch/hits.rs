@@ -43,14 +43,17 @@ fn term_hit(term: &TermDef, scan: &Scan<'_>, field: Field) -> Option<(usize, Hit
 /// The word spans of every occurrence of `term` in `field`, earliest (then longest) first;
 /// `None` (without allocating) when there is none.
 fn spans(term: &TermDef, scan: &Scan<'_>, field: Field) -> Option<Vec<(usize, usize)>> {
-    let occurrences = |atom: usize| scan.occurrences(atom, field);
-    let total: usize = term.atoms.iter().map(|&a| occurrences(a).len()).sum();
+    let gate = match term.short.is_empty() {
+        true => None,
+        false => scan.first(&term.atoms),
+    };
+    let total: usize = scan.term_slices(term, field, gate).map(<[_]>::len).sum();
     if total == 0 {
         return None;
     }
     let mut spans = Vec::with_capacity(total);
-    for &atom in &term.atoms {
-        spans.extend(occurrences(atom).iter().map(|o| (o.start, o.end)));
+    for occurrences in scan.term_slices(term, field, gate) {
+        spans.extend(occurrences.iter().map(|o| (o.start, o.end)));
     }
     spans.sort_unstable_by_key(|&(start, end)| (start, std::cmp::Reverse(end)));
     Some(spans)

@@ -4,13 +4,13 @@
 
 use aho_corasick::AhoCorasick;
 
-use super::atoms::PatternAtoms;
+use super::atoms::{PatternAtoms, RegexAtom};
 use super::compile::{CompiledWatchlist, Rule, TermDef};
 use super::expr::{Facts, Lit};
 use super::hits::build_hits;
 use super::query::FieldSet;
-use super::text::{analyse, Analysed};
-use super::types::{Document, Field, Require, TermKind, WatchlistMatch};
+use super::text::{analyse, fold_cased, Analysed};
+use super::types::{CompileWarning, Document, Field, Require, TermKind, WatchlistMatch};
 
 /// Compiled watchlists, ready to match documents. Immutable, `Send + Sync`, cheap to share
 /// behind an `Arc`.
@@ -20,23 +20,56 @@ pub struct Matcher {
     pub(crate) automaton: Option<AhoCorasick>,
     /// Per automaton pattern id, the atoms it stands for.
     pub(crate) patterns: Vec<PatternAtoms>,
+    /// Regex terms, run over the original text of each field.
+    pub(crate) regexes: Vec<RegexAtom>,
     /// Per atom, the watchlists that use it (ascending).
     pub(crate) owners: Vec<Vec<usize>>,
     /// The watchlists, in spec order.
     pub(crate) watchlists: Vec<CompiledWatchlist>,
+    /// Whether some term is scoped to `author:`, `category:` or `url:` (else those fields
+    /// are not even folded).
+    pub(crate) beyond_text: bool,
+    /// What [`compile`](super::compile) found suspicious but accepted.
+    pub(crate) warnings: Vec<CompileWarning>,
 }
 
 impl Matcher {
+    /// Assembles a matcher from the compiled parts.
+    pub(crate) fn new(
+        automaton: Option<AhoCorasick>,
+        patterns: Vec<PatternAtoms>,
+        regexes: Vec<RegexAtom>,
+        owners: Vec<Vec<usize>>,
+        watchlists: Vec<CompiledWatchlist>,
+    ) -> Self {
+        let beyond_text = watchlists.iter().any(|w| w.beyond_text);
+        Matcher {
+            automaton,
+            patterns,
+            regexes,
+            owners,
+            watchlists,
+            beyond_text,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// The warnings found while compiling (queries that compile but probably do not mean
+    /// what they say), in watchlist order.
+    pub fn warnings(&self) -> &[CompileWarning] {
+        &self.warnings
+    }
+
     /// Returns the enabled watchlists that `doc` matches, sorted by watchlist index.
     pub fn match_document(
         &self,
         doc: &Document<'_>,
         enabled: &dyn Fn(usize) -> bool,
     ) -> Vec<WatchlistMatch> {
-        let Some(automaton) = &self.automaton else {
+        if self.automaton.is_none() && self.regexes.is_empty() {
             return Vec::new();
-        };
-        let scan = Scan::new(automaton, &self.patterns, doc);
+        }
+        let scan = Scan::new(self, doc);
         if scan.occ.is_empty() {
             return Vec::new();
         }
@@ -125,21 +158,45 @@ pub(crate) struct Occ {
 
 /// A document folded and searched once: the per-field texts and every atom occurrence.
 pub(crate) struct Scan<'d> {
-    /// The original field texts.
-    pub texts: [&'d str; 3],
-    /// The folded field texts with their words.
-    pub fields: [Analysed; 3],
+    /// The original field texts, by [`Field::index`].
+    pub texts: [&'d str; Field::COUNT],
+    /// The folded field texts with their words (empty for fields no term looks at).
+    pub fields: [Analysed; Field::COUNT],
     /// Occurrences sorted by (atom, field, start).
     pub occ: Vec<Occ>,
 }
 
 impl<'d> Scan<'d> {
-    fn new(automaton: &AhoCorasick, patterns: &[PatternAtoms], doc: &Document<'d>) -> Self {
-        let texts = [doc.title, doc.summary, doc.content];
-        let fields = texts.map(analyse);
+    fn new(matcher: &Matcher, doc: &Document<'d>) -> Self {
+        let texts = [
+            doc.title,
+            doc.summary,
+            doc.content,
+            doc.article,
+            doc.author,
+            doc.category,
+            doc.url,
+        ];
+        let used = match matcher.beyond_text {
+            true => Field::COUNT,
+            false => Field::TEXT_COUNT,
+        };
+        let mut fields: [Analysed; Field::COUNT] = Default::default();
+        for (field, text) in fields.iter_mut().zip(texts).take(used) {
+            *field = analyse(text);
+        }
         let mut occ = Vec::new();
-        for (field, analysed) in fields.iter().enumerate() {
-            scan_field(automaton, patterns, field, analysed, &mut occ);
+        for (field, analysed) in fields.iter().enumerate().take(used) {
+            let text = texts[field];
+            let at = Searched {
+                field,
+                text,
+                analysed,
+            };
+            if let Some(automaton) = &matcher.automaton {
+                scan_field(automaton, &matcher.patterns, &at, &mut occ);
+            }
+            scan_regexes(&matcher.regexes, &at, &mut occ);
         }
         occ.sort_unstable_by_key(|o| (o.atom, o.field, o.start, o.end));
         Scan { texts, fields, occ }
@@ -168,30 +225,75 @@ impl<'d> Scan<'d> {
         &self.occ[lo..hi]
     }
 
-    /// Whether `atom` occurs in any field.
+    /// Whether `atom` occurs in title, summary, content or article (where excludes look).
     fn anywhere(&self, atom: usize) -> bool {
         let lo = self.occ.partition_point(|o| o.atom < atom);
-        self.occ.get(lo).is_some_and(|o| o.atom == atom)
+        self.occ
+            .get(lo)
+            .is_some_and(|o| o.atom == atom && o.field < Field::TEXT_COUNT)
+    }
+
+    /// Where the first occurrence of any of `atoms` is, in reading order (field, word).
+    pub fn first(&self, atoms: &[usize]) -> Option<(usize, usize)> {
+        atoms
+            .iter()
+            .filter_map(|&atom| {
+                let lo = self.occ.partition_point(|o| o.atom < atom);
+                let o = self.occ.get(lo).filter(|o| o.atom == atom)?;
+                Some((o.field, o.start))
+            })
+            .min()
+    }
+
+    /// The occurrences of `term` in `field`, one slice per atom: its name and aliases, and
+    /// its short forms after `gate` (the term's first occurrence, see [`Scan::first`]).
+    pub fn term_slices<'s>(
+        &'s self,
+        term: &'s TermDef,
+        field: Field,
+        gate: Option<(usize, usize)>,
+    ) -> impl Iterator<Item = &'s [Occ]> + 's {
+        let full = term.atoms.iter().map(move |&a| self.occurrences(a, field));
+        let short = gate.into_iter().flat_map(move |(gate_field, gate_start)| {
+            term.short.iter().map(move |&a| {
+                let all = self.occurrences(a, field);
+                match field.index().cmp(&gate_field) {
+                    std::cmp::Ordering::Less => &all[..0],
+                    std::cmp::Ordering::Equal => {
+                        &all[all.partition_point(|o| o.start <= gate_start)..]
+                    }
+                    std::cmp::Ordering::Greater => all,
+                }
+            })
+        });
+        full.chain(short)
     }
 }
 
+/// One field as searched: its index, original text and folded words.
+struct Searched<'a> {
+    field: usize,
+    text: &'a str,
+    analysed: &'a Analysed,
+}
+
 /// Searches one folded field, keeping matches that start (and, unless a prefix, end) on a
-/// word boundary.
+/// word boundary; a case-sensitive atom also needs the original to read its form.
 fn scan_field(
     automaton: &AhoCorasick,
     patterns: &[PatternAtoms],
-    field: usize,
-    analysed: &Analysed,
+    at: &Searched<'_>,
     out: &mut Vec<Occ>,
 ) {
-    let bytes = analysed.norm.as_bytes();
-    let tokens = &analysed.tokens;
-    for m in automaton.find_overlapping_iter(&analysed.norm) {
+    let bytes = at.analysed.norm.as_bytes();
+    let tokens = &at.analysed.tokens;
+    let field = at.field;
+    for m in automaton.find_overlapping_iter(&at.analysed.norm) {
         let (s, e) = (m.start(), m.end());
         if s > 0 && bytes[s - 1] != b' ' {
             continue;
         }
-        let atoms = patterns[m.pattern().as_usize()];
+        let atoms = &patterns[m.pattern().as_usize()];
         let start = tokens.partition_point(|t| t.norm_start < s);
         let end = tokens.partition_point(|t| t.norm_end < e) + 1;
         let whole = e == bytes.len() || bytes[e] == b' ';
@@ -204,6 +306,43 @@ fn scan_field(
                 end,
             });
         }
+        for cased in &atoms.cased {
+            let original = &at.text[tokens[start].orig_start..tokens[end - 1].orig_end];
+            let folded = fold_cased(original);
+            let reads = match cased.prefix {
+                true => folded.starts_with(&cased.form),
+                false => whole && folded == cased.form,
+            };
+            if reads {
+                let atom = cased.atom;
+                out.push(Occ {
+                    atom,
+                    field,
+                    start,
+                    end,
+                });
+            }
+        }
+    }
+}
+
+/// Runs every regex term over the field's original text; a match counts as the words it
+/// touches (a match touching no word is ignored).
+fn scan_regexes(regexes: &[RegexAtom], at: &Searched<'_>, out: &mut Vec<Occ>) {
+    let tokens = &at.analysed.tokens;
+    for r in regexes {
+        for m in r.regex.find_iter(at.text) {
+            let start = tokens.partition_point(|t| t.orig_end <= m.start());
+            let end = tokens.partition_point(|t| t.orig_start < m.end());
+            if start < end {
+                out.push(Occ {
+                    atom: r.atom,
+                    field: at.field,
+                    start,
+                    end,
+                });
+            }
+        }
     }
 }
 
@@ -214,6 +353,14 @@ struct WatchFacts<'a> {
 }
 
 impl WatchFacts<'_> {
+    /// Where a person's short forms start to count (none for keywords).
+    fn gate(&self, term: &TermDef) -> Option<(usize, usize)> {
+        match term.short.is_empty() {
+            true => None,
+            false => self.scan.first(&term.atoms),
+        }
+    }
+
     fn require(&self, require: Require) -> bool {
         let any = |kind: TermKind| {
             let mut terms = self.terms.iter().enumerate();
@@ -221,7 +368,7 @@ impl WatchFacts<'_> {
                 t.kind == kind
                     && self.present(Lit {
                         term,
-                        scope: FieldSet::ALL,
+                        scope: FieldSet::TEXT,
                     })
             })
         };
@@ -249,26 +396,27 @@ impl Facts for WatchFacts<'_> {
 
     fn near(&self, a: Lit, b: Lit, dist: u32) -> bool {
         let scope = a.scope.intersect(b.scope);
-        let (xs, ys) = (&self.terms[a.term].atoms, &self.terms[b.term].atoms);
+        let (x, y) = (&self.terms[a.term], &self.terms[b.term]);
+        let (x_gate, y_gate) = (self.gate(x), self.gate(y));
         Field::ALL
             .into_iter()
             .filter(|&f| scope.contains(f))
             .any(|f| {
-                xs.iter().any(|&x| {
-                    let left = self.scan.occurrences(x, f);
-                    ys.iter()
-                        .any(|&y| within(left, self.scan.occurrences(y, f), dist as usize))
+                self.scan.term_slices(x, f, x_gate).any(|left| {
+                    self.scan
+                        .term_slices(y, f, y_gate)
+                        .any(|right| within(left, right, dist as usize))
                 })
             })
     }
 }
 
 /// Whether some `x` and `y` have at most `dist` words between them (overlap counts as 0).
-/// Every occurrence of one atom spans the same number of words, so `ys` is sorted by end
-/// as well as by start.
+/// Both are sorted by start; the occurrences of a text atom all span the same number of
+/// words (so the latest-starting candidate decides at once), a regex's may not.
 fn within(xs: &[Occ], ys: &[Occ], dist: usize) -> bool {
     xs.iter().any(|x| {
-        let first = ys.partition_point(|y| y.end + dist < x.start);
-        ys.get(first).is_some_and(|y| y.start <= x.end + dist)
+        let candidates = &ys[..ys.partition_point(|y| y.start <= x.end + dist)];
+        candidates.iter().rev().any(|y| y.end + dist >= x.start)
     })
 }

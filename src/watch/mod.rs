@@ -4,12 +4,14 @@
 mod atoms;
 mod compile;
 mod expr;
+mod fold;
 mod hits;
 mod matcher;
 mod query;
 mod snippet;
 mod text;
 mod types;
+mod variants;
 
 #[cfg(test)]
 mod tests;
@@ -17,7 +19,9 @@ mod tests;
 pub use compile::compile;
 pub use matcher::Matcher;
 pub use text::normalise;
+/// The folding with its word map, for the desk's search highlighting.
+pub(crate) use text::{analyse, Token};
 pub use types::{
-    CompileError, Document, Field, Hit, PersonSpec, Require, TermKind, WatchlistMatch,
-    WatchlistSpec,
+    CompileError, CompileWarning, Document, Field, Hit, PersonSpec, Require, TermKind,
+    WatchlistMatch, WatchlistSpec,
 };

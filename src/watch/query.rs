@@ -1,9 +1,12 @@
 //! Watch stage, step 2: parse a watchlist query into an AST; errors carry 1-based columns.
 //!
 //! Grammar, loosest first: `OR` < `AND` (or juxtaposition) < `NEAR/n` < `NOT`/`-`; primaries
-//! are words, `prefix*`, `"phrases"`, `@"Person"`/`@Word` and `( ... )`, each optionally
-//! scoped by `title:`, `summary:` or `content:`. Operators are uppercase only.
+//! are words, `prefix*`, `"phrases"`, `/regex/`, `@"Person"`/`@Word` and `( ... )`, each
+//! optionally scoped by `title:`, `summary:`, `content:`, `author:`, `category:` or `url:`;
+//! words and phrases may carry `case:` or `exact:`. Operators are uppercase only; a
+//! lower-case one is a word, which [`lint`] warns about.
 
+use super::atoms::Modifiers;
 use super::types::Field;
 
 /// A set of document fields a term is looked for in.
@@ -11,8 +14,12 @@ use super::types::Field;
 pub(crate) struct FieldSet(u8);
 
 impl FieldSet {
-    /// Title, summary and content.
-    pub const ALL: FieldSet = FieldSet(0b111);
+    /// Title, summary, content and the fetched article: where unscoped terms are looked for.
+    pub const TEXT: FieldSet = FieldSet(0b1111);
+
+    /// Every field: the scope a query starts in, narrowed by field scopes; a literal left
+    /// in it is unscoped and looks in [`FieldSet::TEXT`].
+    pub const EVERY: FieldSet = FieldSet(0b111_1111);
 
     /// The set holding just `field`.
     pub fn only(field: Field) -> Self {
@@ -38,13 +45,24 @@ impl FieldSet {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+
+    /// Whether the set has a field outside [`FieldSet::TEXT`].
+    pub fn beyond_text(self) -> bool {
+        self.0 & !FieldSet::TEXT.0 != 0
+    }
 }
 
 /// A parsed query, before terms are resolved against the watchlist.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Node {
     /// A word, `prefix*` or phrase, as written (phrases without their quotes).
-    Term { text: String, col: usize },
+    Term {
+        text: String,
+        col: usize,
+        mods: Modifiers,
+    },
+    /// `/pattern/`: the source between the slashes.
+    Regex { source: String, col: usize },
     /// `@"Name"` or `@Word`: one of the watchlist's people by canonical name.
     Person { name: String, col: usize },
     /// `NOT x` or `-x`.
@@ -86,8 +104,10 @@ enum Tok {
     Close,
     Word(String),
     Phrase(String),
+    Regex(String),
     Person(String),
     Field(Field),
+    Mod(Modifiers),
     And,
     Or,
     Not,
@@ -101,6 +121,9 @@ impl std::fmt::Display for Tok {
             Tok::Close => f.write_str("')'"),
             Tok::Word(w) => write!(f, "'{w}'"),
             Tok::Phrase(p) => write!(f, "\"{p}\""),
+            Tok::Regex(r) => write!(f, "/{r}/"),
+            Tok::Mod(m) if m.case => f.write_str("'case:'"),
+            Tok::Mod(_) => f.write_str("'exact:'"),
             Tok::Person(p) => write!(f, "@\"{p}\""),
             Tok::Field(field) => write!(f, "'{}:'", field_name(*field)),
             Tok::And => f.write_str("AND"),
@@ -112,11 +135,7 @@ impl std::fmt::Display for Tok {
 }
 
 fn field_name(field: Field) -> &'static str {
-    match field {
-        Field::Title => "title",
-        Field::Summary => "summary",
-        Field::Content => "content",
-    }
+    field.as_str()
 }
 
 /// Splits a query into tokens, each with its 1-based column.
@@ -135,6 +154,7 @@ fn lex(query: &str) -> Result<Vec<(Tok, usize)>, ParseError> {
             '(' => (Tok::Open, i + 1),
             ')' => (Tok::Close, i + 1),
             '"' => read_phrase(&chars, i).map(|(p, end)| (Tok::Phrase(p), end))?,
+            '/' => read_regex(&chars, i).map(|(r, end)| (Tok::Regex(r), end))?,
             '@' => lex_person(&chars, i)?,
             '-' if next.is_some_and(|n| !n.is_whitespace() && n != ')') => (Tok::Not, i + 1),
             _ => lex_word(&chars, i)?,
@@ -157,6 +177,25 @@ fn read_phrase(chars: &[char], start: usize) -> Result<(String, usize), ParseErr
             start + 1
         )),
     }
+}
+
+/// Reads `/.../` starting at the slash (`\/` inside stands for a slash); returns the
+/// source and the index after the closing slash.
+fn read_regex(chars: &[char], start: usize) -> Result<(String, usize), ParseError> {
+    let mut i = start + 1;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 2,
+            '/' if i > start + 1 => {
+                return Ok((chars[start + 1..i].iter().collect(), i + 1));
+            }
+            _ => i += 1,
+        }
+    }
+    err(format!(
+        "unterminated regex starting at column {}",
+        start + 1
+    ))
 }
 
 /// Reads a bare word: everything up to whitespace, a parenthesis or a quote.
@@ -202,6 +241,11 @@ fn lex_word(chars: &[char], at: usize) -> Result<(Tok, usize), ParseError> {
     if let Some(colon) = word.find(':') {
         let name = &word[..colon];
         if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphabetic()) {
+            match name.to_ascii_lowercase().as_str() {
+                "case" => return Ok((Tok::Mod(Modifiers::CASE), at + colon + 1)),
+                "exact" => return Ok((Tok::Mod(Modifiers::EXACT), at + colon + 1)),
+                _ => {}
+            }
             let field = parse_field(name, col)?;
             return Ok((Tok::Field(field), at + colon + 1));
         }
@@ -214,8 +258,13 @@ fn parse_field(name: &str, col: usize) -> Result<Field, ParseError> {
         "title" => Ok(Field::Title),
         "summary" => Ok(Field::Summary),
         "content" => Ok(Field::Content),
+        "article" => Ok(Field::Article),
+        "author" => Ok(Field::Author),
+        "category" => Ok(Field::Category),
+        "url" => Ok(Field::Url),
         _ => err(format!(
-            "unknown field '{name}:' at column {col} (expected title:, summary: or content:)"
+            "unknown field '{name}:' at column {col} (expected title:, summary:, content:, \
+             article:, author:, category: or url:)"
         )),
     }
 }
@@ -332,7 +381,13 @@ impl Parser {
 
     fn primary(&mut self) -> Result<Node, ParseError> {
         match self.bump() {
-            Some((Tok::Word(text) | Tok::Phrase(text), col)) => Ok(Node::Term { text, col }),
+            Some((Tok::Word(text) | Tok::Phrase(text), col)) => Ok(Node::Term {
+                text,
+                col,
+                mods: Modifiers::default(),
+            }),
+            Some((Tok::Regex(source), col)) => Ok(Node::Regex { source, col }),
+            Some((Tok::Mod(first), col)) => self.modified(first, col),
             Some((Tok::Person(name), col)) => Ok(Node::Person { name, col }),
             Some((Tok::Open, col)) => self.group(col),
             Some((tok, col)) => err(format!("unexpected {tok} at column {col}")),
@@ -340,6 +395,30 @@ impl Parser {
                 "unexpected end of query at column {}",
                 self.end_col
             )),
+        }
+    }
+
+    /// A word or phrase after `case:`/`exact:` (which may repeat).
+    fn modified(&mut self, first: Modifiers, col: usize) -> Result<Node, ParseError> {
+        let mut mods = first;
+        loop {
+            match self.bump() {
+                Some((Tok::Mod(m), _)) => mods = mods.with(m),
+                Some((Tok::Word(text) | Tok::Phrase(text), _)) => {
+                    return Ok(Node::Term { text, col, mods })
+                }
+                Some((tok, at)) => {
+                    return err(format!(
+                        "expected a word or phrase after the modifier at column {col}, found \
+                         {tok} at column {at}"
+                    ))
+                }
+                None => {
+                    return err(format!(
+                        "expected a word or phrase after the modifier at column {col}"
+                    ))
+                }
+            }
         }
     }
 
@@ -371,9 +450,48 @@ fn check_near_operand(node: &Node, col: usize) -> Result<(), ParseError> {
 
 fn near_operand_ok(node: &Node) -> bool {
     match node {
-        Node::Term { .. } | Node::Person { .. } => true,
+        Node::Term { .. } | Node::Regex { .. } | Node::Person { .. } => true,
         Node::Scope { node, .. } => near_operand_ok(node),
         Node::Or(items) => items.iter().all(near_operand_ok),
         Node::Not(_) | Node::And(_) | Node::Near { .. } => false,
     }
+}
+
+/// Warnings about a query that compiles but probably does not mean what it says: a
+/// lower-case `and`, `or`, `not` or `near/n` is matched as a word. Each names the column
+/// and the upper-case operator.
+pub(crate) fn lint(query: &str) -> Vec<String> {
+    let Ok(tokens) = lex(query) else {
+        return Vec::new();
+    };
+    let operand = |t: Option<&(Tok, usize)>, after: bool| match t.map(|t| &t.0) {
+        Some(Tok::Word(_) | Tok::Phrase(_) | Tok::Regex(_) | Tok::Person(_)) => true,
+        Some(Tok::Close) => !after,
+        Some(Tok::Open | Tok::Field(_) | Tok::Mod(_) | Tok::Not) => after,
+        _ => false,
+    };
+    let mut out = Vec::new();
+    for (i, (tok, col)) in tokens.iter().enumerate() {
+        let Tok::Word(word) = tok else { continue };
+        let before = i > 0 && operand(tokens.get(i - 1), false);
+        let after = operand(tokens.get(i + 1), true);
+        let upper = word.to_uppercase();
+        let flagged = match upper.as_str() {
+            "AND" | "OR" => before && after,
+            "NOT" => after,
+            w => {
+                w.strip_prefix("NEAR/")
+                    .is_some_and(|n| n.parse::<u32>().is_ok())
+                    && before
+                    && after
+            }
+        };
+        if flagged {
+            out.push(format!(
+                "lower-case '{word}' at column {col} is matched as a word, not an operator; \
+                 write {upper} for the operator, or put the words in quotes to match them"
+            ));
+        }
+    }
+    out
 }

@@ -2,11 +2,16 @@
 //! map from every word back to the original bytes.
 //!
 //! The canonical form is NFKC, lowercased (with `ß`→`ss`, `ς`→`σ`), stripped of diacritics,
-//! with every run of punctuation, dashes, quotes or spaces turned into one space. Each CJK
-//! or Thai character is a word of its own, so patterns in those scripts match as substrings.
+//! with letters that have no combining accent read as ASCII (`ø`→`o`, `ł`→`l`, `æ`→`ae`;
+//! see [`super::fold`]), invisible characters dropped, and every run of punctuation,
+//! dashes, quotes, symbols (emoji) or spaces turned into one space. A dotted abbreviation
+//! of capitals (`U.K.`, `E.U.`, `С.Ш.А.`) is one word (`uk`). Each CJK or Thai character
+//! is a word of its own, so patterns in those scripts match as substrings.
 
 use unicode_normalization::char::{canonical_combining_class, is_combining_mark};
 use unicode_normalization::UnicodeNormalization;
+
+use super::fold::{is_diacritic, is_ignorable, letter_reading};
 
 /// One word of folded text, with its byte span in the folded and the original string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,13 +42,27 @@ pub fn normalise(text: &str) -> String {
 
 /// Folds `text` and splits it into words, recording where each came from.
 pub(crate) fn analyse(text: &str) -> Analysed {
-    let mut b = Builder::new(text.len());
+    analyse_with(text, true)
+}
+
+/// The folded form of `text` with letter case kept (what a case-sensitive term compares).
+pub(crate) fn fold_cased(text: &str) -> String {
+    analyse_with(text, false).norm
+}
+
+fn analyse_with(text: &str, lower: bool) -> Analysed {
+    let mut b = Builder::new(text.len(), lower);
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         // Fast path: an ASCII character not followed by a combining mark (a combining
         // mark is never ASCII) folds to itself, lowercased.
         let c = bytes[i];
+        if c == b'.' && b.dot_joins(text, i) {
+            b.seg_orig = i + 1;
+            i += 1;
+            continue;
+        }
         if c.is_ascii() && bytes.get(i + 1).is_none_or(u8::is_ascii) {
             b.push_ascii(c, i);
             i += 1;
@@ -52,6 +71,26 @@ pub(crate) fn analyse(text: &str) -> Analysed {
         i = push_cluster_at(&mut b, text, i);
     }
     b.out
+}
+
+/// Whether the letter at `text[from..]` is a capital (or caseless) letter standing alone:
+/// followed by a dot, a non-letter or the end — the next part of a dotted abbreviation.
+fn abbreviation_letter_at(text: &str, from: usize) -> bool {
+    let mut chars = text[from..].chars();
+    let Some(c) = chars.next() else {
+        return false;
+    };
+    let alone = match chars.next() {
+        None => true,
+        Some(n) => n == '.' || !(n.is_alphanumeric() || is_combining_mark(n)),
+    };
+    alone && is_abbreviation_letter(c)
+}
+
+/// A letter that can be part of a dotted abbreviation: not lowercase (so `e.g.` and `p.m.`
+/// stay apart), not of a script written without spaces.
+fn is_abbreviation_letter(c: char) -> bool {
+    c.is_alphabetic() && !c.is_lowercase() && !is_spaceless_script(c)
 }
 
 /// Folds the character at byte `start` with the combining marks that follow it; returns
@@ -69,7 +108,8 @@ fn push_cluster_at(b: &mut Builder, text: &str, start: usize) -> usize {
         end = start + i + m.len_utf8();
     }
     if end == start + 1 {
-        b.push(c.to_ascii_lowercase(), start, end);
+        let c = if b.lower { c.to_ascii_lowercase() } else { c };
+        b.push(c, start, end);
     } else {
         b.push_cluster(&text[start..end], start, end);
     }
@@ -86,7 +126,7 @@ fn joins_previous(c: char) -> bool {
 /// How a folded character takes part in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
-    /// Dropped without a trace (soft hyphen, zero-width characters).
+    /// Dropped without a trace (see [`is_ignorable`]).
     Ignore,
     /// Ends the current word.
     Separator,
@@ -100,12 +140,17 @@ enum Class {
 struct Builder {
     out: Analysed,
     open: bool,
+    /// Whether letters are lowercased (false only for case-sensitive comparisons).
+    lower: bool,
+    /// Where the current part of the open word starts in the original: the word's start,
+    /// or the byte after the last dot of a dotted abbreviation.
+    seg_orig: usize,
     fold: String,
     compose: String,
 }
 
 impl Builder {
-    fn new(capacity: usize) -> Self {
+    fn new(capacity: usize, lower: bool) -> Self {
         let out = Analysed {
             norm: String::with_capacity(capacity),
             tokens: Vec::new(),
@@ -113,16 +158,32 @@ impl Builder {
         Builder {
             out,
             open: false,
+            lower,
+            seg_orig: 0,
             fold: String::new(),
             compose: String::new(),
         }
+    }
+
+    /// Whether the dot at `text[at]` joins a dotted abbreviation: the open word's current
+    /// part is one capital letter and another one follows the dot.
+    fn dot_joins(&self, text: &str, at: usize) -> bool {
+        if !self.open {
+            return false;
+        }
+        let mut part = text[self.seg_orig..at].chars();
+        let single = match (part.next(), part.next()) {
+            (Some(c), None) => is_abbreviation_letter(c),
+            _ => false,
+        };
+        single && abbreviation_letter_at(text, at + 1)
     }
 
     /// Folds a cluster (a starter plus its combining marks) and pushes the result.
     fn push_cluster(&mut self, cluster: &str, start: usize, end: usize) {
         let mut fold = std::mem::take(&mut self.fold);
         let mut compose = std::mem::take(&mut self.compose);
-        fold_cluster(cluster, &mut fold, &mut compose);
+        fold_cluster(cluster, self.lower, &mut fold, &mut compose);
         for c in compose.chars() {
             self.push(c, start, end);
         }
@@ -136,7 +197,12 @@ impl Builder {
             if !self.open {
                 self.open_token(at);
             }
-            self.append(c.to_ascii_lowercase() as char, at + 1);
+            let c = if self.lower {
+                c.to_ascii_lowercase()
+            } else {
+                c
+            };
+            self.append(c as char, at + 1);
         } else {
             self.open = false;
         }
@@ -174,6 +240,7 @@ impl Builder {
         };
         self.out.tokens.push(token);
         self.open = true;
+        self.seg_orig = orig_start;
     }
 
     fn append(&mut self, c: char, orig_end: usize) {
@@ -185,18 +252,40 @@ impl Builder {
     }
 }
 
-/// NFKD, drop diacritics, lowercase, then recompose (NFC) into `compose`.
-fn fold_cluster(cluster: &str, fold: &mut String, compose: &mut String) {
+/// Reads letters without a combining accent as ASCII, NFKD, drops diacritics, lowercases
+/// (when `lower`), then recomposes (NFC) into `compose`.
+fn fold_cluster(cluster: &str, lower: bool, fold: &mut String, compose: &mut String) {
     fold.clear();
-    for c in cluster.nfkd() {
+    let mut chars = cluster.chars();
+    compose.clear();
+    let Some(first) = chars.next() else {
+        return;
+    };
+    if is_diacritic(first) || is_ignorable(first) {
+        // Marks after a dropped starter have nothing to attach to: dropped with it (kept,
+        // they would land on the previous word out of canonical order).
+        return;
+    }
+    let reading = first.to_lowercase().next().and_then(letter_reading);
+    let decomposed = match reading {
+        Some(_) => chars.as_str().nfkd(),
+        None => cluster.nfkd(),
+    };
+    if let Some(r) = reading {
+        push_reading(fold, r, lower || !first.is_uppercase());
+    }
+    for c in decomposed {
         if is_diacritic(c) {
             continue;
         }
+        if !lower {
+            fold.push(c);
+            continue;
+        }
         for l in c.to_lowercase() {
-            match l {
-                'ß' => fold.push_str("ss"),
-                'ς' => fold.push('σ'),
-                _ => fold.push(l),
+            match letter_reading(l) {
+                Some(r) => fold.push_str(r),
+                None => fold.push(l),
             }
         }
     }
@@ -208,6 +297,18 @@ fn fold_cluster(cluster: &str, fold: &mut String, compose: &mut String) {
     }
 }
 
+/// Appends a letter's reading, its first letter capitalised unless `lower`.
+fn push_reading(fold: &mut String, reading: &str, lower: bool) {
+    let mut chars = reading.chars();
+    match (lower, chars.next()) {
+        (false, Some(c)) => {
+            fold.extend(c.to_uppercase());
+            fold.push_str(chars.as_str());
+        }
+        _ => fold.push_str(reading),
+    }
+}
+
 fn classify(c: char) -> Class {
     if c.is_ascii() {
         return if c.is_ascii_alphanumeric() {
@@ -216,10 +317,7 @@ fn classify(c: char) -> Class {
             Class::Separator
         };
     }
-    if matches!(
-        c,
-        '\u{AD}' | '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}'
-    ) {
+    if is_ignorable(c) {
         return Class::Ignore;
     }
     if is_quote_like(c) || !(c.is_alphanumeric() || is_combining_mark(c)) {
@@ -230,21 +328,6 @@ fn classify(c: char) -> Class {
     } else {
         Class::Word
     }
-}
-
-/// Combining marks that are accents rather than letters (Latin, Greek, Cyrillic, Hebrew
-/// points, Arabic harakat); Japanese voicing marks and Thai vowels are kept.
-fn is_diacritic(c: char) -> bool {
-    matches!(c,
-        '\u{0300}'..='\u{036F}'
-        | '\u{1AB0}'..='\u{1AFF}'
-        | '\u{1DC0}'..='\u{1DFF}'
-        | '\u{20D0}'..='\u{20FF}'
-        | '\u{FE20}'..='\u{FE2F}'
-        | '\u{0591}'..='\u{05BD}'
-        | '\u{05BF}' | '\u{05C1}' | '\u{05C2}' | '\u{05C4}' | '\u{05C5}' | '\u{05C7}'
-        | '\u{064B}'..='\u{065F}'
-        | '\u{0670}')
 }
 
 /// Letter-like apostrophes (modifier letters) that must still separate words like `'`.

@@ -26,6 +26,9 @@ pub struct PersonSpec {
     pub name: String,
     /// Other names that count as this person (titles, transliterations, nicknames).
     pub aliases: Vec<String>,
+    /// Shorter names (a surname) that count only after the name or an alias occurred
+    /// earlier in the same article; they never make the person occur by themselves.
+    pub short_forms: Vec<String>,
 }
 
 /// Which kinds of term must occur for a watchlist without a query to match.
@@ -52,6 +55,15 @@ pub struct Document<'a> {
     pub summary: &'a str,
     /// The full body, when known.
     pub content: &'a str,
+    /// The readable text fetched from the article's page (`full_text`), empty when not
+    /// fetched.
+    pub article: &'a str,
+    /// The authors' names, when the feed gives them (only `author:` terms look here).
+    pub author: &'a str,
+    /// The categories (tags), when the feed gives them (only `category:` terms).
+    pub category: &'a str,
+    /// The article's link (only `url:` terms).
+    pub url: &'a str,
 }
 
 /// The part of a document a hit was found in.
@@ -64,20 +76,48 @@ pub enum Field {
     Summary,
     /// The body.
     Content,
+    /// The readable text of the article's page, fetched for feeds with `full_text`.
+    Article,
+    /// The authors.
+    Author,
+    /// The categories.
+    Category,
+    /// The link.
+    Url,
 }
 
 impl Field {
-    /// The field's name as users write it: `title`, `summary` or `content`.
+    /// The field's name as users write it: `title`, `summary`, `content`, `article`,
+    /// `author`, `category` or `url`.
     pub fn as_str(self) -> &'static str {
         match self {
             Field::Title => "title",
             Field::Summary => "summary",
             Field::Content => "content",
+            Field::Article => "article",
+            Field::Author => "author",
+            Field::Category => "category",
+            Field::Url => "url",
         }
     }
 
     /// All fields, in reporting order.
-    pub(crate) const ALL: [Field; 3] = [Field::Title, Field::Summary, Field::Content];
+    pub(crate) const ALL: [Field; 7] = [
+        Field::Title,
+        Field::Summary,
+        Field::Content,
+        Field::Article,
+        Field::Author,
+        Field::Category,
+        Field::Url,
+    ];
+
+    /// How many fields a document has.
+    pub(crate) const COUNT: usize = Field::ALL.len();
+
+    /// The fields unscoped terms are looked for in (title, summary, content, article), as
+    /// a count of [`Field::ALL`]'s first entries.
+    pub(crate) const TEXT_COUNT: usize = 4;
 
     /// The field's position in [`Field::ALL`].
     pub(crate) fn index(self) -> usize {
@@ -130,5 +170,17 @@ pub struct CompileError {
     /// Relative key, e.g. `query`, `keywords[2]`, `person[1].aliases[0]`.
     pub key: String,
     /// What is wrong, lowercase.
+    pub message: String,
+}
+
+/// Something in a watchlist spec that compiles but probably does not do what it says
+/// (a lower-case `and` in a query), located like a [`CompileError`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileWarning {
+    /// Index of the watchlist in the specs given to [`compile`](super::compile).
+    pub watchlist: usize,
+    /// Relative key, e.g. `query`.
+    pub key: String,
+    /// What looks wrong and how to say it instead.
     pub message: String,
 }

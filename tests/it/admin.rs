@@ -33,7 +33,7 @@ async fn healthz_metrics_and_status_describe_the_running_daemon() {
     assert_eq!((status, ctype.as_str()), (200, "application/json"));
     check_status(&serde_json::from_str(&body).expect("status is JSON"));
 
-    let (status, ctype, page) = get(&format!("{base}/")).await;
+    let (status, ctype, page) = get(&format!("{base}/status")).await;
     assert_eq!((status, ctype.as_str()), (200, "text/html; charset=utf-8"));
     assert!(
         page.contains("<table id=\"feeds\">") && page.contains("<b>missing</b>"),
@@ -184,7 +184,7 @@ async fn the_status_page_reads_well_in_headless_chromium() {
     let dom = run_chromium(
         &chromium,
         profile.path(),
-        &["--dump-dom", &format!("{base}/")],
+        &["--dump-dom", &format!("{base}/status")],
     )
     .await;
     assert!(dom.contains("<table id=\"feeds\">"), "{dom}");
@@ -229,7 +229,7 @@ async fn the_status_page_reads_well_in_headless_chromium() {
     run_chromium(
         &chromium,
         profile.path(),
-        &[&arg, "--window-size=1280,900", &format!("{base}/")],
+        &[&arg, "--window-size=1280,900", &format!("{base}/status")],
     )
     .await;
     let png = std::fs::read(&shot).unwrap_or_else(|e| panic!("screenshot {}: {e}", shot.display()));

@@ -255,7 +255,9 @@ async fn instances_starting_at_once_migrate_once() {
         .query("SELECT version, applied_by FROM newshound_migrations", &[])
         .await
         .unwrap();
-    assert_eq!(rows.len(), 1, "one migration, applied once");
+    let versions: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    let expected: Vec<i64> = (1..=newshound::store::postgres::schema::SCHEMA_VERSION).collect();
+    assert_eq!(versions, expected, "each migration applied once");
 }
 
 /// A database migrated by a newer newshound is refused, naming both versions.
@@ -281,7 +283,10 @@ async fn a_newer_schema_is_refused() {
         Err(e) => e.to_string(),
     };
     assert!(
-        err.contains("schema version 99, newer than this newshound (1)"),
+        err.contains(&format!(
+            "schema version 99, newer than this newshound ({})",
+            newshound::store::postgres::schema::SCHEMA_VERSION
+        )),
         "{err}"
     );
     assert!(

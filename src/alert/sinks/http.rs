@@ -68,6 +68,15 @@ async fn read_bounded(mut resp: reqwest::Response) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
+/// `req` with `value` as its JSON body.
+pub fn with_json(
+    req: reqwest::RequestBuilder,
+    value: &serde_json::Value,
+) -> reqwest::RequestBuilder {
+    req.header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(value.to_string())
+}
+
 /// The usual mapping of a status: 2xx delivered; 5xx, 408 and 429 retryable (with the
 /// answer's `Retry-After`); 410 gone; any other status permanent. `detail` is what the
 /// service said, added to the reason.

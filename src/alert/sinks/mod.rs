@@ -9,10 +9,17 @@ pub mod http;
 mod kinds;
 pub mod net;
 pub mod secret;
+pub mod text;
 
 pub mod email;
+pub mod gotify;
 pub mod log;
+pub mod matrix;
+pub mod mattermost;
 pub mod nats;
+pub mod ntfy;
+pub mod pushover;
+pub mod telegram;
 pub mod webhook;
 
 pub use check::SinkCheck;

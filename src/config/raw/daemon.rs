@@ -18,6 +18,8 @@ pub struct RawDaemon {
     pub concurrency: Option<usize>,
     /// Address of the admin endpoint.
     pub admin_listen: Option<String>,
+    /// The file holding the token every write to the admin endpoint needs.
+    pub admin_token_file: Option<PathBuf>,
     /// How long stored articles are kept for backtests.
     #[serde(default, with = "humantime_serde")]
     pub retention: Option<Duration>,
@@ -32,6 +34,10 @@ pub struct RawDaemon {
     /// Longest interval the adaptive schedule or the failure backoff may choose.
     #[serde(default, with = "humantime_serde")]
     pub max_interval: Option<Duration>,
+    /// Items published longer ago are recorded without alerting on a feed's first poll
+    /// and when stored articles are matched again (0 = off).
+    #[serde(default, with = "humantime_serde")]
+    pub max_age: Option<Duration>,
     /// One fetch-latency histogram per feed on `/metrics` (default: one for all feeds).
     pub per_feed_fetch_histogram: Option<bool>,
 }

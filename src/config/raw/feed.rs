@@ -24,4 +24,18 @@ pub struct RawFeed {
     /// Tags that watchlists can select with `#tag`.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// `true` or `"auto"`: fetch the article page behind each item's link.
+    pub full_text: Option<RawFullText>,
+    /// With `full_text = "auto"`: fetch when the item's text is shorter than this.
+    pub full_text_below: Option<usize>,
+}
+
+/// `full_text = true | false | "auto"` as written.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum RawFullText {
+    /// `true` (always) or `false` (never).
+    Bool(bool),
+    /// A word; only `"auto"` is valid.
+    Word(String),
 }

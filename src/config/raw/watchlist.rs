@@ -27,6 +27,9 @@ pub struct RawWatchlist {
     pub query: Option<String>,
     /// Free label passed to sinks.
     pub severity: Option<String>,
+    /// Revision alerts for stories already alerted: reserved, refused when `true` until
+    /// they are built.
+    pub revisions: Option<bool>,
     /// `[[watchlist.person]]`
     #[serde(default)]
     pub person: Vec<RawPerson>,
@@ -41,4 +44,7 @@ pub struct RawPerson {
     /// Other names, titles, other scripts.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// Shorter names that count only after the name or an alias occurred.
+    #[serde(default)]
+    pub short_forms: Vec<String>,
 }

@@ -7,8 +7,12 @@ use std::time::Duration;
 
 use super::issues::{check_interval, required_name, web_url, Issues};
 use super::Context;
-use crate::config::raw::{RawConfig, RawDaemon, RawFeed};
-use crate::config::{DaemonConfig, FeedConfig, FeedSource, HttpConfig};
+use crate::config::raw::{RawConfig, RawDaemon, RawFeed, RawFullText};
+use crate::config::{DaemonConfig, FeedConfig, FeedSource, FullText, HttpConfig};
+
+/// `full_text_below` unless configured: items with less text than this get their page
+/// fetched under `full_text = "auto"`.
+pub const DEFAULT_FULL_TEXT_BELOW: usize = 600;
 
 /// Unless configured, a feed's signals and failures may stretch its interval this many
 /// times (`max_interval` = 4 × `interval`).
@@ -52,10 +56,41 @@ pub(super) fn feeds(
                 min_interval,
                 max_interval,
                 tags: f.tags.clone(),
+                full_text: full_text(f, &key, issues),
             });
         }
     }
     out
+}
+
+/// `full_text` and `full_text_below` of one feed.
+fn full_text(f: &RawFeed, key: &str, issues: &mut Issues) -> FullText {
+    let below = f.full_text_below.unwrap_or(DEFAULT_FULL_TEXT_BELOW);
+    if f.full_text_below == Some(0) {
+        issues.push(
+            format!("{key}.full_text_below"),
+            "must be at least 1 character",
+        );
+    }
+    let mode = match &f.full_text {
+        None | Some(RawFullText::Bool(false)) => FullText::Off,
+        Some(RawFullText::Bool(true)) => FullText::Always,
+        Some(RawFullText::Word(w)) if w == "auto" => FullText::Below(below),
+        Some(RawFullText::Word(w)) => {
+            issues.push(
+                format!("{key}.full_text"),
+                format!("'{w}' is not a valid value (expected true, false or \"auto\")"),
+            );
+            FullText::Off
+        }
+    };
+    if f.full_text_below.is_some() && !matches!(mode, FullText::Below(_)) {
+        issues.push(
+            format!("{key}.full_text_below"),
+            "only applies with full_text = \"auto\"",
+        );
+    }
+    mode
 }
 
 /// Parses a feed URL: `http(s)://…`, or `file://PATH` with PATH absolute or relative to

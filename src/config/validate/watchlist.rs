@@ -25,6 +25,12 @@ pub(super) fn watchlists(
             .feeds
             .as_ref()
             .map(|f| feed_filter(f, feeds, &key, issues));
+        if w.revisions == Some(true) {
+            issues.push(
+                format!("{key}.revisions"),
+                "revision alerts are not available in this version yet; remove the key",
+            );
+        }
         for (p, person) in w.person.iter().enumerate() {
             if person.name.is_none() {
                 issues.push(format!("{key}.person[{p}].name"), "missing");
@@ -80,6 +86,7 @@ pub(super) fn spec_of(w: &RawWatchlist) -> WatchlistSpec {
             .map(|p| PersonSpec {
                 name: p.name.clone().unwrap_or_default(),
                 aliases: p.aliases.clone(),
+                short_forms: p.short_forms.clone(),
             })
             .collect(),
         keywords: w.keywords.clone(),

@@ -10,6 +10,7 @@
 //! same transaction as the alert and its deliveries; a sink's queue has one lease holder.
 
 mod delivery;
+mod pages;
 mod poll;
 mod read;
 pub mod schema;

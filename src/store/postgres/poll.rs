@@ -12,7 +12,7 @@ use super::{PgStore, CHANNEL};
 use crate::feeds::Article;
 use crate::store::{
     decide, owner_is_gone, rfc3339, Claim, FeedClaim, FeedSchedule, FeedState, Known, Lease,
-    NearDupCheck, NewAlert, PollRecord, PollStore, PollWrite, Recorded, StoreError,
+    NearDupCheck, NewAlert, PageWrite, PollRecord, PollStore, PollWrite, Recorded, StoreError,
 };
 
 /// The columns [`known_row`] maps.
@@ -207,7 +207,35 @@ impl PollStore for PgStore {
                 &[&rfc3339(before)],
             )
             .await?;
+        // Fetched pages go with their articles.
+        client
+            .execute(
+                "DELETE FROM pages WHERE NOT EXISTS (SELECT 1 FROM articles a
+                   WHERE a.feed = pages.feed AND a.id = pages.article_id)",
+                &[],
+            )
+            .await?;
         Ok(n as usize)
+    }
+
+    async fn known_articles(&self, feed: &str, ids: Vec<String>) -> Result<Vec<bool>, StoreError> {
+        let client = self.client().await?;
+        let rows = client
+            .query(
+                "SELECT id FROM articles WHERE feed = $1 AND id = ANY($2)",
+                &[&feed, &ids],
+            )
+            .await?;
+        let stored: BTreeSet<String> = rows.iter().map(|r| r.get(0)).collect();
+        Ok(ids.iter().map(|id| stored.contains(id)).collect())
+    }
+
+    async fn pages_tried(&self, feed: &str, ids: Vec<String>) -> Result<Vec<bool>, StoreError> {
+        super::pages::pages_tried(self, feed, ids).await
+    }
+
+    async fn finish_page(&self, write: PageWrite) -> Result<Recorded, StoreError> {
+        super::pages::finish_page(self, write).await
     }
 }
 
@@ -235,6 +263,14 @@ async fn lock_watchlists(tx: &Transaction<'_>, w: &PollWrite) -> Result<(), Stor
         .iter()
         .flat_map(|a| a.alerts.iter().map(|n| n.alert.watchlist.as_str()))
         .collect();
+    lock_watchlist_names(tx, names).await
+}
+
+/// Takes the advisory transaction locks of `names` in their (sorted) order.
+pub(super) async fn lock_watchlist_names(
+    tx: &Transaction<'_>,
+    names: BTreeSet<&str>,
+) -> Result<(), StoreError> {
     for name in names {
         let key = format!("newshound:watchlist:{name}");
         tx.execute(
@@ -287,7 +323,7 @@ async fn write_schedule(
 
 /// Records `article` and queues those of `alerts` whose story its watchlist has not seen
 /// (or alerted a near copy of).
-async fn record_in(
+pub(super) async fn record_in(
     tx: &Transaction<'_>,
     article: &Article,
     matcher: &str,

@@ -13,11 +13,13 @@ use crate::alert::SeenIn;
 use crate::feeds::{Article, ArticleId};
 use crate::store::{
     millis_rfc3339, rfc3339, DeliveryState, DeliveryStatus, FeedSchedule, FeedState, OutboxCounts,
-    OutboxRow, PastAlert, ReadStore, RecentAlert, StoreError,
+    OutboxRow, PageRecord, PastAlert, ReadStore, RecentAlert, StoreError,
 };
 
-const ARTICLE: &str =
-    "SELECT feed, id, guid, url, title, summary, content, published, updated FROM articles";
+/// An article with its page's readable text (empty when none was fetched).
+const ARTICLE: &str = "SELECT a.feed, a.id, a.guid, a.url, a.title, a.summary, a.content,
+    a.published, a.updated, COALESCE(p.text, '') FROM articles a
+    LEFT JOIN pages p ON p.feed = a.feed AND p.article_id = a.id";
 
 fn parse_time(s: Option<String>) -> Option<DateTime<Utc>> {
     s.and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
@@ -35,6 +37,11 @@ fn article_row(r: &Row) -> Article {
         content: r.get(6),
         published: parse_time(r.get(7)),
         updated: parse_time(r.get(8)),
+        // Authors and categories are not stored (as on SQLite): `author:`/`category:`
+        // terms see them only in fresh articles.
+        author: String::new(),
+        category: String::new(),
+        article: r.get(9),
     }
 }
 
@@ -227,7 +234,7 @@ impl ReadStore for PgStore {
         let client = self.client().await?;
         let rows = client
             .query(
-                &format!("{ARTICLE} WHERE first_seen >= $1 ORDER BY first_seen, feed, id"),
+                &format!("{ARTICLE} WHERE a.first_seen >= $1 ORDER BY a.first_seen, a.feed, a.id"),
                 &[&rfc3339(since)],
             )
             .await?;
@@ -238,11 +245,33 @@ impl ReadStore for PgStore {
         let client = self.client().await?;
         let row = client
             .query_opt(
-                &format!("{ARTICLE} WHERE feed = $1 AND id = $2"),
+                &format!("{ARTICLE} WHERE a.feed = $1 AND a.id = $2"),
                 &[&feed, &id],
             )
             .await?;
         Ok(row.as_ref().map(article_row))
+    }
+
+    async fn page_record(
+        &self,
+        feed: &str,
+        article_id: &str,
+    ) -> Result<Option<PageRecord>, StoreError> {
+        let client = self.client().await?;
+        let row = client
+            .query_opt(
+                "SELECT url, status, reason, char_length(text), fetched_at FROM pages
+                 WHERE feed = $1 AND article_id = $2",
+                &[&feed, &article_id],
+            )
+            .await?;
+        Ok(row.map(|r| PageRecord {
+            url: r.get(0),
+            status: r.get(1),
+            reason: r.get(2),
+            chars: usize::try_from(r.get::<_, i32>(3)).unwrap_or(0),
+            fetched_at: r.get(4),
+        }))
     }
 
     async fn alerts_since(&self, since: DateTime<Utc>) -> Result<Vec<PastAlert>, StoreError> {

@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 use crate::store::StoreError;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// The advisory lock key migrations run under (any constant unique to newshound).
 const MIGRATION_LOCK: i64 = 0x6e65_7773_686f_756e; // "newshoun"
@@ -111,6 +111,21 @@ CREATE TABLE host_slots (
 );
 ";
 
+/// Version 2: article pages fetched for `full_text` feeds (one row per story and feed:
+/// the readable text or why there is none; a row means "tried").
+const V2: &str = "
+CREATE TABLE pages (
+    feed TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    text TEXT NOT NULL DEFAULT '',
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (feed, article_id)
+);
+";
+
 /// Brings the database to [`SCHEMA_VERSION`]: under a session advisory lock, so of several
 /// instances starting at once one migrates and the others find it done. A database of a
 /// newer version is refused.
@@ -149,7 +164,7 @@ async fn migrate_locked(client: &mut Client, what: &str, by: &str) -> Result<(),
             supported: SCHEMA_VERSION,
         });
     }
-    let steps: [(i64, &str); 1] = [(1, V1)];
+    let steps: [(i64, &str); 2] = [(1, V1), (2, V2)];
     for (version, sql) in steps.into_iter().filter(|(v, _)| *v > found) {
         let tx = client.transaction().await?;
         tx.batch_execute(sql).await?;

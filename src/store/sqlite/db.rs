@@ -7,13 +7,14 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use super::batch::Db;
+use super::desk::MIGRATE_V5;
 use super::integrity::{self, StateFiles};
 use crate::store::StoreError;
 
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -78,6 +79,16 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (alert_id, sink)
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS pages (
+    feed TEXT NOT NULL,
+    article_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    text TEXT NOT NULL DEFAULT '',
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (feed, article_id)
+);
 ";
 
 /// Version 2: delivery times in unix milliseconds (sub-second backoff), and digests: a
@@ -159,6 +170,7 @@ impl SqliteStore {
         let path = files.db.clone();
         let open_err = open_error(&path);
         let mut conn = Connection::open(&path).map_err(&open_err)?;
+        super::desk::register_functions(&conn).map_err(&open_err)?;
         conn.busy_timeout(Duration::from_secs(5))
             .map_err(&open_err)?;
         integrity::check_pages(&conn, &path, "quick_check")?;
@@ -283,6 +295,7 @@ fn create(dir: &Path, db: &Path) -> Result<(), StoreError> {
     {
         let mut conn = Connection::open(&tmp).map_err(&open_err)?;
         configure(&conn).map_err(&open_err)?;
+        super::desk::register_functions(&conn).map_err(&open_err)?;
         migrate(&mut conn, &tmp)?;
         conn.close().map_err(|(_, e)| open_err(e))?;
     }
@@ -305,7 +318,8 @@ fn create(dir: &Path, db: &Path) -> Result<(), StoreError> {
 /// A fresh in-memory database with the whole schema.
 fn memory_schema() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
-    for step in [SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4] {
+    super::desk::register_functions(&conn)?;
+    for step in [SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5] {
         conn.execute_batch(step)?;
     }
     Ok(conn)
@@ -333,6 +347,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     if version < 4 {
         tx.execute_batch(MIGRATE_V4)?;
+    }
+    if version < 5 {
+        tx.execute_batch(MIGRATE_V5)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;

@@ -14,7 +14,8 @@ pub(super) fn parse_time(s: Option<String>) -> Option<DateTime<Utc>> {
         .map(|d| d.with_timezone(&Utc))
 }
 
-/// Maps a `SELECT feed, id, guid, url, title, summary, content, published, updated` row.
+/// Maps a `SELECT feed, id, guid, url, title, summary, content, published, updated,
+/// page text` row.
 fn row_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
     Ok(Article {
         feed: r.get(0)?,
@@ -26,6 +27,11 @@ fn row_article(r: &rusqlite::Row<'_>) -> rusqlite::Result<Article> {
         content: r.get(6)?,
         published: parse_time(r.get(7)?),
         updated: parse_time(r.get(8)?),
+        // Authors and categories are not stored: `author:`/`category:` terms see them
+        // only in fresh articles.
+        author: String::new(),
+        category: String::new(),
+        article: r.get(9)?,
     })
 }
 
@@ -34,8 +40,10 @@ impl SqliteStore {
     pub fn stored_articles(&self, since: DateTime<Utc>) -> Result<Vec<Article>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT feed, id, guid, url, title, summary, content, published, updated FROM articles
-             WHERE first_seen >= ?1 ORDER BY first_seen, feed, id",
+            "SELECT a.feed, a.id, a.guid, a.url, a.title, a.summary, a.content, a.published,
+               a.updated, COALESCE(p.text, '') FROM articles a
+             LEFT JOIN pages p ON p.feed = a.feed AND p.article_id = a.id
+             WHERE a.first_seen >= ?1 ORDER BY a.first_seen, a.feed, a.id",
         )?;
         let rows = stmt.query_map([rfc3339(since)], row_article)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -45,8 +53,10 @@ impl SqliteStore {
     pub fn stored_article(&self, feed: &str, id: &str) -> Result<Option<Article>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT feed, id, guid, url, title, summary, content, published, updated FROM articles
-             WHERE feed = ?1 AND id = ?2",
+            "SELECT a.feed, a.id, a.guid, a.url, a.title, a.summary, a.content, a.published,
+               a.updated, COALESCE(p.text, '') FROM articles a
+             LEFT JOIN pages p ON p.feed = a.feed AND p.article_id = a.id
+             WHERE a.feed = ?1 AND a.id = ?2",
         )?;
         Ok(stmt.query_row(params![feed, id], row_article).optional()?)
     }
@@ -74,10 +84,17 @@ impl SqliteStore {
     /// once-per-story record and the outbox are kept.
     pub fn prune_articles(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
         let conn = self.conn();
-        Ok(conn.execute(
+        let n = conn.execute(
             "DELETE FROM articles WHERE first_seen < ?1",
             params![rfc3339(before)],
-        )?)
+        )?;
+        // Fetched pages go with their articles.
+        conn.execute(
+            "DELETE FROM pages WHERE NOT EXISTS (SELECT 1 FROM articles a
+               WHERE a.feed = pages.feed AND a.id = pages.article_id)",
+            [],
+        )?;
+        Ok(n)
     }
 }
 

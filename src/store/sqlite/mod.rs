@@ -5,11 +5,13 @@
 mod batch;
 mod copies;
 mod db;
+mod desk;
 mod digest;
 mod history;
 pub mod integrity;
 mod load;
 mod outbox;
+mod pages;
 mod poll;
 mod replay;
 mod schedule;
@@ -23,6 +25,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use db::{SqliteStore, DB_FILE};
+pub use desk::FOLD_FUNCTION;
 pub use load::{Cell, TableRows};
 
 use crate::alert::SeenIn;
@@ -56,6 +59,15 @@ impl SqliteStore {
 
 #[async_trait]
 impl PollStore for SqliteStore {
+    async fn pages_tried(&self, feed: &str, ids: Vec<String>) -> Result<Vec<bool>, StoreError> {
+        let feed = feed.to_string();
+        self.run(move |s| s.pages_tried(&feed, &ids)).await
+    }
+
+    async fn finish_page(&self, write: PageWrite) -> Result<Recorded, StoreError> {
+        self.run(move |s| s.finish_page(write)).await
+    }
+
     async fn claim_feed(&self, claim: FeedClaim) -> Result<Claim, StoreError> {
         self.run(move |s| s.claim_feed(&claim)).await
     }
@@ -78,6 +90,11 @@ impl PollStore for SqliteStore {
         let (feed, matcher) = (feed.to_string(), matcher.to_string());
         self.run(move |s| s.unchanged_articles(&feed, &articles, &matcher))
             .await
+    }
+
+    async fn known_articles(&self, feed: &str, ids: Vec<String>) -> Result<Vec<bool>, StoreError> {
+        let feed = feed.to_string();
+        self.run(move |s| s.known_articles(&feed, &ids)).await
     }
 
     async fn finish_poll(&self, write: PollWrite) -> Result<Vec<Recorded>, StoreError> {
@@ -172,6 +189,15 @@ impl DeliveryStore for SqliteStore {
 
 #[async_trait]
 impl ReadStore for SqliteStore {
+    async fn page_record(
+        &self,
+        feed: &str,
+        article_id: &str,
+    ) -> Result<Option<PageRecord>, StoreError> {
+        let (feed, id) = (feed.to_string(), article_id.to_string());
+        self.run(move |s| s.page_record(&feed, &id)).await
+    }
+
     async fn feed_states(&self) -> Result<HashMap<String, FeedState>, StoreError> {
         self.run(|s| s.feed_states()).await
     }
@@ -234,6 +260,10 @@ impl ReadStore for SqliteStore {
 }
 
 impl Backend for SqliteStore {
+    fn desk(&self) -> Option<&dyn DeskStore> {
+        Some(self)
+    }
+
     fn probe(&self) -> Result<(), StoreError> {
         SqliteStore::probe(self)
     }

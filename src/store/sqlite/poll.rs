@@ -40,6 +40,18 @@ impl SqliteStore {
         Ok(out)
     }
 
+    /// For each article id of `feed`, whether it is stored already (an earlier poll).
+    pub fn known_articles(&self, feed: &str, ids: &[String]) -> Result<Vec<bool>, StoreError> {
+        let conn = self.poll_conn();
+        let mut stmt = conn.prepare_cached("SELECT 1 FROM articles WHERE feed = ?1 AND id = ?2")?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let row: Option<i64> = stmt.query_row(params![feed, id], |r| r.get(0)).optional()?;
+            out.push(row.is_some());
+        }
+        Ok(out)
+    }
+
     /// Commits everything one poll wrote: in its own transaction (`synchronous = FULL`)
     /// when it may queue an alert, else in the poll batch (see [`super::batch`]); returns,
     /// per article, what recording it did.

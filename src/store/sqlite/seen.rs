@@ -212,6 +212,7 @@ pub(super) fn queue_alert(
             params![a.id, sink, now.timestamp_millis(), at],
         )?;
     }
+    super::desk::hold_if_muted(tx, new, now)?;
     Ok(())
 }
 

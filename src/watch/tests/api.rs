@@ -28,8 +28,8 @@ fn empty_spec_list_compiles_to_an_empty_matcher() {
 fn three_lists() -> Vec<WatchlistSpec> {
     vec![
         spec(vec![person("Lloyd Austin", &["Austin"])], &[]),
-        spec(vec![], &["austin*", "pentagon"]),
-        spec(vec![], &["austin"]),
+        spec(vec![], &["austin*", "exact:pentagon"]),
+        spec(vec![], &["exact:austin"]),
     ]
 }
 

@@ -5,6 +5,7 @@ mod matching;
 mod props;
 mod queries;
 mod query;
+mod realworld;
 mod snippet;
 mod text;
 
@@ -15,6 +16,7 @@ pub(super) fn person(name: &str, aliases: &[&str]) -> PersonSpec {
     PersonSpec {
         name: name.into(),
         aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        short_forms: Vec::new(),
     }
 }
 
@@ -52,6 +54,7 @@ pub(super) fn content(text: &str) -> Document<'_> {
         title: "",
         summary: "",
         content: text,
+        ..Document::default()
     }
 }
 
@@ -61,6 +64,7 @@ pub(super) fn titled<'a>(title: &'a str, text: &'a str) -> Document<'a> {
         title,
         summary: "",
         content: text,
+        ..Document::default()
     }
 }
 

@@ -75,7 +75,7 @@ proptest! {
     fn compiling_and_matching_any_query_never_panics(query in messy_text(), text in messy_text()) {
         let spec = WatchlistSpec { name: "p".into(), query: Some(query), ..WatchlistSpec::default() };
         if let Ok(matcher) = compile(&[spec]) {
-            let doc = Document { title: &text, summary: "", content: &text };
+            let doc = Document { title: &text, summary: "", content: &text, ..Document::default() };
             let _ = matcher.match_document(&doc, &|_| true);
         }
     }

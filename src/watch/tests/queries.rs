@@ -11,6 +11,7 @@ fn doc3<'a>(title: &'a str, summary: &'a str, content: &'a str) -> Document<'a> 
         title,
         summary,
         content,
+        ..Document::default()
     }
 }
 
@@ -105,6 +106,7 @@ fn titled_doc<'a>(title: &'a str, text: &'a str) -> Document<'a> {
         title,
         summary: "",
         content: text,
+        ..Document::default()
     }
 }
 
@@ -222,4 +224,24 @@ fn real_article_matches_the_defence_query() {
         .contains("Defence Secretary [Lloyd Austin] and his"));
     let opinion = doc3("Opinion: Beijing declines Austin meeting", text, "");
     assert!(match_one(query_spec(query), opinion).is_none());
+}
+
+#[test]
+fn article_scope_looks_only_at_the_fetched_page_and_unscoped_terms_see_it_too() {
+    let page = Document {
+        title: "Forum opens",
+        article: "Later, Lloyd Austin met his counterpart.",
+        ..Document::default()
+    };
+    let feed_only = Document {
+        title: "Lloyd Austin at the forum",
+        ..Document::default()
+    };
+    let scoped = || query_spec("article:\"Lloyd Austin\"");
+    assert!(match_one(scoped(), page).is_some());
+    assert!(match_one(scoped(), feed_only).is_none());
+    let unscoped = query_spec("\"Lloyd Austin\"");
+    let m = match_one(unscoped, page).expect("unscoped terms look in the page too");
+    assert_eq!(m.hits[0].field, Field::Article);
+    assert_eq!(Field::Article.as_str(), "article");
 }

@@ -10,6 +10,7 @@ fn term(text: &str, col: usize) -> Node {
     Node::Term {
         text: text.into(),
         col,
+        mods: Default::default(),
     }
 }
 
@@ -143,11 +144,11 @@ fn parse_errors_name_the_column(#[case] query: &str, #[case] message: &str) {
 #[rstest]
 #[case::unknown_field(
     "foo:bar",
-    "unknown field 'foo:' at column 1 (expected title:, summary: or content:)"
+    "unknown field 'foo:' at column 1 (expected title:, summary:, content:, article:, author:, category: or url:)"
 )]
 #[case::unknown_field_later(
     "austin xyz:(a)",
-    "unknown field 'xyz:' at column 8 (expected title:, summary: or content:)"
+    "unknown field 'xyz:' at column 8 (expected title:, summary:, content:, article:, author:, category: or url:)"
 )]
 #[case::near_on_and_group(
     "(a b) NEAR/3 c",

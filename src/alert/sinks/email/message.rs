@@ -19,6 +19,11 @@ pub fn subject(batch: Batch<'_>) -> String {
             200,
         ),
         Batch::Digest(d) => format!("[newshound] digest: {} alerts", d.alerts.len()),
+        Batch::Story(d) => {
+            let lists: Vec<&str> = d.alerts.iter().map(|a| a.watchlist.as_str()).collect();
+            let title = d.alerts.first().map_or("", |a| a.article.title.as_str());
+            format!("[newshound] {}: {title}", lists.join(", "))
+        }
     }
 }
 
@@ -41,7 +46,7 @@ pub fn compose(cfg: &EmailSettings, batch: Batch<'_>) -> Result<Message, lettre:
 /// The plain-text part; hits keep their `[ ]` marks.
 pub fn plain_body(batch: Batch<'_>) -> String {
     let mut out = String::new();
-    if let Batch::Digest(d) = batch {
+    if let Batch::Digest(d) | Batch::Story(d) = batch {
         let _ = writeln!(out, "newshound digest: {} alerts\n", d.alerts.len());
     }
     for (i, a) in batch.alerts().iter().enumerate() {
@@ -87,7 +92,7 @@ fn plain_alert(out: &mut String, a: &Alert) {
 /// The HTML part: every piece of text escaped, hits in `<strong>`.
 pub fn html_body(batch: Batch<'_>) -> String {
     let mut out = String::from("<!DOCTYPE html>\n<html><body>\n");
-    if let Batch::Digest(d) = batch {
+    if let Batch::Digest(d) | Batch::Story(d) = batch {
         let _ = writeln!(out, "<h2>newshound digest: {} alerts</h2>", d.alerts.len());
     }
     for (i, a) in batch.alerts().iter().enumerate() {

@@ -105,6 +105,7 @@ impl WebhookConfig {
         Some(WebhookSink {
             name: cx.name.to_string(),
             url: url?,
+            url_is_secret: self.url_file.is_some(),
             method: method?,
             body: body?,
             content_type: content_type?,

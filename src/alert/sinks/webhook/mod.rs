@@ -21,7 +21,7 @@ use super::secret::redacted_url;
 use super::Net;
 use crate::alert::sink::{DeliveryError, Sink};
 use crate::alert::template::Template;
-use crate::alert::wire::{WireAlertV1, WireDigestV1};
+use crate::alert::wire::{WireAlertV1, WireDigestV1, WireStoryV2};
 use crate::alert::{discord, slack, teams, Batch};
 
 /// What a webhook's body is.
@@ -57,6 +57,8 @@ impl Body {
 pub struct WebhookSink {
     name: String,
     url: Url,
+    /// Read from `url_file`: the whole URL is a credential, shown as its origin only.
+    url_is_secret: bool,
     method: HttpMethod,
     body: Body,
     content_type: HeaderValue,
@@ -68,7 +70,7 @@ impl std::fmt::Debug for WebhookSink {
     // The URL may carry a token, the secret and headers are credentials.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookSink")
-            .field("url", &redacted_url(&self.url))
+            .field("url", &self.url.origin().ascii_serialization())
             .field("method", &self.method)
             .field("format", &self.body.name())
             .field("signed", &self.secret.is_some())
@@ -93,10 +95,12 @@ impl WebhookSink {
         } else {
             ""
         };
-        format!(
-            "webhook {method}{}{format}{signed}",
+        let url = if self.url_is_secret {
+            format!("{}/REDACTED", self.url.origin().ascii_serialization())
+        } else {
             redacted_url(&self.url)
-        )
+        };
+        format!("webhook {method}{url}{format}{signed}")
     }
 
     /// The request body for `batch` in this sink's format.
@@ -104,6 +108,7 @@ impl WebhookSink {
         Ok(match (&self.body, batch) {
             (Body::Json, Batch::Single(a)) => WireAlertV1::new(a).to_json(),
             (Body::Json, Batch::Digest(d)) => WireDigestV1::new(d).to_json(),
+            (Body::Json, Batch::Story(d)) => WireStoryV2::new(d).to_json(),
             (Body::Slack, _) => slack::payload(batch).to_string(),
             (Body::Discord, _) => discord::payload(batch).to_string(),
             (Body::Teams, _) => teams::payload(batch).to_string(),

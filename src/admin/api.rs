@@ -1,0 +1,291 @@
+//! The JSON API under `/api/v1/`: the alert history (list, get), search, feedback and
+//! mutes, described by the OpenAPI 3 document at `/api/v1/openapi.json`, generated from
+//! these handlers. Writes need `Authorization: Bearer <token>`; without it, 401.
+
+// Handlers answer with a ready `Response` on every failure; boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+use super::desk::{self, SearchResults};
+use super::DeskState;
+use crate::desk::filter::cursor_of;
+use crate::desk::{AlertJson, ListParams};
+use crate::store::desk::{Feedback, Mute, MuteScope, MuteSelector, Verdict, NOTE_MAX_CHARS};
+
+/// Largest JSON body a write accepts.
+const BODY_MAX_BYTES: usize = 16 * 1024;
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "newshound admin API", version = "1", description = "The alert desk: history, search, feedback and mutes."),
+    paths(list_alerts, get_alert, post_feedback, search, list_mutes, post_mute, delete_mute),
+    components(schemas(AlertList, AlertJson, ApiError, FeedbackBody, Feedback, Verdict, Mute, MuteScope, MuteBody, Lifted, SearchResults)),
+    modifiers(&BearerScheme)
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// An error: what went wrong, naming the parameter or field at fault.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiError {
+    /// The message.
+    pub error: String,
+}
+
+/// `status` with an [`ApiError`] body.
+pub fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (
+        status,
+        Json(ApiError {
+            error: message.into(),
+        }),
+    )
+        .into_response()
+}
+
+fn unauthorized() -> Response {
+    let mut r = error(
+        StatusCode::UNAUTHORIZED,
+        "this write needs the admin token: Authorization: Bearer <token> (daemon.admin_token_file)",
+    );
+    r.headers_mut().insert(
+        axum::http::header::WWW_AUTHENTICATE,
+        axum::http::HeaderValue::from_static("Bearer realm=\"newshound\""),
+    );
+    r
+}
+
+/// One page of alerts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertList {
+    /// Newest first.
+    pub alerts: Vec<AlertJson>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// The alert history, newest first, filtered.
+#[utoipa::path(get, path = "/api/v1/alerts", params(ListParams),
+    responses((status = 200, body = AlertList), (status = 400, body = ApiError)))]
+pub async fn list_alerts(
+    State(s): State<DeskState>,
+    p: Result<Query<ListParams>, QueryRejection>,
+) -> Response {
+    let Query(p) = match p {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    let filter = match p.filter(Utc::now()) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    match s.store().desk().list_alerts(filter).await {
+        Ok(page) => Json(AlertList {
+            alerts: page.alerts.iter().map(AlertJson::from).collect(),
+            next: page.next.as_ref().map(cursor_of),
+        })
+        .into_response(),
+        Err(e) => super::internal(&e),
+    }
+}
+
+/// One alert with its matches, deliveries, feedback and copies.
+#[utoipa::path(get, path = "/api/v1/alerts/{id}", params(("id" = String, Path, description = "Alert id")),
+    responses((status = 200, body = AlertJson), (status = 404, body = ApiError)))]
+pub async fn get_alert(State(s): State<DeskState>, Path(id): Path<String>) -> Response {
+    match s.store().desk().alert_record(&id).await {
+        Ok(Some(r)) => Json(AlertJson::from(&r)).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no alert with id '{id}'")),
+        Err(e) => super::internal(&e),
+    }
+}
+
+/// Feedback on an alert.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedbackBody {
+    /// `useful` or `false-positive`.
+    pub verdict: Verdict,
+    /// An optional note (at most 2000 characters).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Marks an alert useful or a false positive (replacing earlier feedback).
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/feedback", params(("id" = String, Path, description = "Alert id")),
+    request_body = FeedbackBody, security(("token" = [])),
+    responses((status = 200, body = Feedback), (status = 400, body = ApiError),
+        (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn post_feedback(
+    State(s): State<DeskState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !s.access.bearer_ok(&headers) {
+        return unauthorized();
+    }
+    let body: FeedbackBody = match parse(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match desk::give_feedback(&s, &id, body.verdict, body.note).await {
+        Ok(Some(f)) => Json(f).into_response(),
+        Ok(None) => error(StatusCode::NOT_FOUND, format!("no alert with id '{id}'")),
+        Err(r) => r,
+    }
+}
+
+/// Reads a JSON body, bounded; a 400 naming the problem otherwise.
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+    if body.len() > BODY_MAX_BYTES {
+        return Err(error(StatusCode::BAD_REQUEST, "body larger than 16 KiB"));
+    }
+    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("body: {e}")))
+}
+
+/// Search parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// The query: words, "a phrase", prefix*.
+    pub q: String,
+    /// Most results of each kind (1–200, default 50).
+    pub limit: Option<usize>,
+}
+
+/// Full-text search over stored articles and alerts, with the hits marked.
+#[utoipa::path(get, path = "/api/v1/search", params(SearchParams),
+    responses((status = 200, body = SearchResults), (status = 400, body = ApiError)))]
+pub async fn search(
+    State(s): State<DeskState>,
+    p: Result<Query<SearchParams>, QueryRejection>,
+) -> Response {
+    let Query(p) = match p {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    match desk::run_search(&s, &p.q, p.limit).await {
+        Ok(r) => Json(r).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// The active mutes.
+#[utoipa::path(get, path = "/api/v1/mutes", responses((status = 200, body = Vec<Mute>)))]
+pub async fn list_mutes(State(s): State<DeskState>) -> Response {
+    match s.store().desk().mutes(Utc::now()).await {
+        Ok(m) => Json(m).into_response(),
+        Err(e) => super::internal(&e),
+    }
+}
+
+/// A mute to set.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MuteBody {
+    /// What it silences.
+    #[serde(flatten)]
+    pub scope: MuteScope,
+    /// How long (`2h`, `1d`); absent: until lifted.
+    #[serde(default, rename = "for")]
+    pub duration: Option<String>,
+}
+
+/// Mutes a watchlist, a person of a watchlist, or a story.
+#[utoipa::path(post, path = "/api/v1/mutes", request_body = MuteBody, security(("token" = [])),
+    responses((status = 201, body = Mute), (status = 400, body = ApiError),
+        (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn post_mute(State(s): State<DeskState>, headers: HeaderMap, body: Bytes) -> Response {
+    if !s.access.bearer_ok(&headers) {
+        return unauthorized();
+    }
+    let body: MuteBody = match parse(&body) {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    match desk::set_mute(&s, body.scope, body.duration.as_deref()).await {
+        Ok(m) => (StatusCode::CREATED, Json(m)).into_response(),
+        Err(r) => r,
+    }
+}
+
+/// Which mute to lift.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LiftParams {
+    /// The mute's id.
+    pub id: i64,
+}
+
+/// How many mutes were lifted.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Lifted {
+    /// Mutes lifted.
+    pub lifted: usize,
+}
+
+/// Lifts a mute. Alerts it held back stay undelivered (`alerts replay` sends them).
+#[utoipa::path(delete, path = "/api/v1/mutes", params(LiftParams), security(("token" = [])),
+    responses((status = 200, body = Lifted), (status = 400, body = ApiError),
+        (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+pub async fn delete_mute(
+    State(s): State<DeskState>,
+    headers: HeaderMap,
+    p: Result<Query<LiftParams>, QueryRejection>,
+) -> Response {
+    if !s.access.bearer_ok(&headers) {
+        return unauthorized();
+    }
+    let Query(p) = match p {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e.body_text()),
+    };
+    match s
+        .store()
+        .desk()
+        .lift_mutes(MuteSelector::Id(p.id), Utc::now())
+        .await
+    {
+        Ok(0) => error(StatusCode::NOT_FOUND, format!("no active mute {}", p.id)),
+        Ok(n) => Json(Lifted { lifted: n }).into_response(),
+        Err(e) => super::internal(&e),
+    }
+}
+
+/// `/api/v1/openapi.json`.
+pub async fn openapi() -> Response {
+    Json(ApiDoc::openapi()).into_response()
+}
+
+/// The note as stored: trimmed, empty is none, bounded.
+pub fn clean_note(note: Option<String>) -> Result<Option<String>, String> {
+    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    match note {
+        Some(n) if n.chars().count() > NOTE_MAX_CHARS => {
+            Err(format!("note longer than {NOTE_MAX_CHARS} characters"))
+        }
+        other => Ok(other),
+    }
+}

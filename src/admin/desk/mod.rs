@@ -1,0 +1,212 @@
+//! The alert desk at `/`: the inbox (one card per story), search, the alert page,
+//! feedback and mutes, served as plain HTML that works without JavaScript; and the
+//! operations the pages and the JSON API share.
+
+// Handlers answer with a ready `Response` on every failure; boxing it would only add noise.
+#![allow(clippy::result_large_err)]
+
+mod forms;
+mod layout;
+mod pages;
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::Utc;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::api::{clean_note, error};
+use super::DeskState;
+use crate::desk::{highlight, AlertJson, SearchQuery};
+use crate::store::desk::{AlertFilter, Feedback, Mute, MuteScope, Verdict};
+use crate::store::rfc3339;
+
+pub use forms::{feedback_form, lift_form, login_form, login_page, logout_form, mute_form};
+pub use pages::{alert_page, inbox, mutes_page, search_page};
+
+/// Most search results of each kind.
+const SEARCH_MAX: usize = 200;
+
+/// One piece of highlighted text.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Piece {
+    /// The text.
+    pub text: String,
+    /// Whether it is a hit.
+    pub hit: bool,
+}
+
+/// A stored article a search found.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ArticleResult {
+    /// Feed.
+    pub feed: String,
+    /// Article id.
+    pub id: String,
+    /// Link.
+    pub url: Option<String>,
+    /// When first seen (RFC 3339).
+    pub first_seen: String,
+    /// The title, hits marked.
+    pub title: Vec<Piece>,
+    /// Text around the first hit, hits marked.
+    pub snippet: Vec<Piece>,
+}
+
+/// An alert a search found.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AlertResult {
+    /// The alert.
+    pub alert: AlertJson,
+    /// The title, hits marked.
+    pub title: Vec<Piece>,
+    /// The summary around the first hit, hits marked.
+    pub snippet: Vec<Piece>,
+}
+
+/// What a search found.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SearchResults {
+    /// The query as folded for the index (FTS5).
+    pub query: String,
+    /// Alerts, newest first.
+    pub alerts: Vec<AlertResult>,
+    /// Stored articles, best first.
+    pub articles: Vec<ArticleResult>,
+}
+
+fn pieces(m: crate::desk::Marked) -> Vec<Piece> {
+    m.into_iter()
+        .map(|(text, hit)| Piece { text, hit })
+        .collect()
+}
+
+/// Searches alerts and articles for `q`.
+pub async fn run_search(
+    s: &DeskState,
+    q: &str,
+    limit: Option<usize>,
+) -> Result<SearchResults, Response> {
+    let limit = limit.unwrap_or(50);
+    if limit == 0 || limit > SEARCH_MAX {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            format!("parameter 'limit': must be 1 to {SEARCH_MAX}"),
+        ));
+    }
+    let query = SearchQuery::parse(q)
+        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("parameter 'q': {e}")))?;
+    let fts = query.fts();
+    let store = s.store();
+    let page = store
+        .desk()
+        .list_alerts(AlertFilter {
+            fts: Some(fts.clone()),
+            limit,
+            ..Default::default()
+        })
+        .await
+        .map_err(|e| super::internal(&e))?;
+    let articles = store
+        .desk()
+        .search_articles(&fts, limit)
+        .await
+        .map_err(|e| super::internal(&e))?;
+    Ok(SearchResults {
+        alerts: page
+            .alerts
+            .iter()
+            .map(|r| AlertResult {
+                title: pieces(highlight(&r.alert.article.title, &query, false)),
+                snippet: pieces(highlight(&r.alert.article.summary, &query, true)),
+                alert: AlertJson::from(r),
+            })
+            .collect(),
+        articles: articles
+            .into_iter()
+            .map(|a| ArticleResult {
+                title: pieces(highlight(&a.title, &query, false)),
+                snippet: pieces(highlight(a.text.trim(), &query, true)),
+                feed: a.feed,
+                id: a.id,
+                url: a.url,
+                first_seen: a.first_seen,
+            })
+            .collect(),
+        query: fts,
+    })
+}
+
+/// Records feedback; `Ok(None)` when the alert does not exist.
+pub async fn give_feedback(
+    s: &DeskState,
+    id: &str,
+    verdict: Verdict,
+    note: Option<String>,
+) -> Result<Option<Feedback>, Response> {
+    let note = clean_note(note).map_err(|e| error(StatusCode::BAD_REQUEST, e))?;
+    let f = Feedback {
+        verdict,
+        note,
+        at: rfc3339(Utc::now()),
+    };
+    match s.store().desk().set_feedback(id, f.clone()).await {
+        Ok(true) => {
+            tracing::info!(alert = %id, verdict = verdict.as_str(), "feedback recorded");
+            Ok(Some(f))
+        }
+        Ok(false) => Ok(None),
+        Err(e) => Err(super::internal(&e)),
+    }
+}
+
+/// Longest name in a mute.
+const MUTE_NAME_MAX: usize = 500;
+
+/// Sets a mute for `duration` (`2h`, `1d`; none: until lifted).
+pub async fn set_mute(
+    s: &DeskState,
+    scope: MuteScope,
+    duration: Option<&str>,
+) -> Result<Mute, Response> {
+    let bad = |m: String| error(StatusCode::BAD_REQUEST, m);
+    let names: Vec<&str> = match &scope {
+        MuteScope::Watchlist { watchlist } => vec![watchlist],
+        MuteScope::Person { watchlist, person } => vec![watchlist, person],
+        MuteScope::Story { alert } => vec![alert],
+    };
+    if names
+        .iter()
+        .any(|n| n.trim().is_empty() || n.len() > MUTE_NAME_MAX)
+    {
+        return Err(bad(
+            "a mute needs a non-empty watchlist, person or story (at most 500 bytes)".into(),
+        ));
+    }
+    let now = Utc::now();
+    let until = match duration.map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => Some(until(now, d).map_err(bad)?),
+    };
+    match s.store().desk().add_mute(scope, until, now).await {
+        Ok(Some(m)) => {
+            tracing::info!(mute = m.id, "mute set");
+            Ok(m)
+        }
+        Ok(None) => Err(error(
+            StatusCode::NOT_FOUND,
+            "no alert with that id: a story mute names an alert of the story",
+        )),
+        Err(e) => Err(super::internal(&e)),
+    }
+}
+
+/// `now` plus the duration `d`.
+pub fn until(now: chrono::DateTime<Utc>, d: &str) -> Result<chrono::DateTime<Utc>, String> {
+    let dur = humantime::parse_duration(d)
+        .map_err(|_| format!("'for': '{d}' is not a duration like 2h or 1d"))?;
+    chrono::Duration::from_std(dur)
+        .ok()
+        .and_then(|dur| now.checked_add_signed(dur))
+        .ok_or_else(|| format!("'for': '{d}' is too long"))
+}

@@ -1,0 +1,20 @@
+//! The alert desk's shared logic, used by the admin pages, the JSON API and the CLI:
+//! search queries folded like the matcher folds text ([`query`]), hits marked in the
+//! original text ([`highlight`]), listing filters read from user input ([`filter`]) and
+//! the JSON shape of an alert ([`json`]).
+
+pub mod filter;
+pub mod highlight;
+pub mod json;
+pub mod query;
+
+pub use filter::{ListParams, DEFAULT_LIMIT, MAX_LIMIT};
+pub use highlight::{highlight, Marked};
+pub use json::AlertJson;
+pub use query::{fold_for_index, SearchQuery, QUERY_MAX_CHARS};
+
+/// A stored error (a delivery's last error) made safe to show: secrets in URLs and
+/// messages removed.
+pub fn shown_error(e: &str) -> String {
+    crate::redact::text(e)
+}
