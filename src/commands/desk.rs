@@ -44,6 +44,7 @@ pub async fn list(
     let mut left = limit;
     let mut after = None;
     let mut shown = 0;
+    let mut tally = Tally::default();
     while left > 0 {
         let page = store
             .desk()
@@ -55,7 +56,9 @@ pub async fn list(
             })
             .await?;
         for r in &page.alerts {
-            write_listed(r, json, out).map_err(io("writing the listing"))?;
+            let r = only_status(r, status);
+            tally.add(&r);
+            write_listed(&r, json, out).map_err(io("writing the listing"))?;
         }
         shown += page.alerts.len();
         left -= page.alerts.len();
@@ -65,9 +68,51 @@ pub async fn list(
         }
     }
     if !json {
-        writeln!(out, "{shown} alerts").map_err(io("writing the listing"))?;
+        writeln!(out, "{}", tally.line(shown)).map_err(io("writing the listing"))?;
     }
     Ok(())
+}
+
+/// The deliveries of the listed alerts, by state, for the summary line.
+#[derive(Default)]
+struct Tally {
+    deliveries: usize,
+    by_status: std::collections::BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn add(&mut self, r: &AlertRecord) {
+        for d in &r.deliveries {
+            self.deliveries += 1;
+            *self.by_status.entry(d.status.clone()).or_default() += 1;
+        }
+    }
+
+    /// `N alerts, M deliveries: P pending, D delivered, F failed, X dead[, K muted]`.
+    fn line(&self, alerts: usize) -> String {
+        let n = |s: &str| self.by_status.get(s).copied().unwrap_or(0);
+        let mut line = format!(
+            "{alerts} alerts, {} deliveries: {} pending, {} delivered, {} failed, {} dead",
+            self.deliveries,
+            n("pending"),
+            n("delivered"),
+            n("failed"),
+            n("dead")
+        );
+        if n("muted") > 0 {
+            line.push_str(&format!(", {} muted", n("muted")));
+        }
+        line
+    }
+}
+
+/// With `--status`, an alert is listed with only its deliveries in that state.
+fn only_status(r: &AlertRecord, status: Option<DeliveryStatus>) -> AlertRecord {
+    let mut r = r.clone();
+    if let Some(s) = status {
+        r.deliveries.retain(|d| d.status == s.as_str());
+    }
+    r
 }
 
 fn write_listed(r: &AlertRecord, json: bool, out: &mut dyn Write) -> std::io::Result<()> {
@@ -101,6 +146,9 @@ fn write_listed(r: &AlertRecord, json: bool, out: &mut dyn Write) -> std::io::Re
         let mut note = String::new();
         if let Some(next) = &d.next_attempt_at {
             note.push_str(&format!("  next {next}"));
+        }
+        if let Some(digest) = &d.digest_id {
+            note.push_str(&format!("  digest {digest}"));
         }
         if let Some(e) = &d.last_error {
             note.push_str(&format!(

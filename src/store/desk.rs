@@ -105,6 +105,9 @@ pub struct DeliveryView {
     /// The last error, as stored (callers redact before showing it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
+    /// The digest this delivery was batched into, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digest_id: Option<String>,
 }
 
 /// An alert of the history with what the desk knows about it.

@@ -30,7 +30,7 @@ async fn a_sighup_during_a_slow_delivery_does_not_send_it_twice() {
     std::fs::write(
         &config,
         format!(
-            "[daemon]\nstate_dir = \"{}\"\npoll_interval = \"2s\"\n\
+            "[daemon]\nstate_dir = \"{}\"\npoll_interval = \"2s\"\nmax_age = \"0s\"\n\
              [http]\ntimeout = \"30s\"\nallow_private_networks = true\n\
              [[feed]]\nname = \"bulk\"\nurl = \"{}/feeds/bulk.rss\"\n\
              [[watchlist]]\nname = \"lights\"\nkeywords = [\"lighthouse\"]\nsinks = [\"hook\"]\n\

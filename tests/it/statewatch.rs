@@ -18,7 +18,7 @@ fn config(dir: &Path, feeds: &str, hook: &str) -> (PathBuf, u16) {
         .unwrap()
         .port();
     let text = format!(
-        "[daemon]\nstate_dir = \"{}\"\npoll_interval = \"1s\"\nadmin_listen = \"127.0.0.1:{port}\"\n\
+        "[daemon]\nstate_dir = \"{}\"\npoll_interval = \"1s\"\nmax_age = \"0s\"\nadmin_listen = \"127.0.0.1:{port}\"\n\
          [http]\ntimeout = \"5s\"\nallow_private_networks = true\n\
          [[feed]]\nname = \"bulk\"\nurl = \"{feeds}/feeds/bulk.rss\"\n\
          [[watchlist]]\nname = \"harbour\"\nkeywords = [\"harbour\"]\nsinks = [\"hook\"]\n\

@@ -140,7 +140,7 @@ fn complete(c: &Connection, b: Basics) -> Result<AlertRecord, StoreError> {
 
 fn deliveries(c: &Connection, id: &str) -> Result<Vec<DeliveryView>, StoreError> {
     let mut stmt = c.prepare_cached(
-        "SELECT sink, status, attempts, next_attempt_at, last_error FROM deliveries
+        "SELECT sink, status, attempts, next_attempt_at, last_error, digest_id FROM deliveries
          WHERE alert_id = ?1 ORDER BY sink",
     )?;
     let rows = stmt.query_map([id], |r| {
@@ -152,6 +152,7 @@ fn deliveries(c: &Connection, id: &str) -> Result<Vec<DeliveryView>, StoreError>
             status,
             attempts: r.get(2)?,
             last_error: r.get(4)?,
+            digest_id: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
