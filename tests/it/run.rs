@@ -144,7 +144,8 @@ async fn once_beside_a_running_daemon_sends_nothing_twice() {
     let out = crate::common::newshound(&["once", "-c", config.to_str().unwrap()]).await;
     let (stdout, stderr) = crate::common::text(&out);
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains("0 new alerts"), "{stdout}");
+    // Whether `once` or the daemon polls a feed first is a race; either may queue its
+    // alert (the other then sees the story as known). What must hold: nothing is sent twice.
     assert!(
         stdout.contains("sink hook: its queue is held by another newshound"),
         "once says why it sent nothing: {stdout}"
