@@ -176,6 +176,8 @@ pub trait ReadStore: Send + Sync {
     async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError>;
     /// Alerts with at least one delivery still pending.
     async fn alerts_pending(&self) -> Result<u64, StoreError>;
+    /// Every alert the state holds.
+    async fn alerts_total(&self) -> Result<u64, StoreError>;
     /// The outbox, newest first, optionally only one status.
     async fn outbox(
         &self,

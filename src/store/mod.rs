@@ -57,6 +57,21 @@ impl Store {
         }
     }
 
+    /// Opens the state `config` names for a short command beside a running daemon
+    /// (`alerts replay`, feedback, mutes): like [`Store::open`], but a SQLite statement
+    /// waits up to [`sqlite::COMMAND_BUSY_TIMEOUT`] for the daemon's write lock.
+    pub async fn open_command(config: &Config) -> Result<Store, StoreError> {
+        if postgres::url_of(config).is_some() {
+            return Store::open(config).await;
+        }
+        let dir = config.daemon.state_dir.clone();
+        let db = sqlite::blocking(move || {
+            sqlite::SqliteStore::open_waiting(&dir, sqlite::COMMAND_BUSY_TIMEOUT)
+        })
+        .await?;
+        Ok(Store::new(Arc::new(db), false))
+    }
+
     /// Opens (creating if needed) the SQLite state in `dir`.
     pub async fn open_dir(dir: &Path) -> Result<Store, StoreError> {
         let dir = dir.to_path_buf();

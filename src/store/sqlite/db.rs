@@ -141,6 +141,12 @@ fn open_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     }
 }
 
+/// How long a statement waits for another process's lock before "database is locked".
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The same for a short command beside a running daemon (`alerts replay`, feedback,
+/// mutes): under a daemon writing all the time, 5 s can pass before the lock is free.
+pub const COMMAND_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The state database. Cheap to clone; calls are short and serialised on one connection.
 #[derive(Clone)]
 pub struct SqliteStore {
@@ -158,6 +164,13 @@ impl SqliteStore {
     /// first ([`integrity`]): a damaged one is refused ([`StoreError::Damaged`]), never
     /// taken for a fresh one.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_waiting(dir, BUSY_TIMEOUT)
+    }
+
+    /// [`SqliteStore::open`], waiting up to `busy` for another process's write lock on
+    /// every statement (a short command beside a busy daemon waits longer than the
+    /// daemon itself would).
+    pub fn open_waiting(dir: &Path, busy: Duration) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source,
@@ -171,8 +184,7 @@ impl SqliteStore {
         let open_err = open_error(&path);
         let mut conn = Connection::open(&path).map_err(&open_err)?;
         super::desk::register_functions(&conn).map_err(&open_err)?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(&open_err)?;
+        conn.busy_timeout(busy).map_err(&open_err)?;
         integrity::check_pages(&conn, &path, "quick_check")?;
         configure(&conn).map_err(|e| integrity::unreadable(&path, e))?;
         migrate(&mut conn, &path)?;
@@ -230,8 +242,7 @@ impl SqliteStore {
         let flags =
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&path, flags).map_err(&open_err)?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(&open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(&open_err)?;
         Ok(SqliteStore::wrap(conn, path.clone(), true))
     }
 
@@ -325,9 +336,25 @@ fn memory_schema() -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Whether every table and index [`SCHEMA`] creates is there.
+fn schema_present(conn: &Connection) -> rusqlite::Result<bool> {
+    let mut stmt = conn.prepare("SELECT 1 FROM sqlite_master WHERE name = ?1")?;
+    for rest in SCHEMA.split("IF NOT EXISTS").skip(1) {
+        let name = rest.split_whitespace().next().unwrap_or_default();
+        if !stmt.exists([name])? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
 /// Brings the file to [`SCHEMA_VERSION`] in one transaction.
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if version == SCHEMA_VERSION && schema_present(conn)? {
+        // Current: no write lock taken, so opening beside a busy daemon writes nothing.
+        return Ok(());
+    }
     if version > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
             what: path.display().to_string(),

@@ -24,7 +24,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-pub use db::{SqliteStore, DB_FILE};
+pub use db::{SqliteStore, BUSY_TIMEOUT, COMMAND_BUSY_TIMEOUT, DB_FILE};
 pub use desk::FOLD_FUNCTION;
 pub use load::{Cell, TableRows};
 
@@ -216,6 +216,10 @@ impl ReadStore for SqliteStore {
 
     async fn alerts_pending(&self) -> Result<u64, StoreError> {
         self.run(|s| s.alerts_pending()).await
+    }
+
+    async fn alerts_total(&self) -> Result<u64, StoreError> {
+        self.run(|s| s.alerts_total()).await
     }
 
     async fn outbox(
