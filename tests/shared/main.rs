@@ -8,5 +8,6 @@ mod commands;
 #[path = "../it/common.rs"]
 #[allow(dead_code)]
 mod common;
+mod pages_revisions;
 mod pg;
 mod store_contract;
