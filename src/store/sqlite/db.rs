@@ -336,25 +336,9 @@ fn memory_schema() -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
-/// Whether every table and index [`SCHEMA`] creates is there.
-fn schema_present(conn: &Connection) -> rusqlite::Result<bool> {
-    let mut stmt = conn.prepare("SELECT 1 FROM sqlite_master WHERE name = ?1")?;
-    for rest in SCHEMA.split("IF NOT EXISTS").skip(1) {
-        let name = rest.split_whitespace().next().unwrap_or_default();
-        if !stmt.exists([name])? {
-            return Ok(false);
-        }
-    }
-    Ok(true)
-}
-
 /// Brings the file to [`SCHEMA_VERSION`] in one transaction.
 fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if version == SCHEMA_VERSION && schema_present(conn)? {
-        // Current: no write lock taken, so opening beside a busy daemon writes nothing.
-        return Ok(());
-    }
     if version > SCHEMA_VERSION {
         return Err(StoreError::TooNew {
             what: path.display().to_string(),
