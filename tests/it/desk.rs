@@ -10,10 +10,12 @@ use serde_json::{json, Value};
 use crate::common::{feed_server, it_config, newshound, text};
 use crate::daemon::{get, wait_for_hooks, Daemon};
 
-const TOKEN: &str = "desk-token-0123456789abcdef";
+pub(crate) const TOKEN: &str = "desk-token-0123456789abcdef";
 
 /// Starts a daemon over the standard feeds with the admin token in a credentials folder.
-async fn desk_daemon(dir: &Path) -> (Daemon, String, wiremock::MockServer, std::path::PathBuf) {
+pub(crate) async fn desk_daemon(
+    dir: &Path,
+) -> (Daemon, String, wiremock::MockServer, std::path::PathBuf) {
     let server = feed_server(200).await;
     let config = it_config(dir, &server);
     let creds = dir.join("creds");
