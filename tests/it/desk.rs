@@ -166,6 +166,26 @@ async fn api_lists_searches_judges_and_mutes_with_the_token() {
     );
     assert!(json_of(&mutes).await.as_array().unwrap().is_empty());
 
+    let nothing = json_of(&format!("{base}/api/v1/search?q=%21%21")).await;
+    assert!(
+        nothing["alerts"].as_array().unwrap().is_empty(),
+        "{nothing}"
+    );
+    let nothing = json_of(&format!("{base}/api/v1/alerts?q=%2A")).await;
+    assert!(
+        nothing["alerts"].as_array().unwrap().is_empty(),
+        "{nothing}"
+    );
+    let numbered = c
+        .post(&mutes)
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(json!({"kind": 0, "watchlist": "chinese-press"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(numbered.status().as_u16(), 400, "a kind is a name");
+
     let bad = get(&format!("{base}/api/v1/alerts?limit=0")).await;
     assert_eq!(bad.0, 400);
     assert!(bad.2.contains("limit"), "{}", bad.2);
