@@ -41,6 +41,7 @@ mod rawhttp;
 mod redaction;
 mod reload;
 mod reload_inflight;
+mod revision_site;
 mod revisions;
 mod run;
 mod schedule;
