@@ -128,7 +128,8 @@ pub(super) fn record_in(
             continue;
         }
         let keys = near.map(|n| lsh::band_keys(&n.fingerprint, watchlist));
-        if let (Some(check), Some(keys)) = (near, &keys) {
+        // A revision alert is about a story already alerted: never a near copy of it.
+        if let (Some(check), Some(keys), None) = (near, &keys, &new.alert.revision_of) {
             if let Some(original) = bands::find_original(tx, watchlist, keys, check)? {
                 record_copy(tx, &original, watchlist, article, now)?;
                 out.copies.push((watchlist.to_string(), original));
