@@ -48,6 +48,21 @@ async fn a_changed_matched_sentence_sends_exactly_one_revision_alert() {
     assert_eq!(rev["revision"]["new_terms"], serde_json::json!([]));
     assert_eq!(rev["matches"][0]["term"], "Jane Doe");
 
+    let id = rev["id"].as_str().unwrap();
+    let out = crate::common::newshound(&["alerts", "show", id, "-c", cfg.to_str().unwrap()]).await;
+    let (shown, stderr) = crate::common::text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(shown.starts_with("Revised: Port talks"), "{shown}");
+    let of = first[0]["id"].as_str().unwrap();
+    assert!(
+        shown.contains(&format!("revision of: {of} (summary)")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("after:   Jane Doe said the port would stay closed."),
+        "{shown}"
+    );
+
     let chat = site.received("/chat").await;
     assert_eq!(chat.len(), 2, "{chat:?}");
     let said = chat[1]["text"].as_str().unwrap();
