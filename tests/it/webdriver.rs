@@ -17,6 +17,9 @@ use tokio::process::{Child, Command};
 /// The key W3C WebDriver uses for an element reference.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
+/// How long to wait for an element or an address after a navigation.
+const WAIT: Duration = Duration::from_secs(15);
+
 /// A running chromedriver with one browser session.
 pub struct Browser {
     driver: Child,
@@ -182,31 +185,45 @@ impl Browser {
             .collect()
     }
 
-    /// The first element matching `selector`; fails naming the page when there is none.
+    /// The first element matching `selector`, waiting up to [`WAIT`] for it (a page may
+    /// still be loading after a click); fails naming the page when there is none.
     pub async fn find(&self, selector: &str) -> Element<'_> {
-        let mut found = self.all(selector).await;
-        if found.is_empty() {
-            panic!(
-                "no element {selector} on {}: {}",
-                self.url().await,
-                self.source().await
-            );
-        }
-        found.swap_remove(0)
+        self.find_text(selector, "").await
     }
 
-    /// The first element matching `selector` whose text contains `text`.
+    /// The first element matching `selector` whose text contains `text`, waiting up to
+    /// [`WAIT`] for it.
     pub async fn find_text(&self, selector: &str, text: &str) -> Element<'_> {
-        for e in self.all(selector).await {
-            if e.text().await.contains(text) {
-                return e;
+        let deadline = Instant::now() + WAIT;
+        loop {
+            for e in self.all(selector).await {
+                if text.is_empty() || e.text().await.contains(text) {
+                    return e;
+                }
             }
+            if Instant::now() > deadline {
+                panic!(
+                    "no {selector} with text {text:?} on {} within {WAIT:?}: {}",
+                    self.url().await,
+                    self.source().await
+                )
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!(
-            "no {selector} with text {text:?} on {}: {}",
-            self.url().await,
-            self.source().await
-        )
+    }
+
+    /// Waits up to [`WAIT`] until the address is `url` (a form's redirect may still be
+    /// under way after the click).
+    pub async fn wait_url(&self, url: &str) {
+        let deadline = Instant::now() + WAIT;
+        while self.url().await != url {
+            assert!(
+                Instant::now() < deadline,
+                "still at {} after {WAIT:?}, expected {url}",
+                self.url().await
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// A PNG of the window, written to `path`.
