@@ -84,7 +84,10 @@ fn feed_xml(articles: &[Article], limit: usize) -> (String, usize) {
 
 /// Appends one `<item>` line: the text goes back into HTML paragraphs, escaped.
 fn item(xml: &mut String, i: usize, a: &Article) {
-    let link = a.url.clone().unwrap_or_else(|| format!("http://bench.example/{i}"));
+    let link = a
+        .url
+        .clone()
+        .unwrap_or_else(|| format!("http://bench.example/{i}"));
     let date = a.published.map(|d| d.to_rfc2822()).unwrap_or_default();
     let _ = write!(
         xml,
