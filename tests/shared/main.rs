@@ -8,5 +8,9 @@ mod commands;
 #[path = "../it/common.rs"]
 #[allow(dead_code)]
 mod common;
+mod pages_revisions;
 mod pg;
+#[path = "../it/revision_site.rs"]
+mod revision_site;
+mod revisions_pg;
 mod store_contract;

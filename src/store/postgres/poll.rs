@@ -337,7 +337,8 @@ pub(super) async fn record_in(
         if story_seen(tx, watchlist, &new.story_keys).await? {
             continue;
         }
-        if let Some(check) = near {
+        // A revision alert is about a story already alerted: never a near copy of it.
+        if let (Some(check), None) = (near, &new.alert.revision_of) {
             if let Some(original) = find_original(tx, watchlist, check).await? {
                 record_copy(tx, &original, watchlist, article, now).await?;
                 out.copies.push((watchlist.to_string(), original));
