@@ -107,7 +107,7 @@ impl<'a> Cursor<'a> {
                 }
                 Event::CData(t) => {
                     return Some(Ev::Text {
-                        blank: t.is_empty(),
+                        blank: is_blank(&t),
                     })
                 }
                 Event::GeneralRef(r) => {
