@@ -89,10 +89,10 @@ fn item(xml: &mut String, i: usize, a: &Article) {
         .clone()
         .unwrap_or_else(|| format!("http://bench.example/{i}"));
     let date = a.published.map(|d| d.to_rfc2822()).unwrap_or_default();
-    let _ = write!(
+    let _ = writeln!(
         xml,
         "<item><title>{}</title><link>{}</link><guid>bench-{i}</guid><pubDate>{}</pubDate>\
-         <description>{}</description><content:encoded>{}</content:encoded></item>\n",
+         <description>{}</description><content:encoded>{}</content:encoded></item>",
         escape(&a.title),
         escape(&link),
         date,
