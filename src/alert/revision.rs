@@ -19,7 +19,7 @@ pub const SENTENCE_MAX_CHARS: usize = 500;
 const REWRITE_SIMILARITY: f64 = 0.3;
 
 /// What changed in a revised story: one changed sentence, and the terms new to it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Revision {
     /// The field the sentence is in: `title`, `summary`, `content` or `article`.
     pub field: String,

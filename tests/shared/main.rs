@@ -10,4 +10,7 @@ mod commands;
 mod common;
 mod pages_revisions;
 mod pg;
+#[path = "../it/revision_site.rs"]
+mod revision_site;
+mod revisions_pg;
 mod store_contract;
