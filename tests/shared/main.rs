@@ -9,4 +9,5 @@ mod commands;
 #[allow(dead_code)]
 mod common;
 mod pg;
+mod rounds_contract;
 mod store_contract;

@@ -13,6 +13,7 @@ mod delivery;
 mod pages;
 mod poll;
 mod read;
+mod rounds;
 pub mod schema;
 
 use std::sync::Arc;

@@ -14,7 +14,7 @@ use crate::store::StoreError;
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -132,6 +132,9 @@ CREATE TABLE sink_leases (
     until INTEGER NOT NULL
 );
 ";
+
+/// Version 6: claim rounds pick due feeds by their next poll.
+const MIGRATE_V6: &str = "CREATE INDEX IF NOT EXISTS feeds_next_poll ON feeds (next_poll);";
 
 /// The error of opening `path`.
 fn open_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -319,7 +322,9 @@ fn create(dir: &Path, db: &Path) -> Result<(), StoreError> {
 fn memory_schema() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
     super::desk::register_functions(&conn)?;
-    for step in [SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5] {
+    for step in [
+        SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6,
+    ] {
         conn.execute_batch(step)?;
     }
     Ok(conn)
@@ -350,6 +355,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     if version < 5 {
         tx.execute_batch(MIGRATE_V5)?;
+    }
+    if version < 6 {
+        tx.execute_batch(MIGRATE_V6)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;

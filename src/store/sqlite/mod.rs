@@ -14,11 +14,13 @@ mod outbox;
 mod pages;
 mod poll;
 mod replay;
+mod rounds;
 mod schedule;
 mod seen;
 mod status;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -74,6 +76,14 @@ impl PollStore for SqliteStore {
 
     async fn known_feeds(&self) -> Result<HashMap<String, Known>, StoreError> {
         self.run(|s| s.known_feeds()).await
+    }
+
+    async fn plan_feeds(&self, feeds: Arc<FeedSet>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.run(move |s| s.plan_feeds(&feeds, now)).await
+    }
+
+    async fn claim_due(&self, claim: DueClaim) -> Result<DueFeeds, StoreError> {
+        self.run(move |s| s.claim_due(&claim)).await
     }
 
     async fn feed_schedule(&self, feed: &str) -> Result<Option<FeedSchedule>, StoreError> {
