@@ -355,6 +355,13 @@ impl Rounds for Pipeline {
         self.store.claim_due(claim).await
     }
 
+    async fn renew(&self, feed: &FeedConfig, claimed: &Claimed) -> Result<bool, StoreError> {
+        let (name, lease) = (claimed.feed.clone(), claimed.lease.clone());
+        self.store
+            .renew_claim(name, lease, Utc::now(), feed.interval)
+            .await
+    }
+
     async fn poll(&self, feed: &FeedConfig, claimed: Claimed) -> Result<PollOutcome, StoreError> {
         let known = claimed.known.map(|k| *k);
         Pipeline::poll(self, feed, known, Some(claimed.lease)).await

@@ -32,6 +32,13 @@ pub const ROUND_MAX: usize = 500;
 /// sooner, a dead instance's claim) is seen at least this often.
 pub const IDLE_MAX: Duration = Duration::from_secs(30);
 
+/// A poll that waited longer than this for its fetch slot renews its claim first, so a
+/// poll that dies is retried a whole hold after it began, not after it was claimed.
+const RENEW_AFTER: Duration = Duration::from_millis(250);
+
+/// The most claims that wait for a busy host beyond the capacity.
+const PARKED_MAX: usize = ROUND_MAX;
+
 /// The pause after a round or a plan the state refused, before trying again.
 const RETRY: Duration = Duration::from_secs(5);
 
@@ -52,6 +59,13 @@ pub trait Rounds: Clone + Send + Sync + 'static {
         feeds: Arc<FeedSet>,
         limit: usize,
     ) -> impl Future<Output = Result<DueFeeds, StoreError>> + Send;
+    /// Renews `claimed` as its poll starts after a wait (see
+    /// [`crate::store::PollStore::renew_claim`]); `false` when it was lost.
+    fn renew(
+        &self,
+        feed: &FeedConfig,
+        claimed: &Claimed,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Polls `feed`, which `claimed` holds, once.
     fn poll(
         &self,
@@ -180,11 +194,14 @@ impl<R: Rounds> Run<R> {
     }
 
     /// Room for more claims: the capacity less the claims holding or awaiting a global
-    /// slot.
+    /// slot, and at most [`PARKED_MAX`] more waiting for a busy host.
     fn room(&self) -> usize {
-        let active =
-            self.running.len() - self.parked.load(Ordering::Relaxed).min(self.running.len());
-        self.capacity().saturating_sub(active)
+        let parked = self.parked.load(Ordering::Relaxed).min(self.running.len());
+        let active = self.running.len() - parked;
+        let total = self.capacity() + PARKED_MAX;
+        self.capacity()
+            .saturating_sub(active)
+            .min(total.saturating_sub(self.running.len()))
     }
 
     /// Whether to claim now: a round is due and there is room — after a full round, room
@@ -255,10 +272,23 @@ impl<R: Rounds> Run<R> {
         );
         board.waiting(&feed.name);
         self.running.spawn(async move {
+            let claimed_at = tokio::time::Instant::now();
             parked.fetch_add(1, Ordering::Relaxed);
             let host = gate.enter_host(&feed.source).await;
             parked.fetch_sub(1, Ordering::Relaxed);
             let _pass = gate.enter_global(host).await;
+            if claimed_at.elapsed() > RENEW_AFTER {
+                match rounds.renew(&feed, &claimed).await {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        let lost = StoreError::LeaseLost {
+                            feed: feed.name.clone(),
+                        };
+                        return (feed.name, Err(lost));
+                    }
+                    Err(e) => return (feed.name, Err(e)),
+                }
+            }
             board.polling(&feed.name);
             // Boxed: a task waiting at the gate holds a few words, not a whole poll's state.
             let outcome = Box::pin(rounds.poll(&feed, claimed)).await;

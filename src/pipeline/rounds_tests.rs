@@ -152,6 +152,13 @@ impl Rounds for Scripted {
         Ok(DueFeeds { claimed, next_due })
     }
 
+    async fn renew(&self, feed: &FeedConfig, _claimed: &Claimed) -> Result<bool, StoreError> {
+        let hold = feed.interval;
+        let at = crate::store::decide::after_ms(self.now(), hold);
+        self.next.lock().unwrap().insert(feed.name.clone(), at);
+        Ok(true)
+    }
+
     async fn poll(&self, feed: &FeedConfig, _claimed: Claimed) -> Result<PollOutcome, StoreError> {
         let n = {
             let mut polls = self.polls.lock().unwrap();

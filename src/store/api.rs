@@ -48,6 +48,19 @@ pub trait PollStore: Send + Sync {
     /// also says when the next feed of the set falls due.
     async fn claim_due(&self, claim: DueClaim) -> Result<DueFeeds, StoreError>;
 
+    /// Called by the claim loop when a claimed feed's poll starts after waiting for a
+    /// fetch slot: moves the feed's next poll to `hold` after `now` if `lease` still holds
+    /// it, so a poll that dies is retried no sooner than one hold after it began. `false`
+    /// when the claim was lost meanwhile (it passed its hold and another claim took the
+    /// feed): the poll is then not made.
+    async fn renew_claim(
+        &self,
+        feed: String,
+        lease: Lease,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> Result<bool, StoreError>;
+
     /// Called by `once` before polling every feed: all it knows of every feed, by name.
     async fn known_feeds(&self) -> Result<HashMap<String, Known>, StoreError>;
 

@@ -8,6 +8,7 @@ mod commands;
 #[path = "../it/common.rs"]
 #[allow(dead_code)]
 mod common;
+mod fleet;
 mod pg;
 mod rounds_contract;
 mod store_contract;

@@ -115,6 +115,23 @@ impl PollStore for PgStore {
         self.claim_due_pg(&claim).await
     }
 
+    async fn renew_claim(
+        &self,
+        feed: String,
+        lease: Lease,
+        now: DateTime<Utc>,
+        hold: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE feeds SET next_poll = $3 WHERE name = $1 AND lease_token = $2",
+                &[&feed, &lease.token, &decide::after_ms(now, hold)],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
     async fn known_feeds(&self) -> Result<HashMap<String, Known>, StoreError> {
         let client = self.client().await?;
         let rows = client.query(KNOWN, &[]).await?;

@@ -86,6 +86,17 @@ impl PollStore for SqliteStore {
         self.run(move |s| s.claim_due(&claim)).await
     }
 
+    async fn renew_claim(
+        &self,
+        feed: String,
+        lease: Lease,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> Result<bool, StoreError> {
+        self.run(move |s| s.renew_claim(&feed, &lease, now, hold))
+            .await
+    }
+
     async fn feed_schedule(&self, feed: &str) -> Result<Option<FeedSchedule>, StoreError> {
         let feed = feed.to_string();
         self.run(move |s| s.feed_schedule(&feed)).await

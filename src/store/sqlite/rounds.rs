@@ -51,6 +51,31 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Renews a claim whose poll starts now (see
+    /// [`crate::store::PollStore::renew_claim`]); joins the poll batch.
+    pub fn renew_claim(
+        &self,
+        feed: &str,
+        lease: &Lease,
+        now: DateTime<Utc>,
+        hold: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let mut conn = self.poll_conn();
+        conn.db().in_batch(
+            || self.spawn_flush(),
+            |tx| {
+                let n = tx
+                    .prepare_cached(
+                        "UPDATE feeds SET next_poll = ?3 WHERE name = ?1 AND lease_token = ?2",
+                    )?
+                    .execute(params![feed, lease.token, decide::after_ms(now, hold)])?;
+                Ok(n == 1)
+            },
+        )
+    }
+}
+
 type Stored = (Option<i64>, Option<String>, Option<String>);
 
 /// Every feed's next poll, its reason and its claim's owner, by name.
