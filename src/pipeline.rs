@@ -257,15 +257,22 @@ impl Pipeline {
                 let w = cfg.watchlists.get(m.watchlist)?;
                 Some(NewAlert {
                     alert: Alert::new(&w.name, w.severity.as_deref(), article, &m.hits, now),
-                    sinks: w
-                        .sinks
-                        .iter()
-                        .filter_map(|&s| cfg.sinks.get(s))
-                        .map(|s| s.name.clone())
-                        .collect(),
+                    sinks: self.sink_names(m.watchlist),
                     story_keys: article.story_keys(),
                 })
             })
+            .collect()
+    }
+
+    /// The names of the sinks of watchlist `wl`.
+    fn sink_names(&self, wl: usize) -> Vec<String> {
+        let cfg = &self.config;
+        let Some(w) = cfg.watchlists.get(wl) else {
+            return Vec::new();
+        };
+        (w.sinks.iter())
+            .filter_map(|&s| cfg.sinks.get(s))
+            .map(|s| s.name.clone())
             .collect()
     }
 }
@@ -378,5 +385,7 @@ pub mod rounds;
 
 #[path = "pipeline/backlog.rs"]
 mod backlog;
+#[path = "pipeline/revision.rs"]
+mod revision;
 
 use record::{Body, Got, Poll};

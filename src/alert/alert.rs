@@ -60,6 +60,13 @@ pub struct Alert {
     /// Near copies of the story seen in other feeds (filled in when it is sent).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also_seen_in: Vec<SeenIn>,
+    /// For a revision alert (`[[watchlist]] revisions = true`): the id of the story's
+    /// first alert under this watchlist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision_of: Option<String>,
+    /// For a revision alert: the changed sentence, before and after.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revision: Option<super::revision::Revision>,
 }
 
 /// Another place a story was seen: a near copy recorded against an alert.
@@ -148,7 +155,31 @@ impl Alert {
                 .map(AlertMatch::from)
                 .collect(),
             also_seen_in: Vec::new(),
+            revision_of: None,
+            revision: None,
         }
+    }
+
+    /// The headline messages show: the story's title, `Revised: ` before it for a
+    /// revision alert.
+    pub fn headline(&self) -> String {
+        match self.revision_of {
+            Some(_) => format!("Revised: {}", self.article.title),
+            None => self.article.title.clone(),
+        }
+    }
+
+    /// The text messages show under the headline: the summary, or for a revision alert
+    /// the changed sentence as `Before: … / Now: …`.
+    pub fn lead(&self) -> String {
+        let Some(r) = &self.revision else {
+            return self.article.summary.clone();
+        };
+        let side = |s: &Option<String>| {
+            s.as_deref()
+                .map_or("(none)".to_string(), |s| format!("“{s}”"))
+        };
+        format!("Before: {}\nNow: {}", side(&r.before), side(&r.after))
     }
 
     /// `detected_at` in RFC 3339, seconds, `Z`.

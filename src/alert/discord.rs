@@ -53,7 +53,7 @@ pub fn escape(text: &str) -> String {
 pub fn payload(batch: Batch<'_>) -> Value {
     let alerts = batch.alerts();
     let content = match batch {
-        Batch::Single(a) => format!("**{}**: {}", escape(&a.watchlist), escape(&a.article.title)),
+        Batch::Single(a) => format!("**{}**: {}", escape(&a.watchlist), escape(&a.headline())),
         Batch::Digest(_) if alerts.len() > limits::EMBEDS => format!(
             "**newshound digest**: {} alerts (the first {} shown)",
             alerts.len(),
@@ -65,7 +65,7 @@ pub fn payload(batch: Batch<'_>) -> Value {
             let title = d
                 .alerts
                 .first()
-                .map_or(String::new(), |a| escape(&a.article.title));
+                .map_or(String::new(), |a| escape(&a.headline()));
             format!("**{}**: {title}", lists.join(", "))
         }
     };
@@ -85,8 +85,8 @@ pub fn payload(batch: Batch<'_>) -> Value {
 
 fn embed(a: &Alert, detailed: bool) -> Value {
     let mut e = json!({
-        "title": fit(&a.article.title, limits::TITLE, escape),
-        "description": fit(&a.article.summary, limits::DESCRIPTION, escape),
+        "title": fit(&a.headline(), limits::TITLE, escape),
+        "description": fit(&a.lead(), limits::DESCRIPTION, escape),
         "color": if a.severity.is_some() { COLOR_SEVERE } else { COLOR_PLAIN },
         "timestamp": a.detected_at_rfc3339(),
         "fields": fields(a, if detailed { limits::FIELDS } else { 1 }),
@@ -219,6 +219,8 @@ mod tests {
                 })
                 .collect(),
             also_seen_in: Vec::new(),
+            revision_of: None,
+            revision: None,
         }
     }
 

@@ -78,6 +78,8 @@ mod tests {
                 },
                 matches: Vec::new(),
                 also_seen_in: Vec::new(),
+                revision_of: None,
+                revision: None,
             },
             sink: "s".into(),
             attempts: 0,

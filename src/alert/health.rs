@@ -90,5 +90,7 @@ fn health_alert(
         },
         matches: Vec::new(),
         also_seen_in: Vec::new(),
+        revision_of: None,
+        revision: None,
     }
 }

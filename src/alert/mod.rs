@@ -13,6 +13,7 @@ pub mod health;
 pub mod markup;
 pub mod ratelimit;
 pub mod retry;
+pub mod revision;
 pub mod sink;
 pub mod sinks;
 pub mod slack;
@@ -25,6 +26,7 @@ pub use alert::{
 };
 pub use batch::{Batch, Digest};
 pub use dispatch::{DispatchReport, Dispatcher};
+pub use revision::Revision;
 pub use sink::{DeliveryError, RetryPolicy, Sink, SinkBuildError};
 pub use sinks::{AnySink, Net};
 pub use wire::{WireAlertV1, WireDigestV1};

@@ -53,13 +53,14 @@ pub fn payload(batch: Batch<'_>) -> Value {
 
 fn single(a: &Alert) -> Value {
     let text = fit(
-        &format!("newshound: {}: {}", a.watchlist, a.article.title),
+        &format!("newshound: {}: {}", a.watchlist, a.headline()),
         MAX_TEXT,
         escape,
     );
     let mut blocks = vec![section(headline(a)), context(facts(a))];
-    if !a.article.summary.is_empty() {
-        blocks.push(section(fit(&a.article.summary, MAX_SECTION, escape)));
+    let lead = a.lead();
+    if !lead.is_empty() {
+        blocks.push(section(fit(&lead, MAX_SECTION, escape)));
     }
     for m in a.matches.iter().take(MATCHES_SHOWN) {
         let head = escape(&format!(
@@ -78,7 +79,7 @@ fn single(a: &Alert) -> Value {
 }
 
 fn headline(a: &Alert) -> String {
-    let title = fit(&a.article.title, 1000, escape);
+    let title = fit(&a.headline(), 1000, escape);
     format!("*{}*", link(a.article.url.as_deref(), &title))
 }
 

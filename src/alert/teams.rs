@@ -129,9 +129,10 @@ fn match_line(m: &super::AlertMatch) -> String {
 }
 
 fn single(a: &Alert, caps: Caps) -> Vec<Value> {
-    let mut body = vec![title_block(&a.article.title), facts(a)];
-    if !a.article.summary.is_empty() {
-        body.push(text_block(&a.article.summary, caps.text * 2));
+    let mut body = vec![title_block(&a.headline()), facts(a)];
+    let lead = a.lead();
+    if !lead.is_empty() {
+        body.push(text_block(&lead, caps.text * 2));
     }
     for m in a.matches.iter().take(caps.matches) {
         body.push(text_block(&match_line(m), caps.text));
@@ -147,7 +148,7 @@ fn digest(alerts: &[Alert], caps: Caps) -> Vec<Value> {
     let n = alerts.len();
     let mut body = vec![title_block(&format!("newshound digest: {n} alerts"))];
     for a in alerts.iter().take(caps.shown) {
-        let mut items = vec![title_block(&a.article.title), facts(a)];
+        let mut items = vec![title_block(&a.headline()), facts(a)];
         if let Some(m) = a.matches.first().filter(|_| caps.matches > 0) {
             items.push(text_block(&match_line(m), caps.text));
         }
@@ -196,6 +197,8 @@ mod tests {
                 })
                 .collect(),
             also_seen_in: Vec::new(),
+            revision_of: None,
+            revision: None,
         }
     }
 

@@ -130,6 +130,8 @@ fn sample_alert() -> Alert {
             snippet: "[Sample] title".into(),
         }],
         also_seen_in: Vec::new(),
+        revision_of: None,
+        revision: None,
     }
 }
 

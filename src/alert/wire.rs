@@ -25,6 +25,13 @@ pub struct WireAlertV1<'a> {
     /// left out when there are none, so the common payload is exactly the documented one.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also_seen_in: Vec<WireSeenInV1<'a>>,
+    /// A revision alert only: the id of the story's first alert under this watchlist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision_of: Option<&'a str>,
+    /// A revision alert only: the changed sentence before and after, and the terms new
+    /// to the story.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<&'a super::Revision>,
 }
 
 /// A near copy of the story, in a v1 payload.
@@ -98,6 +105,8 @@ impl<'a> WireAlertV1<'a> {
                     url: c.url.as_deref(),
                 })
                 .collect(),
+            revision_of: alert.revision_of.as_deref(),
+            revision: alert.revision.as_ref(),
         }
     }
 

@@ -191,7 +191,7 @@ pub async fn show(
 
 fn write_record(r: &AlertRecord, out: &mut dyn Write) -> std::io::Result<()> {
     let a = &r.alert;
-    writeln!(out, "{}", a.article.title)?;
+    writeln!(out, "{}", a.headline())?;
     writeln!(
         out,
         "  link:      {}",
@@ -205,6 +205,12 @@ fn write_record(r: &AlertRecord, out: &mut dyn Write) -> std::io::Result<()> {
         .unwrap_or_else(|| "unknown".into());
     writeln!(out, "  published: {published}")?;
     writeln!(out, "  detected:  {}", a.detected_at_rfc3339())?;
+    if let (Some(of), Some(r)) = (&a.revision_of, &a.revision) {
+        let side = |s: &Option<String>| s.as_deref().unwrap_or("(none)").to_string();
+        writeln!(out, "  revision of: {of} ({})", r.field)?;
+        writeln!(out, "    before:  {}", side(&r.before))?;
+        writeln!(out, "    after:   {}", side(&r.after))?;
+    }
     let sev = a
         .severity
         .as_deref()

@@ -110,20 +110,7 @@ fn read_articles(bytes: &[u8], label: &str, kind: InputKind) -> Result<Vec<Artic
                 source,
             })?
         }
-        InputKind::Html => {
-            let text = String::from_utf8_lossy(bytes);
-            let title = html_title(&text).unwrap_or_default();
-            vec![Article::new(
-                label,
-                None,
-                None,
-                title,
-                String::new(),
-                html_to_text(&text),
-                None,
-                None,
-            )]
-        }
+        InputKind::Html => vec![saved_page(bytes, label)],
         InputKind::Text => {
             let text = String::from_utf8_lossy(bytes).into_owned();
             vec![Article::new(
@@ -138,6 +125,38 @@ fn read_articles(bytes: &[u8], label: &str, kind: InputKind) -> Result<Vec<Artic
             )]
         }
     })
+}
+
+/// A saved article page read as the page stage reads a fetched one (`full_text`): its
+/// readable text, extracted the same way, is the `article` field. A page the extraction
+/// refuses is said so on stderr (the daemon would record that reason and match the
+/// feed's text alone) and its whole text is matched as `content` instead.
+fn saved_page(bytes: &[u8], label: &str) -> Article {
+    let html = String::from_utf8_lossy(bytes);
+    let title = html_title(&html).unwrap_or_default();
+    let mut article = Article::new(
+        label,
+        None,
+        None,
+        title,
+        String::new(),
+        String::new(),
+        None,
+        None,
+    );
+    match crate::feeds::page::extract_page(bytes, Some("text/html"), None) {
+        Ok(page) => {
+            if article.title.is_empty() {
+                article.title = page.title;
+            }
+            article.article = page.text;
+        }
+        Err(e) => {
+            eprintln!("newshound: warning: {label}: the page stage would not use this page: {e}; matching its whole text as content");
+            article.content = html_to_text(&html);
+        }
+    }
+    article
 }
 
 fn write_matches(

@@ -188,6 +188,9 @@ pub struct WatchlistConfig {
     pub sinks: Vec<usize>,
     /// Feed names it applies to; `None` = every feed.
     pub feeds: Option<BTreeSet<String>>,
+    /// `revisions = true`: a story it alerted whose matched text changes alerts again, as
+    /// a revision (off by default).
+    pub revisions: bool,
 }
 
 impl WatchlistConfig {

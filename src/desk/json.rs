@@ -40,6 +40,12 @@ pub struct AlertJson {
     pub muted: bool,
     /// Near copies seen in other feeds.
     pub copies: Vec<CopyJson>,
+    /// A revision alert only: the id of the story's first alert under this watchlist.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision_of: Option<String>,
+    /// A revision alert only: the changed sentence before and after.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revision: Option<crate::alert::Revision>,
 }
 
 /// One term that hit.
@@ -99,6 +105,8 @@ impl From<&AlertRecord> for AlertJson {
             deliveries: r.deliveries.iter().map(redacted).collect(),
             feedback: r.feedback.clone(),
             muted: r.muted(),
+            revision_of: a.revision_of.clone(),
+            revision: a.revision.clone(),
             copies: r
                 .copies
                 .iter()

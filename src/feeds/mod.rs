@@ -14,6 +14,7 @@ pub mod fingerprint;
 pub mod gate;
 pub mod html;
 pub mod limits;
+pub mod lsh;
 pub mod page;
 pub mod parse;
 pub mod repair;

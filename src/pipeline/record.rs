@@ -77,7 +77,10 @@ impl Pipeline {
         let max_age = self.config.daemon.max_age;
         let old = super::backlog::backlog(&self.store, &changed, first_poll, max_age, now).await?;
         let pages_due = self.pages_due(feed, &changed, &old).await?;
-        let writes = self.candidates(changed, old).await?;
+        let mut writes = self.candidates(changed, old).await?;
+        if !first_poll {
+            self.add_revisions(feed, &mut writes).await?;
+        }
         let titles: Vec<(String, String)> = writes
             .iter()
             .map(|w| (w.article.feed.clone(), w.article.title.clone()))

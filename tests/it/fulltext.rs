@@ -298,14 +298,14 @@ async fn a_page_is_fetched_once_per_story_stored_and_auto_skips_long_items() {
     assert!(!stored.article.contains("Subscribe to our newsletter"));
 }
 
-/// The real pages bundled from Miniflux (Apache-2.0, tests/fixtures/pages/LICENSE), and
+/// The real pages of Miniflux's test data (Apache-2.0, tests/fixtures/miniflux/LICENSE), and
 /// our synthetic article: a sentence of the body is kept, the navigation around it is not.
 #[test]
 fn real_pages_extract_to_their_body_text() {
     use newshound::feeds::page::extract_page;
     let cases: [(&str, &str, &[&str], &[&str]); 4] = [
         (
-            "pages/miniflux_wikipedia.html",
+            "miniflux/internal/reader/sanitizer/testdata/miniflux_wikipedia.html",
             "https://fr.wikipedia.org/wiki/Miniflux",
             &["Miniflux est un agrégateur de flux RSS minimaliste."],
             &[
@@ -315,7 +315,7 @@ fn real_pages_extract_to_their_body_text() {
             ],
         ),
         (
-            "pages/miniflux_github.html",
+            "miniflux/internal/reader/sanitizer/testdata/miniflux_github.html",
             "https://github.com/miniflux/v2",
             &["Miniflux is a minimalist and opinionated feed reader"],
             &[
@@ -325,7 +325,7 @@ fn real_pages_extract_to_their_body_text() {
             ],
         ),
         (
-            "pages/p.html",
+            "miniflux/internal/reader/scraper/testdata/p.html",
             "https://example.org/p",
             &["Apquam tincidunt mauris eu risus."],
             &[],

@@ -103,9 +103,9 @@ const DETAILS: [Detail; 4] = [
 /// The title line for a notification: `[watchlist] title` (plain, cut to `max` in `unit`).
 pub fn title(batch: Batch<'_>, max: usize, unit: Unit) -> String {
     let text = match batch.alerts() {
-        [a] => format!("[{}] {}", a.watchlist, a.article.title),
+        [a] => format!("[{}] {}", a.watchlist, a.headline()),
         many if batch.is_digest() => format!("newshound digest: {} alerts", many.len()),
-        many => format!("[{}] {}", watchlists(many), many[0].article.title),
+        many => format!("[{}] {}", watchlists(many), many[0].headline()),
     };
     super::http::fit(&text, max, unit)
 }
@@ -133,7 +133,7 @@ fn single(a: &Alert, style: Style, max: usize, unit: Unit) -> String {
         }
     }
     // Even the brief form is too long (a huge title): plain words, cut.
-    super::http::fit(&style.escape(&a.article.title), max, unit)
+    super::http::fit(&style.escape(&a.headline()), max, unit)
 }
 
 /// One story in several watchlists: the story once (from its first alert), then each
@@ -186,7 +186,7 @@ fn block(a: &Alert, style: Style, detail: Detail) -> String {
         .map(|s| format!(" ({s})"))
         .unwrap_or_default();
     lines.push(style.bold(&e(&format!("{}{severity}", a.watchlist))));
-    let headline = style.bold(&e(&truncate_chars(&a.article.title, 300)));
+    let headline = style.bold(&e(&truncate_chars(&a.headline(), 300)));
     lines.push(style.link(&headline, a.article.url.as_deref()));
     let mut facts = a.article.feed.clone();
     if let Some(p) = a.article.published {
@@ -194,8 +194,9 @@ fn block(a: &Alert, style: Style, detail: Detail) -> String {
     }
     lines.push(e(&facts));
     if let Detail::Full(n) = detail {
-        if !a.article.summary.is_empty() {
-            lines.push(e(&a.article.summary));
+        let lead = a.lead();
+        if !lead.is_empty() {
+            lines.push(e(&lead));
         }
         for m in a.matches.iter().take(n) {
             let open = if style == Style::Plain { "[" } else { "" };
@@ -246,6 +247,8 @@ mod tests {
                 snippet: "to meet <Minister> [Li Shangfu] in Singapore".into(),
             }],
             also_seen_in: Vec::new(),
+            revision_of: None,
+            revision: None,
         }
     }
 

@@ -27,8 +27,8 @@ pub struct RawWatchlist {
     pub query: Option<String>,
     /// Free label passed to sinks.
     pub severity: Option<String>,
-    /// Revision alerts for stories already alerted: reserved, refused when `true` until
-    /// they are built.
+    /// Revision alerts for stories already alerted whose matched text changes (off by
+    /// default).
     pub revisions: Option<bool>,
     /// `[[watchlist.person]]`
     #[serde(default)]

@@ -25,12 +25,6 @@ pub(super) fn watchlists(
             .feeds
             .as_ref()
             .map(|f| feed_filter(f, feeds, &key, issues));
-        if w.revisions == Some(true) {
-            issues.push(
-                format!("{key}.revisions"),
-                "revision alerts are not available in this version yet; remove the key",
-            );
-        }
         for (p, person) in w.person.iter().enumerate() {
             if person.name.is_none() {
                 issues.push(format!("{key}.person[{p}].name"), "missing");
@@ -41,6 +35,7 @@ pub(super) fn watchlists(
             severity: w.severity.clone(),
             sinks: sink_ids,
             feeds: feed_filter,
+            revisions: w.revisions.unwrap_or(false),
         });
     }
     out

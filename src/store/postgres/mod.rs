@@ -9,6 +9,7 @@
 //! advisory transaction lock, and story keys go in with `ON CONFLICT DO NOTHING` in the
 //! same transaction as the alert and its deliveries; a sink's queue has one lease holder.
 
+mod bands;
 mod delivery;
 mod pages;
 mod poll;

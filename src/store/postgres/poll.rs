@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use tokio_postgres::{GenericClient, Row, Transaction};
 
-use super::{PgStore, CHANNEL};
-use crate::feeds::Article;
+use super::{bands, PgStore, CHANNEL};
+use crate::feeds::{lsh, Article};
 use crate::store::{
     decide, owner_is_gone, rfc3339, Claim, DueClaim, DueFeeds, FeedClaim, FeedSchedule, FeedSet,
     FeedState, Known, Lease, NearDupCheck, NewAlert, PageWrite, PollRecord, PollStore, PollWrite,
@@ -242,6 +242,14 @@ impl PollStore for PgStore {
                 &[],
             )
             .await?;
+        // So do the band keys of alerts that old: their fingerprints went with them.
+        client
+            .execute(
+                "DELETE FROM near_bands WHERE alert_id IN
+                   (SELECT id FROM alerts WHERE created_at < $1)",
+                &[&rfc3339(before)],
+            )
+            .await?;
         Ok(n as usize)
     }
 
@@ -364,14 +372,19 @@ pub(super) async fn record_in(
         if story_seen(tx, watchlist, &new.story_keys).await? {
             continue;
         }
-        if let Some(check) = near {
-            if let Some(original) = find_original(tx, watchlist, check).await? {
+        let keys = near.map(|n| lsh::band_keys(&n.fingerprint, watchlist));
+        // A revision alert is about a story already alerted: never a near copy of it.
+        if let (Some(check), Some(keys), None) = (near, &keys, &new.alert.revision_of) {
+            if let Some(original) = bands::find_original(tx, watchlist, keys, check).await? {
                 record_copy(tx, &original, watchlist, article, now).await?;
                 out.copies.push((watchlist.to_string(), original));
                 continue;
             }
         }
         queue_alert(tx, new, Some(article), now).await?;
+        if let Some(keys) = &keys {
+            bands::index(tx, &new.alert.id, keys).await?;
+        }
         out.queued.push(new.alert.clone());
     }
     let fingerprint = near.map(|n| n.fingerprint.to_bytes());
@@ -391,24 +404,6 @@ async fn story_seen(
         )
         .await?;
     Ok(row.is_some())
-}
-
-async fn find_original(
-    tx: &Transaction<'_>,
-    watchlist: &str,
-    check: &NearDupCheck,
-) -> Result<Option<String>, StoreError> {
-    let rows = tx
-        .query(
-            "SELECT a.id, ar.fingerprint FROM alerts a
-             JOIN articles ar ON ar.feed = a.article_feed AND ar.id = a.article_id
-             WHERE a.watchlist = $1 AND a.created_at >= $2 AND ar.fingerprint IS NOT NULL
-             ORDER BY a.created_at, a.seq",
-            &[&watchlist, &rfc3339(check.since)],
-        )
-        .await?;
-    let earlier = rows.iter().map(|r| (r.get(0), r.get(1)));
-    Ok(decide::near_copy_of(earlier, check))
 }
 
 async fn record_copy(

@@ -8,27 +8,7 @@ use rusqlite::{params, Connection};
 use super::SqliteStore;
 use crate::alert::SeenIn;
 use crate::feeds::Article;
-use crate::store::{decide, NearDupCheck, StoreError};
-
-/// The alert (of `watchlist`, created since the check's window) whose article is a near
-/// copy of the new one, if any.
-pub(super) fn find_original(
-    tx: &Connection,
-    watchlist: &str,
-    check: &NearDupCheck,
-) -> Result<Option<String>, StoreError> {
-    let mut stmt = tx.prepare_cached(
-        "SELECT a.id, ar.fingerprint FROM alerts a
-         JOIN articles ar ON ar.feed = a.article_feed AND ar.id = a.article_id
-         WHERE a.watchlist = ?1 AND a.created_at >= ?2 AND ar.fingerprint IS NOT NULL
-         ORDER BY a.created_at",
-    )?;
-    let since = check.since.to_rfc3339_opts(SecondsFormat::Secs, true);
-    let rows = stmt
-        .query_map(params![watchlist, since], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<Vec<(String, Vec<u8>)>, _>>()?;
-    Ok(decide::near_copy_of(rows, check))
-}
+use crate::store::StoreError;
 
 /// Records `article` as a copy of `alert_id`, and its story keys as seen under that alert.
 pub(super) fn record_copy(

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
+use super::bands::{self, MIGRATE_V6};
 use super::batch::Db;
 use super::desk::MIGRATE_V5;
 use super::integrity::{self, StateFiles};
@@ -14,7 +15,7 @@ use crate::store::StoreError;
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-pub(super) const SCHEMA_VERSION: i64 = 6;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -133,8 +134,8 @@ CREATE TABLE sink_leases (
 );
 ";
 
-/// Version 6: claim rounds pick due feeds by their next poll.
-const MIGRATE_V6: &str = "CREATE INDEX IF NOT EXISTS feeds_next_poll ON feeds (next_poll);";
+/// Version 7: claim rounds pick due feeds by their next poll.
+const MIGRATE_V7: &str = "CREATE INDEX IF NOT EXISTS feeds_next_poll ON feeds (next_poll);";
 
 /// The error of opening `path`.
 fn open_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -205,10 +206,12 @@ impl SqliteStore {
                  INSERT INTO main.articles SELECT * FROM disk.articles;
                  INSERT INTO main.seen SELECT * FROM disk.seen;
                  INSERT INTO main.alerts SELECT * FROM disk.alerts;
-                 INSERT INTO main.copies SELECT * FROM disk.copies;
-                 DETACH DATABASE disk;",
+                 INSERT INTO main.copies SELECT * FROM disk.copies;",
             )
             .map_err(&open_err)?;
+            copy_bands(&conn)?;
+            conn.execute_batch("DETACH DATABASE disk;")
+                .map_err(&open_err)?;
         }
         Ok(SqliteStore::wrap(conn, path.clone(), true))
     }
@@ -318,12 +321,28 @@ fn create(dir: &Path, db: &Path) -> Result<(), StoreError> {
     }
 }
 
+/// The near-duplicate index of the attached `disk` state into the scratch copy: copied, or
+/// computed when the file predates it (version < 6).
+fn copy_bands(conn: &Connection) -> Result<(), StoreError> {
+    let has: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM disk.sqlite_master WHERE name = 'near_bands')",
+        [],
+        |r| r.get(0),
+    )?;
+    if has {
+        conn.execute_batch("INSERT INTO main.near_bands SELECT * FROM disk.near_bands;")?;
+    } else {
+        bands::backfill(conn)?;
+    }
+    Ok(())
+}
+
 /// A fresh in-memory database with the whole schema.
 fn memory_schema() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
     super::desk::register_functions(&conn)?;
     for step in [
-        SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6,
+        SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6, MIGRATE_V7,
     ] {
         conn.execute_batch(step)?;
     }
@@ -358,6 +377,16 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     if version < 6 {
         tx.execute_batch(MIGRATE_V6)?;
+        let alerts = bands::backfill(&tx)?;
+        if version > 0 {
+            tracing::info!(
+                alerts,
+                "near-duplicate index built from the stored fingerprints"
+            );
+        }
+    }
+    if version < 7 {
+        tx.execute_batch(MIGRATE_V7)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;

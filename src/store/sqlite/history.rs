@@ -94,6 +94,11 @@ impl SqliteStore {
                WHERE a.feed = pages.feed AND a.id = pages.article_id)",
             [],
         )?;
+        // So do the band keys of alerts that old: their fingerprints went with them.
+        conn.execute(
+            "DELETE FROM near_bands WHERE alert_id IN (SELECT id FROM alerts WHERE created_at < ?1)",
+            params![rfc3339(before)],
+        )?;
         Ok(n)
     }
 }

@@ -2,6 +2,7 @@
 //! a mutex. Every call of the interfaces runs on tokio's blocking pool
 //! ([`blocking`]), so its fsyncs never hold up an async worker thread.
 
+mod bands;
 mod batch;
 mod copies;
 mod db;

@@ -5,9 +5,10 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::copies::{find_original, record_copy};
+use super::bands;
+use super::copies::record_copy;
 use super::SqliteStore;
-use crate::feeds::Article;
+use crate::feeds::{lsh, Article};
 use crate::store::{FeedState, NearDupCheck, NewAlert, PollRecord, Recorded, StoreError};
 
 /// Maps the first eight columns of a `SELECT name, etag, last_modified, last_poll,
@@ -126,14 +127,19 @@ pub(super) fn record_in(
         if story_seen(tx, watchlist, &new.story_keys)? {
             continue;
         }
-        if let Some(check) = near {
-            if let Some(original) = find_original(tx, watchlist, check)? {
+        let keys = near.map(|n| lsh::band_keys(&n.fingerprint, watchlist));
+        // A revision alert is about a story already alerted: never a near copy of it.
+        if let (Some(check), Some(keys), None) = (near, &keys, &new.alert.revision_of) {
+            if let Some(original) = bands::find_original(tx, watchlist, keys, check)? {
                 record_copy(tx, &original, watchlist, article, now)?;
                 out.copies.push((watchlist.to_string(), original));
                 continue;
             }
         }
         queue_alert(tx, &new, Some(article), now)?;
+        if let Some(keys) = &keys {
+            bands::index(tx, &new.alert.id, keys)?;
+        }
         out.queued.push(new.alert);
     }
     let fingerprint = near.map(|n| n.fingerprint.to_bytes());

@@ -15,7 +15,7 @@ use crate::alert::{Alert, Batch};
 pub fn subject(batch: Batch<'_>) -> String {
     match batch {
         Batch::Single(a) => truncate_chars(
-            &format!("[newshound] {}: {}", a.watchlist, a.article.title),
+            &format!("[newshound] {}: {}", a.watchlist, a.headline()),
             200,
         ),
         Batch::Digest(d) => format!("[newshound] digest: {} alerts", d.alerts.len()),
@@ -59,7 +59,7 @@ pub fn plain_body(batch: Batch<'_>) -> String {
 }
 
 fn plain_alert(out: &mut String, a: &Alert) {
-    let _ = writeln!(out, "{}", a.article.title);
+    let _ = writeln!(out, "{}", a.headline());
     if let Some(url) = &a.article.url {
         let _ = writeln!(out, "{url}");
     }
@@ -73,8 +73,9 @@ fn plain_alert(out: &mut String, a: &Alert) {
     if let Some(p) = a.article.published {
         let _ = writeln!(out, "Published: {}", p.format("%Y-%m-%d %H:%M UTC"));
     }
-    if !a.article.summary.is_empty() {
-        let _ = writeln!(out, "\n{}", a.article.summary);
+    let lead = a.lead();
+    if !lead.is_empty() {
+        let _ = writeln!(out, "\n{lead}");
     }
     if !a.matches.is_empty() {
         out.push_str("\nMatches:\n");
@@ -107,8 +108,9 @@ pub fn html_body(batch: Batch<'_>) -> String {
 
 fn html_alert(out: &mut String, a: &Alert) {
     html_heading(out, a);
-    if !a.article.summary.is_empty() {
-        let _ = writeln!(out, "<p>{}</p>", text(&a.article.summary));
+    let lead = a.lead();
+    if !lead.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", text(&lead));
     }
     out.push_str("<ul>\n");
     for m in &a.matches {
@@ -126,7 +128,8 @@ fn html_alert(out: &mut String, a: &Alert) {
 
 /// The title (a link only for http and https URLs) and the watchlist line.
 fn html_heading(out: &mut String, a: &Alert) {
-    let title = text(&a.article.title);
+    let headline = a.headline();
+    let title = text(&headline);
     let url = a.article.url.as_deref();
     match url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
         Some(url) => {

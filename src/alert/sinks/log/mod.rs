@@ -72,6 +72,7 @@ impl LogSink {
             url = alert.article.url.as_deref().unwrap_or(""),
             matches = %matches,
             also_seen_in = alert.also_seen_in.len(),
+            revision_of = alert.revision_of.as_deref().unwrap_or(""),
             "alert"
         );
     }

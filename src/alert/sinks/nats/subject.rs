@@ -189,6 +189,8 @@ mod tests {
             },
             matches: Vec::new(),
             also_seen_in: Vec::new(),
+            revision_of: None,
+            revision: None,
         }
     }
 

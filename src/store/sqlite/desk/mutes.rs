@@ -31,7 +31,9 @@ impl Stored {
                         .any(|m| m.kind == "person" && crate::watch::normalise(&m.term) == person)
             }
             MuteScope::Story { alert: id } => {
-                &alert.id == id || keys.iter().any(|k| self.story_keys.contains(k))
+                &alert.id == id
+                    || alert.revision_of.as_ref() == Some(id)
+                    || keys.iter().any(|k| self.story_keys.contains(k))
             }
         }
     }
