@@ -101,6 +101,13 @@ pub async fn list_alerts(
         Ok(f) => f,
         Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
     };
+    if p.finds_nothing() {
+        let none = AlertList {
+            alerts: Vec::new(),
+            next: None,
+        };
+        return Json(none).into_response();
+    }
     match s.store().desk().list_alerts(filter).await {
         Ok(page) => Json(AlertList {
             alerts: page.alerts.iter().map(AlertJson::from).collect(),
@@ -130,6 +137,7 @@ pub struct FeedbackBody {
     pub verdict: Verdict,
     /// An optional note (at most 2000 characters).
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
@@ -170,9 +178,11 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// The query: words, "a phrase", prefix*.
+    /// The query: words, "a phrase", prefix*; a query with no words finds nothing.
+    #[param(max_length = 500)]
     pub q: String,
     /// Most results of each kind (1–200, default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<usize>,
 }
 
@@ -208,8 +218,9 @@ pub struct MuteBody {
     /// What it silences.
     #[serde(flatten)]
     pub scope: MuteScope,
-    /// How long (`2h`, `1d`); absent: until lifted.
+    /// How long (`2h`, `1d`); absent, null or empty: until lifted.
     #[serde(default, rename = "for")]
+    #[schema(pattern = "^(|[1-9][0-9]{0,4}(s|m|h|d|w))$")]
     pub duration: Option<String>,
 }
 
@@ -221,9 +232,20 @@ pub async fn post_mute(State(s): State<DeskState>, headers: HeaderMap, body: Byt
     if !s.access.bearer_ok(&headers) {
         return unauthorized();
     }
-    let body: MuteBody = match parse(&body) {
+    let body: serde_json::Value = match parse(&body) {
         Ok(b) => b,
         Err(r) => return r,
+    };
+    // serde would take a variant's number for the tag; the document says a name.
+    if !body.get("kind").is_some_and(serde_json::Value::is_string) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "body: 'kind' must be \"watchlist\", \"person\" or \"story\"",
+        );
+    }
+    let body: MuteBody = match serde_json::from_value(body) {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("body: {e}")),
     };
     match desk::set_mute(&s, body.scope, body.duration.as_deref()).await {
         Ok(m) => (StatusCode::CREATED, Json(m)).into_response(),

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::query::SearchQuery;
+use super::query::{QueryError, SearchQuery};
 use crate::store::desk::{AlertFilter, Position, Verdict};
 use crate::store::{rfc3339, DeliveryStatus};
 
@@ -19,25 +19,44 @@ const MAX_VALUE: usize = 1000;
 #[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Full-text query over alert titles and summaries (words, "a phrase", prefix*).
+    /// Full-text query over alert titles and summaries (words, "a phrase", prefix*); a
+    /// query with no words finds nothing.
+    #[param(max_length = 500)]
     pub q: Option<String>,
     /// Only this watchlist.
+    #[param(max_length = 1000)]
     pub watchlist: Option<String>,
     /// Only alerts from this feed.
+    #[param(max_length = 1000)]
     pub feed: Option<String>,
     /// Only this severity label.
+    #[param(max_length = 1000)]
     pub severity: Option<String>,
-    /// Created at or after: RFC 3339, or a duration back from now (`24h`, `7d`).
+    /// Created at or after: RFC 3339, or a duration back from now (`24h`, `7d`). The
+    /// document's pattern names the forms every client can rely on (UTC, whole seconds);
+    /// the server also takes other offsets and any duration `humantime` reads.
+    #[param(
+        pattern = r"^(|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z|0|[1-9][0-9]{0,4}(s|m|h|d))$"
+    )]
     pub since: Option<String>,
     /// Created before: RFC 3339, or a duration back from now.
+    #[param(
+        pattern = r"^(|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z|0|[1-9][0-9]{0,4}(s|m|h|d))$"
+    )]
     pub until: Option<String>,
     /// Only alerts with a delivery in this state: pending, delivered, failed, dead, muted.
+    #[param(pattern = "^(|pending|delivered|failed|dead|muted)$")]
     pub delivery: Option<String>,
     /// `useful`, `false-positive` or `none` (no feedback yet).
+    #[param(pattern = "^(|useful|false-positive|none)$")]
     pub feedback: Option<String>,
     /// Alerts per page (1–500, default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<usize>,
     /// The `next` cursor of the previous page.
+    #[param(
+        pattern = r"^(|[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z~[0-9a-f]{1,64})$"
+    )]
     pub cursor: Option<String>,
 }
 
@@ -59,6 +78,11 @@ fn bad(name: &'static str, problem: impl Into<String>) -> FilterError {
 }
 
 impl ListParams {
+    /// Whether `q` is given but has no words: such a query finds nothing.
+    pub fn finds_nothing(&self) -> bool {
+        nonempty(&self.q).map(SearchQuery::parse) == Some(Err(QueryError::Empty))
+    }
+
     /// The filter these parameters describe, at `now`.
     pub fn filter(&self, now: DateTime<Utc>) -> Result<AlertFilter, FilterError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
@@ -66,13 +90,10 @@ impl ListParams {
             return Err(bad("limit", format!("must be 1 to {MAX_LIMIT}")));
         }
         Ok(AlertFilter {
-            fts: match nonempty(&self.q) {
-                Some(q) => Some(
-                    SearchQuery::parse(q)
-                        .map_err(|e| bad("q", e.to_string()))?
-                        .fts(),
-                ),
-                None => None,
+            fts: match nonempty(&self.q).map(SearchQuery::parse) {
+                Some(Ok(q)) => Some(q.fts()),
+                Some(Err(QueryError::Empty)) | None => None,
+                Some(Err(e)) => return Err(bad("q", e.to_string())),
             },
             watchlist: name("watchlist", &self.watchlist)?,
             feed: name("feed", &self.feed)?,
@@ -87,8 +108,9 @@ impl ListParams {
     }
 }
 
+/// The value unless empty. Not trimmed: what the document allows is what is accepted.
 fn nonempty(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+    v.as_deref().filter(|s| !s.is_empty())
 }
 
 fn name(param: &'static str, v: &Option<String>) -> Result<Option<String>, FilterError> {

@@ -11,7 +11,7 @@ pub mod query;
 pub use filter::{ListParams, DEFAULT_LIMIT, MAX_LIMIT};
 pub use highlight::{highlight, Marked};
 pub use json::AlertJson;
-pub use query::{fold_for_index, SearchQuery, QUERY_MAX_CHARS};
+pub use query::{fold_for_index, QueryError, SearchQuery, QUERY_MAX_CHARS};
 
 /// A stored error (a delivery's last error) made safe to show: secrets in URLs and
 /// messages removed.

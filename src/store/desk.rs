@@ -150,18 +150,22 @@ pub enum MuteScope {
     /// Every alert of a watchlist.
     Watchlist {
         /// The watchlist.
+        #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
         watchlist: String,
     },
     /// Alerts of a watchlist that matched this person.
     Person {
         /// The watchlist.
+        #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
         watchlist: String,
         /// The person's name as the watchlist writes it.
+        #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
         person: String,
     },
     /// Every alert about one story (any watchlist), named by one of its alert ids.
     Story {
         /// An alert id of the story.
+        #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
         alert: String,
     },
 }

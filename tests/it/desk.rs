@@ -10,10 +10,12 @@ use serde_json::{json, Value};
 use crate::common::{feed_server, it_config, newshound, text};
 use crate::daemon::{get, wait_for_hooks, Daemon};
 
-const TOKEN: &str = "desk-token-0123456789abcdef";
+pub(crate) const TOKEN: &str = "desk-token-0123456789abcdef";
 
 /// Starts a daemon over the standard feeds with the admin token in a credentials folder.
-async fn desk_daemon(dir: &Path) -> (Daemon, String, wiremock::MockServer, std::path::PathBuf) {
+pub(crate) async fn desk_daemon(
+    dir: &Path,
+) -> (Daemon, String, wiremock::MockServer, std::path::PathBuf) {
     let server = feed_server(200).await;
     let config = it_config(dir, &server);
     let creds = dir.join("creds");
@@ -163,6 +165,26 @@ async fn api_lists_searches_judges_and_mutes_with_the_token() {
         200
     );
     assert!(json_of(&mutes).await.as_array().unwrap().is_empty());
+
+    let nothing = json_of(&format!("{base}/api/v1/search?q=%21%21")).await;
+    assert!(
+        nothing["alerts"].as_array().unwrap().is_empty(),
+        "{nothing}"
+    );
+    let nothing = json_of(&format!("{base}/api/v1/alerts?q=%2A")).await;
+    assert!(
+        nothing["alerts"].as_array().unwrap().is_empty(),
+        "{nothing}"
+    );
+    let numbered = c
+        .post(&mutes)
+        .bearer_auth(TOKEN)
+        .header("content-type", "application/json")
+        .body(json!({"kind": 0, "watchlist": "chinese-press"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(numbered.status().as_u16(), 400, "a kind is a name");
 
     let bad = get(&format!("{base}/api/v1/alerts?limit=0")).await;
     assert_eq!(bad.0, 400);

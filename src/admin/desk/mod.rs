@@ -94,8 +94,22 @@ pub async fn run_search(
             format!("parameter 'limit': must be 1 to {SEARCH_MAX}"),
         ));
     }
-    let query = SearchQuery::parse(q)
-        .map_err(|e| error(StatusCode::BAD_REQUEST, format!("parameter 'q': {e}")))?;
+    let query = match SearchQuery::parse(q) {
+        Ok(query) => query,
+        Err(crate::desk::QueryError::Empty) => {
+            return Ok(SearchResults {
+                query: String::new(),
+                alerts: Vec::new(),
+                articles: Vec::new(),
+            })
+        }
+        Err(e) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                format!("parameter 'q': {e}"),
+            ))
+        }
+    };
     let fts = query.fts();
     let store = s.store();
     let page = store
@@ -177,10 +191,10 @@ pub async fn set_mute(
     };
     if names
         .iter()
-        .any(|n| n.trim().is_empty() || n.len() > MUTE_NAME_MAX)
+        .any(|n| n.trim().is_empty() || n.chars().count() > MUTE_NAME_MAX)
     {
         return Err(bad(
-            "a mute needs a non-empty watchlist, person or story (at most 500 bytes)".into(),
+            "a mute needs a non-empty watchlist, person or story (at most 500 characters)".into(),
         ));
     }
     let now = Utc::now();

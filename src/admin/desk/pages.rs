@@ -42,6 +42,12 @@ pub async fn inbox(
             return page("Inbox", Tab::Inbox, csrf.is_some(), &body);
         }
     };
+    if p.finds_nothing() {
+        body.push_str(
+            "<p class=\"notice\">The text filter has no words to search for: no alerts match.</p>",
+        );
+        return page("Inbox", Tab::Inbox, csrf.is_some(), &body);
+    }
     let store = s.store();
     let (listed, precision) = match (
         store.desk().list_alerts(filter).await,

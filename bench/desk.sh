@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The desk benchmark: a state with N generated alerts (default 100,000: bench/gen_history.py,
+# 200 file:// feeds of N/200 items, every item one alert), then the p50/p95 latency of the
+# inbox and of search over HTTP from a real daemon on 127.0.0.1 (release build), one
+# keep-alive client, each request repeated; goals: inbox < 100 ms, search < 200 ms at p95.
+#
+#   bench/desk.sh [N]
+#
+# The state goes to target/desk-bench (kept between runs with the same N: delete it to
+# regenerate). Not part of CI. Latencies are wall time on a shared machine: the load
+# average is printed with them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-100000}
+out=target/desk-bench
+feeds=200
+per=$(( (n + feeds - 1) / feeds ))
+cargo build --release --quiet --bin newshound
+bin=target/release/newshound
+
+if [[ ! -f $out/n ]] || [[ $(cat "$out/n") != "$n" ]]; then
+    rm -rf "$out" && mkdir -p "$out"
+    python3 bench/gen_history.py "$out" "$feeds" "$per"
+    echo "== recording $((feeds * per)) alerts (newshound once)"
+    /usr/bin/time -f "once: %e s wall, %U+%S s CPU, %M KiB peak RSS" \
+        "$bin" once -c "$out/config.toml" > "$out/once.out" 2> "$out/once.err"
+    tail -1 "$out/once.out"; tail -1 "$out/once.err"
+    echo "$n" > "$out/n"
+fi
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+NEWSHOUND__DAEMON__ADMIN_LISTEN="127.0.0.1:$port" NEWSHOUND__DAEMON__POLL_INTERVAL=24h \
+    "$bin" run -c "$out/config.toml" 2> "$out/daemon.log" &
+daemon=$!
+trap 'kill $daemon 2>/dev/null || true' EXIT
+
+python3 - "$port" <<'PY'
+import http.client, statistics, sys, time, urllib.parse
+port = int(sys.argv[1])
+for _ in range(300):
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        c.request("GET", "/healthz"); c.getresponse().read(); break
+    except OSError:
+        time.sleep(0.1)
+
+def timed(path, reps):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    out = []
+    for i in range(reps + 3):
+        t = time.perf_counter()
+        c.request("GET", path)
+        r = c.getresponse(); body = r.read()
+        if r.status != 200:
+            sys.exit(f"{path}: {r.status} {body[:200]!r}")
+        if i >= 3:                      # the first few warm the page cache
+            out.append((time.perf_counter() - t) * 1000)
+    return out, body
+
+def cursor_of_second_page():
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("GET", "/api/v1/alerts?limit=50"); import json
+    return json.loads(c.getresponse().read())["next"]
+
+q = urllib.parse.quote
+cases = {
+    "inbox": [
+        "/", "/?watchlist=chinese-press", "/?feed=gen-0123", "/?severity=high",
+        "/?feedback=none", "/?since=24h", "/?cursor=" + q(cursor_of_second_page()),
+        "/api/v1/alerts", "/api/v1/alerts?watchlist=security-council&limit=100",
+    ],
+    "search": [
+        "/search?q=" + q("Zürich"), "/search?q=" + q('"li shangfu"'), "/search?q=" + q("harb*"),
+        "/search?q=" + q("李尚福"), "/search?q=" + q("declined tariff"),
+        "/api/v1/search?q=" + q("volker turk inquiry"), "/?q=" + q("satellite"),
+    ],
+}
+goal = {"inbox": 100, "search": 200}
+for kind, paths in cases.items():
+    every = []
+    for p in paths:
+        lat, body = timed(p, 20)
+        every += lat
+        print(f"  {kind:6} {p[:60]:60} p50 {statistics.median(lat):7.1f} ms  "
+              f"p95 {statistics.quantiles(lat, n=20)[18]:7.1f} ms  ({len(body)//1024} KiB)")
+    p95 = statistics.quantiles(every, n=20)[18]
+    print(f"{kind}: {len(every)} requests, p50 {statistics.median(every):.1f} ms, p95 {p95:.1f} ms "
+          f"(goal < {goal[kind]} ms: {'met' if p95 < goal[kind] else 'NOT met'})")
+PY
+echo "(load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); the machine is shared)"
