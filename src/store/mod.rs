@@ -5,6 +5,7 @@
 //! (`[store] url`, [`postgres`]) that several instances use at once.
 
 pub mod api;
+mod claims;
 pub mod decide;
 pub mod desk;
 mod error;
@@ -17,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use api::{Backend, DeliveryStore, PollStore, ReadStore};
+pub use claims::*;
 pub use desk::DeskStore;
 pub use error::{BackendError, StoreError};
 pub use sqlite::DB_FILE;

@@ -15,7 +15,7 @@ use crate::store::StoreError;
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-pub(super) const SCHEMA_VERSION: i64 = 6;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -133,6 +133,9 @@ CREATE TABLE sink_leases (
     until INTEGER NOT NULL
 );
 ";
+
+/// Version 7: claim rounds pick due feeds by their next poll.
+const MIGRATE_V7: &str = "CREATE INDEX IF NOT EXISTS feeds_next_poll ON feeds (next_poll);";
 
 /// The error of opening `path`.
 fn open_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -350,7 +353,7 @@ fn memory_schema() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
     super::desk::register_functions(&conn)?;
     for step in [
-        SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6,
+        SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6, MIGRATE_V7,
     ] {
         conn.execute_batch(step)?;
     }
@@ -392,6 +395,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
                 "near-duplicate index built from the stored fingerprints"
             );
         }
+    }
+    if version < 7 {
+        tx.execute_batch(MIGRATE_V7)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;
