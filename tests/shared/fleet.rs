@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Path as UrlPath, State};
@@ -18,19 +18,32 @@ use axum::Router;
 use newshound::alert::alert_id;
 use tokio::process::{Child, Command};
 
-const FEEDS: usize = 3000;
-const INSTANCES: usize = 3;
+/// The fleet's size: 3,000 feeds and 3 instances, or `$NEWSHOUND_FLEET_FEEDS` and
+/// `$NEWSHOUND_FLEET_INSTANCES` (`bench/scale.sh` runs 25,000 × 4).
+static FEEDS: LazyLock<usize> = LazyLock::new(|| env_or("NEWSHOUND_FLEET_FEEDS", 3000));
+static INSTANCES: LazyLock<usize> = LazyLock::new(|| env_or("NEWSHOUND_FLEET_INSTANCES", 3));
+
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 /// Long enough for a loaded 2-core machine to poll every feed well within it: the test
 /// asserts the invariants, not a speed.
-const INTERVAL: Duration = Duration::from_secs(60);
+static INTERVAL: LazyLock<Duration> =
+    LazyLock::new(|| Duration::from_secs(env_or("NEWSHOUND_FLEET_INTERVAL", 60) as u64));
 /// How late a feed may come beyond its interval: the 10% jitter and a claim round.
-const SLACK: Duration = Duration::from_secs(6 + 15);
+fn slack() -> Duration {
+    *INTERVAL / 10 + Duration::from_secs(15)
+}
 
 /// What the farm saw: each feed request (feed, when) and each webhook id received.
 #[derive(Default)]
 struct Seen {
     polls: Vec<(usize, Instant)>,
     hooks: Vec<String>,
+    hook_times: Vec<Instant>,
 }
 
 type Farm = Arc<Mutex<Seen>>;
@@ -60,7 +73,7 @@ fn rss(i: usize) -> String {
 }
 
 fn expected() -> BTreeSet<String> {
-    let own = (0..FEEDS)
+    let own = (0..*FEEDS)
         .filter(|i| i % 3 == 0)
         .map(|i| format!("guid:own-{i}"));
     let pairs = (0..FEEDS.div_ceil(2))
@@ -83,7 +96,9 @@ async fn hook(State(farm): State<Farm>, headers: HeaderMap) -> &'static str {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    farm.lock().unwrap().hooks.push(id);
+    let mut farm = farm.lock().unwrap();
+    farm.hooks.push(id);
+    farm.hook_times.push(Instant::now());
     "ok"
 }
 
@@ -109,7 +124,7 @@ fn config(dir: &Path, n: usize, addr: SocketAddr, url: &str) -> std::path::PathB
         dir.join(format!("state-{n}")).display(),
         INTERVAL.as_secs()
     );
-    for i in 0..FEEDS {
+    for i in 0..*FEEDS {
         text.push_str(&format!(
             "\n[[feed]]\nname = \"f{i}\"\nurl = \"http://{addr}/f/{i}\"\n"
         ));
@@ -141,6 +156,42 @@ async fn sql(url: &str) -> tokio_postgres::Client {
     client
 }
 
+/// The CPU time (user + system, seconds) the PostgreSQL server has used: its postmaster
+/// with the children it reaped, and its live children, from `/proc`.
+async fn db_cpu_seconds(url: &str) -> f64 {
+    let backend: i32 = sql(url)
+        .await
+        .query_one("SELECT pg_backend_pid()", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let postmaster = proc_stat(backend as u32).expect("the backend's /proc").0;
+    let mut ticks = proc_stat(postmaster).map_or(0, |(_, own, reaped)| own + reaped);
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if let Some((parent, own, _)) = proc_stat(pid) {
+            if parent == postmaster {
+                ticks += own;
+            }
+        }
+    }
+    ticks as f64 / 100.0
+}
+
+/// (parent pid, utime + stime, cutime + cstime) of `pid`, in clock ticks.
+fn proc_stat(pid: u32) -> Option<(u32, u64, u64)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let n = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    Some((n(1)? as u32, n(11)? + n(12)?, n(13)? + n(14)?))
+}
+
 /// Waits until `done` holds, checking every 200 ms, at most `limit`.
 async fn wait(limit: Duration, done: impl Fn() -> bool) -> bool {
     let start = Instant::now();
@@ -158,8 +209,9 @@ async fn three_instances_share_the_feeds_and_survive_a_kill() {
     let (addr, farm) = start_farm().await;
     let url = crate::pg::fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
+    let cpu_before = db_cpu_seconds(&url).await;
     let started = Instant::now();
-    let mut children: Vec<Child> = (0..INSTANCES)
+    let mut children: Vec<Child> = (0..*INSTANCES)
         .map(|n| start(&config(dir.path(), n, addr, &url)))
         .collect();
     // Not a speed check: the first polls are spread over a tenth of the interval, and
@@ -171,7 +223,7 @@ async fn three_instances_share_the_feeds_and_survive_a_kill() {
             .map(|(i, _)| *i)
             .collect::<BTreeSet<_>>()
             .len()
-            == FEEDS
+            == *FEEDS
     })
     .await;
     assert!(polled_all, "every feed polled");
@@ -216,8 +268,9 @@ async fn three_instances_share_the_feeds_and_survive_a_kill() {
             >= want.len()
     })
     .await;
-    let until = killed_at + INTERVAL + SLACK;
+    let until = killed_at + *INTERVAL + slack();
     tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
+    let db_cpu = db_cpu_seconds(&url).await - cpu_before;
     for c in &children {
         let pid = c.id().unwrap().to_string();
         std::process::Command::new("kill")
@@ -250,20 +303,32 @@ async fn three_instances_share_the_feeds_and_survive_a_kill() {
     let too_soon: Vec<(usize, Duration)> = by_feed
         .iter()
         .flat_map(|(i, times)| times.windows(2).map(move |w| (*i, w[1] - w[0])))
-        .filter(|(_, gap)| *gap + Duration::from_secs(1) < INTERVAL)
+        .filter(|(_, gap)| *gap + Duration::from_secs(1) < *INTERVAL)
         .collect();
     let missed: Vec<usize> = by_feed
         .iter()
         .filter(|(_, times)| !times.iter().any(|t| *t > killed_at && *t <= until))
         .map(|(i, _)| *i)
         .collect();
+    let span = |times: &mut dyn Iterator<Item = Instant>| {
+        let times: Vec<Instant> = times.collect();
+        let first = times.iter().min().copied();
+        let last = times.iter().max().copied();
+        first.zip(last).map_or(0.0, |(a, b)| (b - a).as_secs_f64())
+    };
+    let poll_span = span(&mut seen.polls.iter().map(|(_, t)| *t));
+    let hook_span = span(&mut seen.hook_times.iter().copied());
     eprintln!(
-        "fleet: {FEEDS} feeds x {INSTANCES} instances, {} polls, {} alerts expected, {} webhook \
-         requests ({repeats} repeats, {hooks_at_kill} before the kill), {instances} instances \
-         polled, {:.1}s",
+        "fleet: {} feeds x {} instances, {} polls ({:.0} polls/s), {} alerts expected, {} \
+         webhook requests ({:.0}/s; {repeats} repeats, {hooks_at_kill} before the kill), \
+         {instances} instances polled, database CPU {db_cpu:.1}s, {:.1}s",
+        *FEEDS,
+        *INSTANCES,
         seen.polls.len(),
+        seen.polls.len() as f64 / poll_span.max(1.0),
         want.len(),
         seen.hooks.len(),
+        seen.hooks.len() as f64 / hook_span.max(1.0),
         started.elapsed().as_secs_f64()
     );
     assert!(delivered, "every expected alert delivered");
