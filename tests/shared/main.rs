@@ -8,9 +8,11 @@ mod commands;
 #[path = "../it/common.rs"]
 #[allow(dead_code)]
 mod common;
+mod fleet;
 mod pages_revisions;
 mod pg;
 #[path = "../it/revision_site.rs"]
 mod revision_site;
 mod revisions_pg;
+mod rounds_contract;
 mod store_contract;

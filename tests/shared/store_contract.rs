@@ -36,7 +36,11 @@ fn candidate(watchlist: &str, a: &Article) -> NewAlert {
     }
 }
 
-fn write(feed: &str, lease: Option<Lease>, articles: Vec<(Article, Vec<NewAlert>)>) -> PollWrite {
+pub(crate) fn write(
+    feed: &str,
+    lease: Option<Lease>,
+    articles: Vec<(Article, Vec<NewAlert>)>,
+) -> PollWrite {
     PollWrite {
         record: PollRecord {
             feed: feed.into(),
