@@ -4,15 +4,21 @@
 #
 #   bench/run.sh [CORPUS_DIR] [TERMS]
 #
-# CORPUS_DIR defaults to ../shared/corpus/real/kagi-benchmark-feeds (200 real feeds, 44 MB,
-# not kept in this repository); TERMS defaults to 10000. The Python parsers are installed
-# into target/bench-venv with pip. Set RUNS=1 for a quicker (noisier) run.
+# CORPUS_DIR defaults to the 200 real feeds (44 MB) of bench/corpus/kagi-feeds.tar.xz
+# (fastfeedparser's benchmark set, MIT: see bench/corpus/), extracted into
+# target/bench/kagi-benchmark-feeds on first use; TERMS defaults to 10000. The Python
+# parsers are installed into target/bench-venv with pip. Set RUNS=1 for a quicker (noisier)
+# run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-corpus=${1:-../shared/corpus/real/kagi-benchmark-feeds}
+mkdir -p target/bench
+default=target/bench/kagi-benchmark-feeds
+if [[ -z ${1:-} && ! -d $default ]]; then
+    tar -C target/bench -xJf bench/corpus/kagi-feeds.tar.xz
+fi
+corpus=${1:-$default}
 terms=${2:-10000}
 [[ -d $corpus ]] || { echo "bench/run.sh: no corpus folder '$corpus'" >&2; exit 2; }
-mkdir -p target/bench
 
 echo "== newshound (cargo run --release --example bench_pipeline)"
 cargo build --release --quiet --example bench_pipeline

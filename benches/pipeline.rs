@@ -6,7 +6,8 @@ use std::path::Path;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use newshound::feeds::parse::parse_feed;
+use newshound::feeds::html::html_to_text;
+use newshound::feeds::parse::{parse_feed, parse_feed_fast, parse_feed_slow};
 use newshound::feeds::Article;
 use newshound::watch::{compile, Document};
 
@@ -34,6 +35,15 @@ fn articles(files: &[(String, Vec<u8>)]) -> Vec<Article> {
         .collect()
 }
 
+fn as_html(text: &str) -> String {
+    text.split("\n\n")
+        .map(|p| {
+            let p = p.replace('&', "&amp;").replace('<', "&lt;");
+            format!("<p class=\"body\">{p} <a href=\"https://x.example/\">more</a></p>\n")
+        })
+        .collect()
+}
+
 fn text_len(a: &Article) -> usize {
     a.title.len() + a.summary.len() + a.content.len()
 }
@@ -49,6 +59,33 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Bytes(bytes as u64));
     g.bench_function("feed-rs via parse_feed", |b| b.iter(|| articles(&files)));
+    g.bench_function("fast path alone", |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .filter_map(|(n, b)| parse_feed_fast(b, n, None))
+                .count()
+        })
+    });
+    g.bench_function("feed-rs alone", |b| {
+        b.iter(|| {
+            files
+                .iter()
+                .filter_map(|(n, b)| parse_feed_slow(b, n, None).ok())
+                .count()
+        })
+    });
+    g.finish();
+
+    // The articles' text back as HTML: paragraphs, escaped, with a link per paragraph.
+    let html: Vec<String> = arts.iter().map(|a| as_html(&a.content)).collect();
+    let mut g = c.benchmark_group("html_to_text");
+    g.throughput(Throughput::Bytes(
+        html.iter().map(String::len).sum::<usize>() as u64,
+    ));
+    g.bench_function("article bodies", |b| {
+        b.iter(|| html.iter().map(|h| html_to_text(h).len()).sum::<usize>())
+    });
     g.finish();
 
     let mut g = c.benchmark_group("match 10k terms");

@@ -29,17 +29,23 @@ pub async fn once(
         "once finished"
     );
     if dry_run {
-        for outcome in &report.feeds {
-            for alert in &outcome.alerts {
-                writeln!(out, "{}", WireAlertV1::new(alert).to_json())
-                    .map_err(io("writing alerts"))?;
-            }
-        }
+        write_alerts(&report, out).map_err(io("writing alerts"))?;
         write_once_report(&report, dry_run, err).map_err(io("writing the report"))?;
     } else {
         write_once_report(&report, dry_run, out).map_err(io("writing the report"))?;
     }
     Ok(report)
+}
+
+/// The dry run's alerts as JSON lines, serialised straight into one buffer (stdout is
+/// line-buffered: a write per alert otherwise).
+fn write_alerts(report: &OnceReport, out: &mut dyn Write) -> std::io::Result<()> {
+    let mut buf = std::io::BufWriter::with_capacity(64 * 1024, out);
+    for alert in report.feeds.iter().flat_map(|f| &f.alerts) {
+        serde_json::to_writer(&mut buf, &WireAlertV1::new(alert))?;
+        buf.write_all(b"\n")?;
+    }
+    buf.flush()
 }
 
 fn write_once_report(

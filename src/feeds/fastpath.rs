@@ -73,7 +73,7 @@ fn rss(cur: &mut Cursor) -> Option<Vec<Raw>> {
 fn next_child(cur: &mut Cursor) -> Option<Ev> {
     loop {
         match cur.next()? {
-            Ev::Text(_) => {}
+            Ev::Text { .. } => {}
             Ev::Eof => return None,
             ev => return Some(ev),
         }
@@ -101,7 +101,7 @@ fn item(cur: &mut Cursor) -> Option<Raw> {
             (Ns::Rss, "title") => raw.title = cur.text()?.map(|t| t.trim().to_string()),
             (Ns::Rss, "link") => {
                 if let Some(t) = cur.text()? {
-                    let href = absolute(&t, e.base.as_ref())?;
+                    let href = absolute(&t, e.base.as_deref())?;
                     raw.url.get_or_insert(href);
                 }
             }
@@ -280,7 +280,7 @@ fn atom_content(cur: &mut Cursor, e: &Elem) -> Option<String> {
 /// An Atom link as feed-rs's `handle_link` builds it; none without an `href`.
 fn atom_link(e: &Elem) -> Option<AtomLink> {
     let raw = e.attr("href")?;
-    let href = match parse_uri(raw, e.base.as_ref()) {
+    let href = match parse_uri(raw, e.base.as_deref()) {
         Some(url) => url.to_string(),
         None => raw.to_string(),
     };

@@ -4,7 +4,9 @@
 //! up (`None`) on anything it does not reproduce exactly.
 
 use quick_xml::escape::{resolve_predefined_entity, unescape};
-use quick_xml::events::{BytesStart, Event};
+use std::rc::Rc;
+
+use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 use url::Url;
@@ -33,7 +35,7 @@ pub(crate) struct Elem {
     pub ns: Ns,
     pub local: String,
     pub attrs: Vec<(String, String)>,
-    pub base: Option<Url>,
+    pub base: Option<Rc<Url>>,
 }
 
 impl Elem {
@@ -46,11 +48,12 @@ impl Elem {
     }
 }
 
-/// What [`Cursor::next`] yields.
+/// What [`Cursor::next`] yields. Text is only said to be there (and whether it is
+/// blank): [`Cursor::text`] is the one reader that keeps it, without copying event by event.
 pub(crate) enum Ev {
     Start(Elem),
     End,
-    Text(String),
+    Text { blank: bool },
     Eof,
 }
 
@@ -59,8 +62,8 @@ pub(crate) struct Cursor<'a> {
     reader: NsReader<&'a [u8]>,
     default: Ns,
     /// The `xml:base` of each open element (inherited when it has none); index 0 is the
-    /// caller's base.
-    bases: Vec<Option<Url>>,
+    /// caller's base. Shared, so that an element inheriting it costs no copy.
+    bases: Vec<Option<Rc<Url>>>,
 }
 
 impl<'a> Cursor<'a> {
@@ -74,7 +77,7 @@ impl<'a> Cursor<'a> {
         Cursor {
             reader,
             default: Ns::Other,
-            bases: vec![base.cloned()],
+            bases: vec![base.cloned().map(Rc::new)],
         }
     }
 
@@ -97,14 +100,22 @@ impl<'a> Cursor<'a> {
                     self.bases.pop();
                     return Some(Ev::End);
                 }
-                Event::Text(t) => return Some(Ev::Text(t.to_string())),
-                Event::CData(t) => return Some(Ev::Text(t.to_string())),
+                Event::Text(t) => {
+                    return Some(Ev::Text {
+                        blank: is_blank(&t),
+                    })
+                }
+                Event::CData(t) => {
+                    return Some(Ev::Text {
+                        blank: is_blank(&t),
+                    })
+                }
                 Event::GeneralRef(r) => {
-                    let text = match r.resolve_char_ref().ok()? {
-                        Some(ch) => ch.to_string(),
-                        None => resolve_predefined_entity(&r)?.to_string(),
-                    };
-                    return Some(Ev::Text(text));
+                    let mut sink = String::new();
+                    push_reference(&r, &mut sink)?;
+                    return Some(Ev::Text {
+                        blank: is_blank(&sink),
+                    });
                 }
                 Event::Decl(d) if self.bases.len() == 1 => {
                     let utf8 = match d.encoding() {
@@ -137,13 +148,7 @@ impl<'a> Cursor<'a> {
         let current = self.bases.last().cloned().flatten();
         let base = match attrs.iter().find(|(k, _)| k == "xml:base") {
             None => current,
-            Some((_, v)) => match Url::parse(v) {
-                Ok(url) => Some(url),
-                Err(url::ParseError::RelativeUrlWithoutBase) => {
-                    current.as_ref().and_then(|b| b.join(v).ok()).or(current)
-                }
-                Err(_) => return None,
-            },
+            Some((_, v)) => xml_base(v, current)?,
         };
         self.bases.push(base.clone());
         Some(Ev::Start(Elem {
@@ -159,26 +164,45 @@ impl<'a> Cursor<'a> {
     pub fn text(&mut self) -> Option<Option<String>> {
         let mut buffer: Option<String> = None;
         loop {
-            match self.next()? {
-                Ev::Text(t) if t.is_empty() => {}
-                Ev::Text(t) => buffer.get_or_insert_with(String::new).push_str(&t),
-                Ev::End => return Some(buffer),
-                Ev::Start(_) | Ev::Eof => return None,
+            let (_, event) = self.reader.read_resolved_event().ok()?;
+            match event {
+                Event::Text(t) if t.is_empty() => {}
+                Event::Text(t) => buffer.get_or_insert_with(String::new).push_str(&t),
+                Event::CData(t) if t.is_empty() => {}
+                Event::CData(t) => buffer.get_or_insert_with(String::new).push_str(&t),
+                Event::GeneralRef(r) => push_reference(&r, buffer.get_or_insert_with(String::new))?,
+                Event::Comment(_) | Event::PI(_) => {}
+                Event::End(_) => {
+                    self.bases.pop();
+                    return Some(buffer);
+                }
+                _ => return None,
             }
         }
     }
 
-    /// Skips the rest of the element just started, children and all.
+    /// Skips the rest of the element just started, children and all, checking what
+    /// [`Self::next`] would check (attributes, `xml:base`, references) without building it.
     pub fn skip(&mut self) -> Option<()> {
         let mut depth = 1usize;
+        let mut sink = String::new();
         while depth > 0 {
-            match self.next()? {
-                Ev::Start(_) => depth += 1,
-                Ev::End => depth -= 1,
-                Ev::Text(_) => {}
-                Ev::Eof => return None,
+            let (_, event) = self.reader.read_resolved_event().ok()?;
+            match event {
+                Event::Start(e) => {
+                    check_attributes(&e)?;
+                    depth += 1;
+                }
+                Event::End(_) => depth -= 1,
+                Event::GeneralRef(r) => {
+                    sink.clear();
+                    push_reference(&r, &mut sink)?;
+                }
+                Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
+                _ => return None,
             }
         }
+        self.bases.pop();
         Some(())
     }
 
@@ -188,7 +212,7 @@ impl<'a> Cursor<'a> {
         loop {
             match self.next()? {
                 Ev::Start(e) => return Some(e),
-                Ev::Text(t) if is_blank(&t) => {}
+                Ev::Text { blank: true } => {}
                 _ => return None,
             }
         }
@@ -199,11 +223,48 @@ impl<'a> Cursor<'a> {
         loop {
             match self.next()? {
                 Ev::Eof => return Some(()),
-                Ev::Text(t) if is_blank(&t) => {}
+                Ev::Text { blank: true } => {}
                 _ => return None,
             }
         }
     }
+}
+
+/// Appends what a character or predefined entity reference stands for; `None` for any
+/// other entity (the fast path does not read DTDs).
+fn push_reference(r: &BytesRef, out: &mut String) -> Option<()> {
+    match r.resolve_char_ref().ok()? {
+        Some(ch) => out.push(ch),
+        None => out.push_str(resolve_predefined_entity(r)?),
+    }
+    Some(())
+}
+
+/// The `xml:base` an element with attribute value `v` has, under `current`; `None` (give
+/// up) when it is not a URL at all.
+fn xml_base(v: &str, current: Option<Rc<Url>>) -> Option<Option<Rc<Url>>> {
+    match Url::parse(v) {
+        Ok(url) => Some(Some(Rc::new(url))),
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            let joined = current.as_ref().and_then(|b| b.join(v).ok());
+            Some(joined.map(Rc::new).or(current))
+        }
+        Err(_) => None,
+    }
+}
+
+/// Checks a skipped start tag as [`Cursor::next`] would read it: well-formed attributes
+/// with valid escapes, and an `xml:base` that is a URL.
+fn check_attributes(e: &BytesStart) -> Option<()> {
+    for a in e.attributes() {
+        let a = a.ok()?;
+        let value = unescape(&a.value).ok()?;
+        let key: &str = a.key.as_ref();
+        if key == "xml:base" {
+            xml_base(&value, None)?;
+        }
+    }
+    Some(())
 }
 
 /// Whether `t` is XML whitespace only.

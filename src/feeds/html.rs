@@ -9,16 +9,10 @@ use std::ops::Range;
 
 #[path = "html_entities.rs"]
 mod entities;
+#[path = "html_text.rs"]
+mod text;
 
-use entities::decode_entities_to as decode_html_entities_to_string;
-
-// Break markers in the raw output: Unicode noncharacters, which no real text carries.
-/// Marks a line break (from `<br>`, or a newline in plain text).
-const LINE: char = '\u{FDD0}';
-/// Marks a block boundary (`<div>`, `<li>`, …): at least a line break.
-const BLOCK: char = '\u{FDD1}';
-/// Marks a paragraph boundary (`<p>`, `<h1>`, …): a blank line.
-const PARA: char = '\u{FDD2}';
+use text::{Break, TextOut};
 
 /// Elements dropped together with everything inside them.
 const DROPPED: &[&str] = &["script", "style", "noscript", "template"];
@@ -79,6 +73,45 @@ const LINES: &[&str] = &[
     "menu",
 ];
 
+/// What an element does to the text, by its local name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Dropped with its content ([`DROPPED`]).
+    Dropped,
+    /// A ruby annotation ([`RUBY_ANNOTATIONS`]).
+    Annotation,
+    /// `<br>`: a line break.
+    Br,
+    /// Ends a paragraph ([`PARAGRAPHS`]).
+    Para,
+    /// Ends a line ([`LINES`]).
+    Line,
+    /// Inline: vanishes.
+    Inline,
+}
+
+impl Kind {
+    /// The kind of the element named `local` (ASCII case-insensitively).
+    fn of(local: &str) -> Kind {
+        let mut buf = [0u8; 12];
+        let Some(lower) = buf.get_mut(..local.len()) else {
+            return Kind::Inline;
+        };
+        lower.copy_from_slice(local.as_bytes());
+        lower.make_ascii_lowercase();
+        let name = std::str::from_utf8(lower).unwrap_or_default();
+        let is = |set: &[&str]| set.contains(&name);
+        match () {
+            _ if name == "br" => Kind::Br,
+            _ if is(PARAGRAPHS) => Kind::Para,
+            _ if is(LINES) => Kind::Line,
+            _ if is(DROPPED) => Kind::Dropped,
+            _ if is(RUBY_ANNOTATIONS) => Kind::Annotation,
+            _ => Kind::Inline,
+        }
+    }
+}
+
 /// Reduces HTML, or text that may contain HTML, to plain text.
 ///
 /// Entities are decoded (the full HTML5 set, named and numeric); block-level tags become
@@ -89,9 +122,9 @@ const LINES: &[&str] = &[
 /// markup at all keeps its own line breaks.
 pub fn html_to_text(html: &str) -> String {
     let markup = has_markup(html.as_bytes());
-    let mut raw = String::with_capacity(html.len());
-    Scanner::new(html).run(&mut raw, markup);
-    normalise(&raw, !markup)
+    let mut out = TextOut::new(html.len(), !markup);
+    Scanner::new(html).run(&mut out);
+    out.finish()
 }
 
 /// The page's title: the text of its `<title>`, else of its first `<h1>`, on one line.
@@ -122,9 +155,11 @@ pub fn looks_like_html(text: &str) -> bool {
 
 /// Whether the text contains anything that opens a tag, comment or CDATA section.
 fn has_markup(bytes: &[u8]) -> bool {
-    bytes
-        .windows(2)
-        .any(|w| w[0] == b'<' && (w[1].is_ascii_alphabetic() || w[1] == b'/' || w[1] == b'!'))
+    memchr::memchr_iter(b'<', bytes).any(|i| {
+        bytes
+            .get(i + 1)
+            .is_some_and(|&b| b.is_ascii_alphabetic() || b == b'/' || b == b'!')
+    })
 }
 
 /// The text inside the first `<name …>…</name>` element, when there is one.
@@ -179,20 +214,20 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Walks the input once, copying decoded text and turning markup into markers.
-    fn run(mut self, out: &mut String, markup: bool) {
+    /// Walks the input once, writing decoded text and the breaks markup asks for.
+    fn run(mut self, out: &mut TextOut) {
         let mut pos = 0;
         let mut text_start = 0;
-        while let Some(offset) = self.bytes[pos..].iter().position(|&b| b == b'<') {
+        while let Some(offset) = memchr::memchr(b'<', &self.bytes[pos..]) {
             let lt = pos + offset;
             pos = lt + 1;
             if let Some(found) = self.markup_at(lt) {
-                push_text(out, &self.text[text_start..lt], markup);
+                out.text(&self.text[text_start..lt]);
                 pos = self.apply(found, out);
                 text_start = pos;
             }
         }
-        push_text(out, &self.text[text_start..], markup);
+        out.text(&self.text[text_start..]);
     }
 
     /// Recognises the markup starting at `lt` (a `<`); None when the `<` is just text.
@@ -230,11 +265,11 @@ impl<'a> Scanner<'a> {
     }
 
     /// Writes what the markup leaves in the text; returns where scanning resumes.
-    fn apply(&self, found: Markup, out: &mut String) -> usize {
+    fn apply(&self, found: Markup, out: &mut TextOut) -> usize {
         match found {
             Markup::Skip(next) => next,
             Markup::Cdata { start, end } => {
-                out.push_str(&self.text[start..end]);
+                out.literal(&self.text[start..end]);
                 (end + 3).min(self.bytes.len())
             }
             Markup::Tag { name, closing, end } => self.element(&self.text[name], closing, end, out),
@@ -242,25 +277,22 @@ impl<'a> Scanner<'a> {
     }
 
     /// Acts on a tag named `name` ending at `end` (its `>`); returns where to resume.
-    fn element(&self, name: &str, closing: bool, end: usize, out: &mut String) -> usize {
+    fn element(&self, name: &str, closing: bool, end: usize, out: &mut TextOut) -> usize {
         let local = name.rsplit(':').next().unwrap_or(name);
-        let is = |set: &[&str]| set.iter().any(|n| n.eq_ignore_ascii_case(local));
-        if !closing && is(DROPPED) && self.bytes[end - 1] != b'/' {
+        let kind = Kind::of(local);
+        if !closing && kind == Kind::Dropped && self.bytes[end - 1] != b'/' {
             let close = format!("</{name}");
             return match find_ci(self.bytes, end + 1, close.as_bytes()) {
                 Some(i) => find(self.bytes, i, b">").map_or(self.bytes.len(), |j| j + 1),
                 None => self.bytes.len(),
             };
         }
-        if !closing && is(RUBY_ANNOTATIONS) {
-            return self.annotation_end(end + 1);
-        }
-        if local.eq_ignore_ascii_case("br") {
-            out.push(LINE);
-        } else if is(PARAGRAPHS) {
-            out.push(PARA);
-        } else if is(LINES) {
-            out.push(BLOCK);
+        match kind {
+            Kind::Annotation if !closing => return self.annotation_end(end + 1),
+            Kind::Br => out.mark(Break::Line),
+            Kind::Para => out.mark(Break::Para),
+            Kind::Line => out.mark(Break::Block),
+            _ => {}
         }
         end + 1
     }
@@ -319,61 +351,9 @@ fn tag_end(bytes: &[u8], from: usize, quotes: bool) -> Option<usize> {
     None
 }
 
-/// Appends a run of text with its entities decoded. In markup, source line breaks are
-/// mere whitespace; in plain text they are kept (as [`LINE`] markers).
-fn push_text(out: &mut String, text: &str, markup: bool) {
-    if text.is_empty() {
-        return;
-    }
-    if markup || !text.contains('\n') {
-        decode_html_entities_to_string(text, out);
-        return;
-    }
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push(LINE);
-        }
-        decode_html_entities_to_string(line, out);
-    }
-}
-
-/// Collapses whitespace and break markers into single spaces, line breaks and at most
-/// one blank line; trims both ends. With `newlines`, a `\n` counts as a line break.
-fn normalise(raw: &str, newlines: bool) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut space = false;
-    let mut breaks = 0u8;
-    for ch in raw.chars() {
-        match ch {
-            LINE => breaks = (breaks + 1).min(2),
-            '\n' if newlines => breaks = (breaks + 1).min(2),
-            BLOCK => breaks = breaks.max(1),
-            PARA => breaks = 2,
-            c if c.is_whitespace() => space = true,
-            c => {
-                if !out.is_empty() {
-                    match breaks {
-                        0 if space => out.push(' '),
-                        0 => {}
-                        1 => out.push('\n'),
-                        _ => out.push_str("\n\n"),
-                    }
-                }
-                space = false;
-                breaks = 0;
-                out.push(c);
-            }
-        }
-    }
-    out
-}
-
 /// Finds `needle` in `hay` at or after `from`.
 fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    hay.get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
+    memchr::memmem::find(hay.get(from..)?, needle).map(|i| i + from)
 }
 
 /// Finds `needle` (ASCII) in `hay` at or after `from`, ignoring ASCII case.

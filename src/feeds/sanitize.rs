@@ -60,11 +60,22 @@ pub fn is_stripped(c: char) -> bool {
 
 /// `text` without control characters (see the module doc); borrowed when it had none.
 pub fn strip_controls(text: &str) -> Cow<'_, str> {
-    if text.chars().any(is_stripped) {
+    if has_stripped(text.as_bytes()) {
         Cow::Owned(text.chars().filter_map(clean).collect())
     } else {
         Cow::Borrowed(text)
     }
+}
+
+/// Whether any character of the UTF-8 `bytes` [`is_stripped`], read byte by byte: a C0
+/// control other than tab and line feed, DEL, or a C1 control (`C2 80`–`C2 9F`).
+fn has_stripped(bytes: &[u8]) -> bool {
+    bytes.iter().enumerate().any(|(i, &b)| match b {
+        b'\n' | b'\t' => false,
+        0..0x20 | 0x7f => true,
+        0xc2 => bytes.get(i + 1).is_some_and(|n| (0x80..0xa0).contains(n)),
+        _ => false,
+    })
 }
 
 /// The same for an owned string, reusing it when it is clean.
@@ -94,6 +105,7 @@ mod tests {
             "tab\tnew\nline — 李尚福 ☃"
         );
         assert!(matches!(strip_controls("clean"), Cow::Borrowed(_)));
+        assert!(matches!(strip_controls("é ¡ \u{a0} ÿ"), Cow::Borrowed(_)));
         assert_eq!(strip_owned("x\u{8}y".to_string()), "xy");
     }
 }
