@@ -1,18 +1,21 @@
 //! Watch stage, step 3a: fold watchlist terms into patterns and intern each unique pattern
-//! once for the shared automaton. A pattern stands for up to two plain atoms (whole words,
-//! or last word a prefix) and any number of case-sensitive ones; regex terms are atoms of
-//! their own. Every atom remembers the watchlists that own it.
+//! once for the shared automaton. The automaton holds each pattern without its spaces (its
+//! key: `counter terrorism` and `counterterrorism` share one); a key remembers which word
+//! boundaries each of its patterns has. A pattern stands for up to two plain atoms (whole
+//! words, or last word a prefix) and any number of case-sensitive ones; a one-word keyword
+//! also has a split atom (the word written as two, see [`super::variants`]); regex terms
+//! are atoms of their own. Every atom remembers the watchlists that own it.
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
 use regex::{Regex, RegexBuilder};
 
 use super::compile::CompiledWatchlist;
+use super::engine::Engine;
 use super::matcher::Matcher;
 use super::text::{fold_cased, normalise};
 use super::types::CompileError;
-use super::variants::{variants, Compounds};
+use super::variants::{splittable, variants, Compounds};
 
 /// Largest compiled program of one regex term, in bytes (the `regex` crate's `size_limit`).
 pub(crate) const REGEX_SIZE_LIMIT: usize = 256 * 1024;
@@ -44,6 +47,29 @@ pub(crate) struct PatternAtoms {
     pub prefix: Option<usize>,
     /// Case-sensitive terms with this folded pattern.
     pub cased: Vec<CasedAtom>,
+}
+
+/// One folded pattern of a key: where its words start after the first (byte offsets into
+/// the key) and its atoms.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Shape {
+    /// Offsets of the word boundaries inside the key (empty for one word).
+    pub bounds: Box<[usize]>,
+    /// The atoms of this pattern.
+    pub atoms: PatternAtoms,
+}
+
+/// One automaton pattern (a key: a folded pattern without its spaces) and the patterns it
+/// stands for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct KeyEntry {
+    /// The key.
+    pub key: String,
+    /// Its patterns, by word boundaries.
+    pub shapes: Vec<Shape>,
+    /// The atom of the one-word keyword `key` written as two words (see
+    /// [`super::variants::split_at`]).
+    pub split: Option<usize>,
 }
 
 /// A regex term's atom.
@@ -83,6 +109,8 @@ pub(crate) enum TermSpec {
         prefix: bool,
         /// For `case:` terms, the term folded with its case kept.
         cased: Option<String>,
+        /// Whether the one-word term also matches written as two words.
+        split: bool,
     },
     /// `/pattern/`: the source between the slashes.
     Regex(String),
@@ -172,6 +200,7 @@ pub(crate) fn parse_term(raw: &str, mods: Modifiers) -> Result<TermSpec, TermErr
     if norm.is_empty() {
         return Err(TermError::Empty);
     }
+    let split = !mods.exact && !prefix && splittable(&norm);
     let mut patterns = vec![norm];
     if !mods.exact {
         let compounds = if prefix {
@@ -187,6 +216,7 @@ pub(crate) fn parse_term(raw: &str, mods: Modifiers) -> Result<TermSpec, TermErr
         patterns,
         prefix,
         cased,
+        split,
     })
 }
 
@@ -229,12 +259,10 @@ pub(crate) fn build_regex(source: &str) -> Result<Regex, TermError> {
 /// Unique patterns and atoms across all watchlists.
 #[derive(Debug, Default)]
 pub(crate) struct AtomTable {
-    /// Unique folded patterns, by pattern id (the automaton's pattern ids).
-    patterns: Vec<String>,
-    /// Pattern id by folded pattern.
-    pattern_ids: HashMap<String, usize>,
-    /// The atoms of each pattern.
-    pattern_atoms: Vec<PatternAtoms>,
+    /// Unique keys (patterns without spaces), by automaton pattern id.
+    keys: Vec<KeyEntry>,
+    /// Key index by key.
+    key_ids: HashMap<String, usize>,
     /// Regex atoms, with the atom of each source.
     regexes: Vec<RegexAtom>,
     regex_ids: HashMap<String, usize>,
@@ -252,9 +280,8 @@ impl AtomTable {
         cased: Option<&str>,
         owner: usize,
     ) -> usize {
-        let pid = self.pattern_id(pattern);
         let next = self.owners.len();
-        let entry = &mut self.pattern_atoms[pid];
+        let entry = self.shape(pattern);
         let atom = match cased {
             None if prefix => *entry.prefix.get_or_insert(next),
             None => *entry.exact.get_or_insert(next),
@@ -278,6 +305,17 @@ impl AtomTable {
         self.own(atom, owner)
     }
 
+    /// Returns the split atom of the one-word pattern `word`, recording `owner`.
+    pub fn intern_split(&mut self, word: &str, owner: usize) -> usize {
+        let next = self.owners.len();
+        let key = match self.key_ids.get(word) {
+            Some(&key) => key,
+            None => self.key_id(word.to_string()),
+        };
+        let atom = *self.keys[key].split.get_or_insert(next);
+        self.own(atom, owner)
+    }
+
     /// Returns the atom of a regex term, recording `owner`.
     pub fn intern_regex(&mut self, source: &str, regex: Regex, owner: usize) -> usize {
         let atom = match self.regex_ids.get(source) {
@@ -292,15 +330,36 @@ impl AtomTable {
         self.own(atom, owner)
     }
 
-    fn pattern_id(&mut self, pattern: String) -> usize {
-        if let Some(&pid) = self.pattern_ids.get(&pattern) {
-            return pid;
+    /// The atoms of a folded pattern, found (or added) under its key.
+    fn shape(&mut self, pattern: String) -> &mut PatternAtoms {
+        let (key, bounds) = match pattern.contains(' ') {
+            false => (pattern, Box::default()),
+            true => split_key(&pattern),
+        };
+        let id = self.key_id(key);
+        let shapes = &mut self.keys[id].shapes;
+        let at = match shapes.iter().position(|s| s.bounds == bounds) {
+            Some(at) => at,
+            None => {
+                let atoms = PatternAtoms::default();
+                shapes.push(Shape { bounds, atoms });
+                shapes.len() - 1
+            }
+        };
+        &mut shapes[at].atoms
+    }
+
+    fn key_id(&mut self, key: String) -> usize {
+        if let Some(&id) = self.key_ids.get(&key) {
+            return id;
         }
-        let pid = self.patterns.len();
-        self.pattern_ids.insert(pattern.clone(), pid);
-        self.patterns.push(pattern);
-        self.pattern_atoms.push(PatternAtoms::default());
-        pid
+        let id = self.keys.len();
+        self.key_ids.insert(key.clone(), id);
+        self.keys.push(KeyEntry {
+            key,
+            ..KeyEntry::default()
+        });
+        id
     }
 
     /// Registers `atom` (new when it equals the atom count) as owned by `owner`.
@@ -316,17 +375,20 @@ impl AtomTable {
 
     /// Builds the one automaton and the matcher.
     pub fn finish(self, watchlists: Vec<CompiledWatchlist>) -> Result<Matcher, CompileError> {
-        let automaton = match self.patterns.is_empty() {
+        let automaton = match self.keys.is_empty() {
             true => None,
-            false => Some(build_automaton(&self.patterns).map_err(|e| CompileError {
-                watchlist: 0,
-                key: "keywords".into(),
-                message: format!("cannot build the pattern automaton: {e}"),
-            })?),
+            false => {
+                let keys: Vec<&str> = self.keys.iter().map(|k| k.key.as_str()).collect();
+                Some(Engine::build(&keys).map_err(|e| CompileError {
+                    watchlist: 0,
+                    key: "keywords".into(),
+                    message: format!("cannot build the pattern automaton: {e}"),
+                })?)
+            }
         };
         Ok(Matcher::new(
             automaton,
-            self.pattern_atoms,
+            self.keys,
             self.regexes,
             self.owners,
             watchlists,
@@ -334,15 +396,16 @@ impl AtomTable {
     }
 }
 
-/// A DFA where it fits (folded text has a small alphabet, so byte classes keep its tables
-/// small, and it scans several times faster than an NFA); past the DFA's size limit — very
-/// large watchlists — the automaton aho-corasick picks itself.
-fn build_automaton(patterns: &[String]) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    let builder = |kind| {
-        AhoCorasick::builder()
-            .match_kind(MatchKind::Standard)
-            .kind(kind)
-            .build(patterns)
-    };
-    builder(Some(aho_corasick::AhoCorasickKind::DFA)).or_else(|_| builder(None))
+/// A folded pattern of several words as its key (the words glued) and the offsets in the
+/// key where its second and later words start.
+fn split_key(pattern: &str) -> (String, Box<[usize]>) {
+    let mut key = String::with_capacity(pattern.len());
+    let mut bounds = Vec::new();
+    for (i, word) in pattern.split(' ').enumerate() {
+        if i > 0 {
+            bounds.push(key.len());
+        }
+        key.push_str(word);
+    }
+    (key, bounds.into_boxed_slice())
 }

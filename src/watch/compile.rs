@@ -197,10 +197,16 @@ impl<'a> WatchlistBuilder<'a> {
                 patterns,
                 prefix,
                 cased,
-            } => Ok(patterns
-                .into_iter()
-                .map(|p| self.atoms.intern(p, prefix, cased.as_deref(), owner))
-                .collect()),
+                split,
+            } => {
+                let split = split.then(|| self.atoms.intern_split(&patterns[0], owner));
+                let mut atoms: Vec<usize> = patterns
+                    .into_iter()
+                    .map(|p| self.atoms.intern(p, prefix, cased.as_deref(), owner))
+                    .collect();
+                atoms.extend(split);
+                Ok(atoms)
+            }
             TermSpec::Regex(source) => {
                 let regex = build_regex(&source)?;
                 Ok(vec![self.atoms.intern_regex(&source, regex, owner)])

@@ -1,25 +1,28 @@
 //! Watch stage, step 4: match one document against every compiled watchlist. Each field is
-//! folded once and searched once with the shared automaton; each enabled watchlist that owns
-//! a found pattern is then evaluated on that set of occurrences.
+//! folded and searched in one pass with the shared automaton (see [`super::engine`]); each
+//! enabled watchlist that owns a found pattern is then evaluated on that set of occurrences.
 
-use aho_corasick::AhoCorasick;
-
-use super::atoms::{PatternAtoms, RegexAtom};
+use super::atoms::{KeyEntry, RegexAtom};
 use super::compile::{CompiledWatchlist, Rule, TermDef};
+use super::engine::{Engine, FieldScan};
 use super::expr::{Facts, Lit};
 use super::hits::build_hits;
+use super::occur::{resolve, scan_regexes, Searched};
 use super::query::FieldSet;
-use super::text::{analyse, fold_cased, Analysed};
+use super::text::{analyse, Token};
 use super::types::{CompileWarning, Document, Field, Require, TermKind, WatchlistMatch};
+
+/// How a field is folded and searched: [`Engine::scan`], or in tests the full-fold path.
+pub(crate) type FieldScanner = fn(&Engine, &str) -> FieldScan;
 
 /// Compiled watchlists, ready to match documents. Immutable, `Send + Sync`, cheap to share
 /// behind an `Arc`.
 #[derive(Debug, Clone)]
 pub struct Matcher {
-    /// One automaton over the unique folded patterns of all watchlists (`None` if there are none).
-    pub(crate) automaton: Option<AhoCorasick>,
-    /// Per automaton pattern id, the atoms it stands for.
-    pub(crate) patterns: Vec<PatternAtoms>,
+    /// One automaton over the unique keys of all watchlists (`None` if there are none).
+    pub(crate) automaton: Option<Engine>,
+    /// Per automaton pattern id, its key and the patterns and atoms it stands for.
+    pub(crate) keys: Vec<KeyEntry>,
     /// Regex terms, run over the original text of each field.
     pub(crate) regexes: Vec<RegexAtom>,
     /// Per atom, the watchlists that use it (ascending).
@@ -36,8 +39,8 @@ pub struct Matcher {
 impl Matcher {
     /// Assembles a matcher from the compiled parts.
     pub(crate) fn new(
-        automaton: Option<AhoCorasick>,
-        patterns: Vec<PatternAtoms>,
+        automaton: Option<Engine>,
+        keys: Vec<KeyEntry>,
         regexes: Vec<RegexAtom>,
         owners: Vec<Vec<usize>>,
         watchlists: Vec<CompiledWatchlist>,
@@ -45,7 +48,7 @@ impl Matcher {
         let beyond_text = watchlists.iter().any(|w| w.beyond_text);
         Matcher {
             automaton,
-            patterns,
+            keys,
             regexes,
             owners,
             watchlists,
@@ -66,10 +69,20 @@ impl Matcher {
         doc: &Document<'_>,
         enabled: &dyn Fn(usize) -> bool,
     ) -> Vec<WatchlistMatch> {
+        self.match_with(doc, enabled, Engine::scan)
+    }
+
+    /// [`Matcher::match_document`] with the fold-and-search step of each field given.
+    pub(crate) fn match_with(
+        &self,
+        doc: &Document<'_>,
+        enabled: &dyn Fn(usize) -> bool,
+        scanner: FieldScanner,
+    ) -> Vec<WatchlistMatch> {
         if self.automaton.is_none() && self.regexes.is_empty() {
             return Vec::new();
         }
-        let scan = Scan::new(self, doc);
+        let scan = Scan::new(self, doc, scanner);
         if scan.occ.is_empty() {
             return Vec::new();
         }
@@ -85,7 +98,15 @@ impl Matcher {
     pub fn memory_usage(&self) -> usize {
         use std::mem::size_of;
         let automaton = self.automaton.as_ref().map_or(0, |a| a.memory_usage());
-        let patterns = self.patterns.capacity() * size_of::<PatternAtoms>();
+        let patterns: usize = self
+            .keys
+            .iter()
+            .map(|k| {
+                size_of::<KeyEntry>()
+                    + k.key.capacity()
+                    + k.shapes.capacity() * size_of::<super::atoms::Shape>()
+            })
+            .sum();
         let owners: usize = self
             .owners
             .iter()
@@ -104,9 +125,9 @@ impl Matcher {
         automaton + patterns + owners + terms
     }
 
-    /// The number of distinct folded patterns in the shared automaton.
+    /// The number of distinct patterns in the shared automaton (folded, without spaces).
     pub fn pattern_count(&self) -> usize {
-        self.patterns.len()
+        self.keys.len()
     }
 
     /// The number of watchlists compiled.
@@ -143,6 +164,22 @@ impl Matcher {
     }
 }
 
+#[cfg(test)]
+impl Matcher {
+    /// Every atom occurrence in `doc`, found with `scanner` (for the differential tests).
+    pub(crate) fn occurrences_with(&self, doc: &Document<'_>, scanner: FieldScanner) -> Vec<Occ> {
+        match self.automaton.is_none() && self.regexes.is_empty() {
+            true => Vec::new(),
+            false => Scan::new(self, doc, scanner).occ,
+        }
+    }
+
+    /// Whether `atom` is a regex term's.
+    pub(crate) fn is_regex_atom(&self, atom: usize) -> bool {
+        self.regexes.iter().any(|r| r.atom == atom)
+    }
+}
+
 /// One occurrence of an atom: a run of words `[start, end)` in one field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Occ {
@@ -160,14 +197,14 @@ pub(crate) struct Occ {
 pub(crate) struct Scan<'d> {
     /// The original field texts, by [`Field::index`].
     pub texts: [&'d str; Field::COUNT],
-    /// The folded field texts with their words (empty for fields no term looks at).
-    pub fields: [Analysed; Field::COUNT],
+    /// The words of each field (empty for fields no term looks at).
+    pub fields: [Vec<Token>; Field::COUNT],
     /// Occurrences sorted by (atom, field, start).
     pub occ: Vec<Occ>,
 }
 
 impl<'d> Scan<'d> {
-    fn new(matcher: &Matcher, doc: &Document<'d>) -> Self {
+    fn new(matcher: &Matcher, doc: &Document<'d>, scanner: FieldScanner) -> Self {
         let texts = [
             doc.title,
             doc.summary,
@@ -181,27 +218,28 @@ impl<'d> Scan<'d> {
             true => Field::COUNT,
             false => Field::TEXT_COUNT,
         };
-        let mut fields: [Analysed; Field::COUNT] = Default::default();
-        for (field, text) in fields.iter_mut().zip(texts).take(used) {
-            *field = analyse(text);
-        }
+        let mut fields: [Vec<Token>; Field::COUNT] = Default::default();
         let mut occ = Vec::new();
-        for (field, analysed) in fields.iter().enumerate().take(used) {
-            let text = texts[field];
+        for (field, &text) in texts.iter().enumerate().take(used) {
+            let scanned = match &matcher.automaton {
+                Some(engine) => scanner(engine, text),
+                None => FieldScan {
+                    tokens: analyse(text).tokens,
+                    found: Vec::new(),
+                },
+            };
             let at = Searched {
                 field,
                 text,
-                analysed,
+                tokens: &scanned.tokens,
             };
-            if let Some(automaton) = &matcher.automaton {
-                scan_field(automaton, &matcher.patterns, &at, &mut occ);
-            }
+            resolve(&matcher.keys, &at, &scanned.found, &mut occ);
             scan_regexes(&matcher.regexes, &at, &mut occ);
+            fields[field] = scanned.tokens;
         }
         occ.sort_unstable_by_key(|o| (o.atom, o.field, o.start, o.end));
         Scan { texts, fields, occ }
     }
-
     /// The watchlists owning at least one found atom, ascending.
     fn candidates(&self, owners: &[Vec<usize>]) -> Vec<usize> {
         let mut out = Vec::new();
@@ -267,82 +305,6 @@ impl<'d> Scan<'d> {
             })
         });
         full.chain(short)
-    }
-}
-
-/// One field as searched: its index, original text and folded words.
-struct Searched<'a> {
-    field: usize,
-    text: &'a str,
-    analysed: &'a Analysed,
-}
-
-/// Searches one folded field, keeping matches that start (and, unless a prefix, end) on a
-/// word boundary; a case-sensitive atom also needs the original to read its form.
-fn scan_field(
-    automaton: &AhoCorasick,
-    patterns: &[PatternAtoms],
-    at: &Searched<'_>,
-    out: &mut Vec<Occ>,
-) {
-    let bytes = at.analysed.norm.as_bytes();
-    let tokens = &at.analysed.tokens;
-    let field = at.field;
-    for m in automaton.find_overlapping_iter(&at.analysed.norm) {
-        let (s, e) = (m.start(), m.end());
-        if s > 0 && bytes[s - 1] != b' ' {
-            continue;
-        }
-        let atoms = &patterns[m.pattern().as_usize()];
-        let start = tokens.partition_point(|t| t.norm_start < s);
-        let end = tokens.partition_point(|t| t.norm_end < e) + 1;
-        let whole = e == bytes.len() || bytes[e] == b' ';
-        let exact = atoms.exact.filter(|_| whole);
-        for atom in exact.into_iter().chain(atoms.prefix) {
-            out.push(Occ {
-                atom,
-                field,
-                start,
-                end,
-            });
-        }
-        for cased in &atoms.cased {
-            let original = &at.text[tokens[start].orig_start..tokens[end - 1].orig_end];
-            let folded = fold_cased(original);
-            let reads = match cased.prefix {
-                true => folded.starts_with(&cased.form),
-                false => whole && folded == cased.form,
-            };
-            if reads {
-                let atom = cased.atom;
-                out.push(Occ {
-                    atom,
-                    field,
-                    start,
-                    end,
-                });
-            }
-        }
-    }
-}
-
-/// Runs every regex term over the field's original text; a match counts as the words it
-/// touches (a match touching no word is ignored).
-fn scan_regexes(regexes: &[RegexAtom], at: &Searched<'_>, out: &mut Vec<Occ>) {
-    let tokens = &at.analysed.tokens;
-    for r in regexes {
-        for m in r.regex.find_iter(at.text) {
-            let start = tokens.partition_point(|t| t.orig_end <= m.start());
-            let end = tokens.partition_point(|t| t.orig_start < m.end());
-            if start < end {
-                out.push(Occ {
-                    atom: r.atom,
-                    field: at.field,
-                    start,
-                    end,
-                });
-            }
-        }
     }
 }
 

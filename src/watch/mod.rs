@@ -3,10 +3,12 @@
 
 mod atoms;
 mod compile;
+mod engine;
 mod expr;
 mod fold;
 mod hits;
 mod matcher;
+mod occur;
 mod query;
 mod snippet;
 mod text;

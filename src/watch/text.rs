@@ -35,6 +35,39 @@ pub(crate) struct Analysed {
     pub tokens: Vec<Token>,
 }
 
+/// Where the folder writes the folded words: a folded copy (see [`analyse`]) or straight
+/// into the matcher's automaton, so that both always see the same fold.
+pub(crate) trait Sink {
+    /// Appends one folded ASCII byte of a word.
+    fn push_byte(&mut self, b: u8);
+    /// Appends one folded character of a word.
+    fn push_char(&mut self, c: char);
+    /// A word starts after an earlier one (a folded copy puts one space there).
+    fn gap(&mut self);
+    /// Bytes written so far: the positions [`Token::norm_start`] and `norm_end` count.
+    fn len(&self) -> usize;
+}
+
+impl Sink for String {
+    fn push_byte(&mut self, b: u8) {
+        self.push(b as char);
+    }
+
+    fn push_char(&mut self, c: char) {
+        self.push(c);
+    }
+
+    fn gap(&mut self) {
+        if !self.is_empty() {
+            self.push(' ');
+        }
+    }
+
+    fn len(&self) -> usize {
+        String::len(self)
+    }
+}
+
 /// Returns the canonical folded form of `text`, the form patterns and articles are matched in.
 pub fn normalise(text: &str) -> String {
     analyse(text).norm
@@ -42,16 +75,29 @@ pub fn normalise(text: &str) -> String {
 
 /// Folds `text` and splits it into words, recording where each came from.
 pub(crate) fn analyse(text: &str) -> Analysed {
-    analyse_with(text, true)
+    analyse_with::<true>(text, true)
 }
 
 /// The folded form of `text` with letter case kept (what a case-sensitive term compares).
 pub(crate) fn fold_cased(text: &str) -> String {
-    analyse_with(text, false).norm
+    analyse_with::<true>(text, false).norm
 }
 
-fn analyse_with(text: &str, lower: bool) -> Analysed {
-    let mut b = Builder::new(text.len(), lower);
+/// [`analyse`] with the ASCII fast path on (`FAST`) or every character folded through the
+/// full Unicode path (what the differential tests compare the fast path with).
+pub(crate) fn analyse_with<const FAST: bool>(text: &str, lower: bool) -> Analysed {
+    let (tokens, norm) = fold_into::<String, FAST>(text, String::with_capacity(text.len()), lower);
+    Analysed { norm, tokens }
+}
+
+/// Folds `text` (lowercased) into `sink` word by word; returns the words, their positions
+/// counted in what the sink was given, and the sink.
+pub(crate) fn fold_into<S: Sink, const FAST: bool>(
+    text: &str,
+    sink: S,
+    lower: bool,
+) -> (Vec<Token>, S) {
+    let mut b = Builder::new(sink, lower);
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -63,14 +109,15 @@ fn analyse_with(text: &str, lower: bool) -> Analysed {
             i += 1;
             continue;
         }
-        if c.is_ascii() && bytes.get(i + 1).is_none_or(u8::is_ascii) {
+        if FAST && c.is_ascii() && bytes.get(i + 1).is_none_or(u8::is_ascii) {
             b.push_ascii(c, i);
             i += 1;
             continue;
         }
         i = push_cluster_at(&mut b, text, i);
     }
-    b.out
+    b.close();
+    (b.tokens, b.sink)
 }
 
 /// Whether the letter at `text[from..]` is a capital (or caseless) letter standing alone:
@@ -95,7 +142,7 @@ fn is_abbreviation_letter(c: char) -> bool {
 
 /// Folds the character at byte `start` with the combining marks that follow it; returns
 /// the byte after them.
-fn push_cluster_at(b: &mut Builder, text: &str, start: usize) -> usize {
+fn push_cluster_at<S: Sink>(b: &mut Builder<S>, text: &str, start: usize) -> usize {
     let mut chars = text[start..].char_indices();
     let Some((_, c)) = chars.next() else {
         return text.len();
@@ -136,10 +183,13 @@ enum Class {
     Cjk,
 }
 
-/// Accumulates folded characters into an [`Analysed`].
-struct Builder {
-    out: Analysed,
+/// Accumulates folded characters into a [`Sink`] and the words they form.
+struct Builder<S> {
+    sink: S,
+    tokens: Vec<Token>,
     open: bool,
+    /// Where the open word's last source character ends in the original.
+    orig_end: usize,
     /// Whether letters are lowercased (false only for case-sensitive comparisons).
     lower: bool,
     /// Where the current part of the open word starts in the original: the word's start,
@@ -149,15 +199,13 @@ struct Builder {
     compose: String,
 }
 
-impl Builder {
-    fn new(capacity: usize, lower: bool) -> Self {
-        let out = Analysed {
-            norm: String::with_capacity(capacity),
-            tokens: Vec::new(),
-        };
+impl<S: Sink> Builder<S> {
+    fn new(sink: S, lower: bool) -> Self {
         Builder {
-            out,
+            sink,
+            tokens: Vec::new(),
             open: false,
+            orig_end: 0,
             lower,
             seg_orig: 0,
             fold: String::new(),
@@ -192,6 +240,7 @@ impl Builder {
     }
 
     /// Pushes an ASCII byte found at `at` in the original (the common case, kept short).
+    #[inline(always)]
     fn push_ascii(&mut self, c: u8, at: usize) {
         if c.is_ascii_alphanumeric() {
             if !self.open {
@@ -202,9 +251,10 @@ impl Builder {
             } else {
                 c
             };
-            self.append(c as char, at + 1);
+            self.sink.push_byte(c);
+            self.orig_end = at + 1;
         } else {
-            self.open = false;
+            self.close();
         }
     }
 
@@ -212,7 +262,7 @@ impl Builder {
     fn push(&mut self, c: char, start: usize, end: usize) {
         match classify(c) {
             Class::Ignore => {}
-            Class::Separator => self.open = false,
+            Class::Separator => self.close(),
             Class::Word => {
                 if !self.open {
                     self.open_token(start);
@@ -220,35 +270,44 @@ impl Builder {
                 self.append(c, end);
             }
             Class::Cjk => {
+                self.close();
                 self.open_token(start);
                 self.append(c, end);
-                self.open = false;
+                self.close();
             }
         }
     }
 
     fn open_token(&mut self, orig_start: usize) {
-        if !self.out.norm.is_empty() {
-            self.out.norm.push(' ');
-        }
-        let at = self.out.norm.len();
+        self.sink.gap();
+        let at = self.sink.len();
         let token = Token {
             norm_start: at,
             norm_end: at,
             orig_start,
             orig_end: orig_start,
         };
-        self.out.tokens.push(token);
+        self.tokens.push(token);
         self.open = true;
         self.seg_orig = orig_start;
     }
 
-    fn append(&mut self, c: char, orig_end: usize) {
-        self.out.norm.push(c);
-        if let Some(t) = self.out.tokens.last_mut() {
-            t.norm_end = self.out.norm.len();
-            t.orig_end = orig_end;
+    /// Ends the open word, if any, recording where it ends.
+    fn close(&mut self) {
+        if !self.open {
+            return;
         }
+        self.open = false;
+        let norm_end = self.sink.len();
+        if let Some(t) = self.tokens.last_mut() {
+            t.norm_end = norm_end;
+            t.orig_end = self.orig_end;
+        }
+    }
+
+    fn append(&mut self, c: char, orig_end: usize) {
+        self.sink.push_char(c);
+        self.orig_end = orig_end;
     }
 }
 

@@ -10,7 +10,10 @@
 //!   [`MIN_SPLIT_WORD`]–[`MAX_SPLIT_WORD`] letters also matches it split in two, each part
 //!   at least [`MIN_PART`] letters (`counterterrorism` finds `counter-terrorism` and
 //!   `counter terrorism`), and a word mixing letters and digits also matches it split
-//!   where they meet (`F35` finds `F-35`).
+//!   where they meet (`F35` finds `F-35`). The split spellings are not patterns of their
+//!   own: the automaton sees words without the spaces between them, so the closed word's
+//!   one pattern is found in `counter terrorism` too, and [`split_at`] says whether the
+//!   word boundary found inside it is one of these.
 
 use super::text::{is_spaceless_script, normalise};
 
@@ -54,9 +57,6 @@ pub(crate) fn variants(raw: &str, norm: &str, compounds: Compounds) -> Vec<Strin
     out.extend(glue_letters(norm));
     if compounds != Compounds::None {
         out.extend(closed(norm));
-    }
-    if compounds == Compounds::All {
-        out.extend(splits(norm));
     }
     out.retain(|v| !v.is_empty() && v != norm);
     out.sort();
@@ -104,29 +104,43 @@ fn closed(norm: &str) -> Option<String> {
     fits.then(|| words.concat())
 }
 
-/// A one-word term split in two (see the module doc).
-fn splits(norm: &str) -> Vec<String> {
-    let chars: Vec<(usize, char)> = norm.char_indices().collect();
-    let n = chars.len();
-    if norm.contains(' ') || !chars.iter().all(|&(_, c)| c.is_alphanumeric()) {
-        return Vec::new();
+/// Whether the one-word folded term `norm` also matches written as two words somewhere
+/// (see [`split_at`]).
+pub(crate) fn splittable(norm: &str) -> bool {
+    if !norm
+        .chars()
+        .all(|c| c.is_alphanumeric() && !is_spaceless_script(c))
+    {
+        return false;
     }
-    if chars.iter().any(|&(_, c)| is_spaceless_script(c)) {
-        return Vec::new();
+    let n = norm.chars().count();
+    let letters = norm.chars().all(spaced_letter);
+    let long = (MIN_SPLIT_WORD..=MAX_SPLIT_WORD).contains(&n) && n >= 2 * MIN_PART;
+    let mut chars = norm.chars().map(char::is_numeric);
+    let first = chars.next();
+    (letters && long) || chars.any(|digit| Some(digit) != first)
+}
+
+/// Whether the one-word folded term `word`, written as two words with the second starting
+/// at byte `at`, still counts as `word`: letters only, [`MIN_SPLIT_WORD`]–[`MAX_SPLIT_WORD`]
+/// of them and both parts at least [`MIN_PART`] long; or at a meeting of letters and digits.
+pub(crate) fn split_at(word: &str, at: usize) -> bool {
+    let plain = |c: char| c.is_alphanumeric() && !is_spaceless_script(c);
+    if at == 0 || at >= word.len() || !word.is_char_boundary(at) || !word.chars().all(plain) {
+        return false;
     }
-    let letters = chars.iter().all(|&(_, c)| spaced_letter(c));
-    let mut out = Vec::new();
-    for k in 1..n {
-        let (a, b) = (chars[k - 1].1, chars[k].1);
-        let meet = a.is_numeric() != b.is_numeric();
-        let part = letters
-            && (MIN_SPLIT_WORD..=MAX_SPLIT_WORD).contains(&n)
-            && k >= MIN_PART
-            && n - k >= MIN_PART;
-        if meet || part {
-            let at = chars[k].0;
-            out.push(format!("{} {}", &norm[..at], &norm[at..]));
-        }
+    let (head, tail) = word.split_at(at);
+    let (before, after) = match (head.chars().next_back(), tail.chars().next()) {
+        (Some(b), Some(a)) => (b, a),
+        _ => return false,
+    };
+    if before.is_numeric() != after.is_numeric() {
+        return true;
     }
-    out
+    let n = word.chars().count();
+    let k = head.chars().count();
+    word.chars().all(spaced_letter)
+        && (MIN_SPLIT_WORD..=MAX_SPLIT_WORD).contains(&n)
+        && k >= MIN_PART
+        && n - k >= MIN_PART
 }

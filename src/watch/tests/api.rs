@@ -59,7 +59,7 @@ fn one_automaton_holds_each_unique_pattern_once() {
     // "austin" (exact and prefix), "lloyd austin", "pentagon": three unique patterns.
     let automaton = matcher.automaton.as_ref().unwrap();
     assert_eq!(automaton.patterns_len(), 3);
-    assert_eq!(matcher.patterns.len(), 3);
+    assert_eq!(matcher.keys.len(), 3);
     assert_eq!(
         matcher.owners.len(),
         4,

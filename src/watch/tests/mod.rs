@@ -1,6 +1,7 @@
 //! Tests of the watch stage: shared helpers plus one file per concern.
 
 mod api;
+mod differential;
 mod matching;
 mod props;
 mod queries;
@@ -71,6 +72,7 @@ pub(super) fn titled<'a>(title: &'a str, text: &'a str) -> Document<'a> {
 /// Compiles one spec (panicking on errors) and matches one document with it enabled.
 pub(super) fn match_one(spec: WatchlistSpec, doc: Document<'_>) -> Option<WatchlistMatch> {
     let matcher = compile(&[spec]).expect("spec compiles");
+    differential::assert_paths_agree(&matcher, &doc);
     let mut found = matcher.match_document(&doc, &|_| true);
     assert!(found.len() <= 1);
     found.pop()
