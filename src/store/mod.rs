@@ -121,6 +121,11 @@ impl Store {
         self.backend.desk().unwrap_or(&desk::NoDesk)
     }
 
+    /// Whether this backend has the desk (feedback, mutes, search).
+    pub fn has_desk(&self) -> bool {
+        self.backend.desk().is_some()
+    }
+
     /// Whether this is a scratch or read-only copy: nothing reaches the state.
     pub fn is_read_only(&self) -> bool {
         self.read_only
