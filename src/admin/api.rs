@@ -301,13 +301,32 @@ pub async fn openapi() -> Response {
     Json(ApiDoc::openapi()).into_response()
 }
 
-/// The note as stored: trimmed, empty is none, bounded.
+/// The note as stored: bounded as sent (the document's `maxLength`), then trimmed; empty
+/// is none.
 pub fn clean_note(note: Option<String>) -> Result<Option<String>, String> {
-    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    match note {
-        Some(n) if n.chars().count() > NOTE_MAX_CHARS => {
-            Err(format!("note longer than {NOTE_MAX_CHARS} characters"))
-        }
-        other => Ok(other),
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
+    {
+        return Err(format!("note longer than {NOTE_MAX_CHARS} characters"));
+    }
+    Ok(note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_bounded_as_sent_then_trimmed() {
+        let long = format!("x{}", "\u{85}".repeat(NOTE_MAX_CHARS));
+        assert!(
+            clean_note(Some(long)).is_err(),
+            "over maxLength before trimming"
+        );
+        let fits = format!("  ok{}", " ".repeat(NOTE_MAX_CHARS - 4));
+        assert_eq!(clean_note(Some(fits)).unwrap().as_deref(), Some("ok"));
+        assert_eq!(clean_note(Some(" \n ".into())).unwrap(), None);
+        assert_eq!(clean_note(None).unwrap(), None);
     }
 }
