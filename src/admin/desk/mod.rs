@@ -191,7 +191,7 @@ pub async fn set_mute(
     };
     if names
         .iter()
-        .any(|n| n.is_empty() || n.chars().count() > MUTE_NAME_MAX)
+        .any(|n| n.trim().is_empty() || n.chars().count() > MUTE_NAME_MAX)
     {
         return Err(bad(
             "a mute needs a non-empty watchlist, person or story (at most 500 characters)".into(),
