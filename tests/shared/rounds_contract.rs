@@ -168,18 +168,6 @@ async fn planning_honours_remembered_times_up_to_their_cap(store: Store) {
     assert!((89..=90).contains(&by_name["past"]), "{by_name:?}");
 }
 
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread")]
-        async fn $name() {
-            for (backend, store) in backends().await {
-                eprintln!("backend: {backend}");
-                super::$name(store).await;
-            }
-        }
-    )*};
-}
-
 mod each_backend {
     use super::*;
     contract!(

@@ -216,18 +216,6 @@ async fn a_settled_delivery_is_not_due_again(store: Store) {
     assert_eq!(store.outbox_counts().await.unwrap().pending, 1);
 }
 
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread")]
-        async fn $name() {
-            for (backend, store) in backends().await {
-                eprintln!("backend: {backend}");
-                super::$name(store).await;
-            }
-        }
-    )*};
-}
-
 mod each_backend {
     use super::*;
     contract!(
