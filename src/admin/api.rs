@@ -329,4 +329,38 @@ mod tests {
         assert_eq!(clean_note(Some(" \n ".into())).unwrap(), None);
         assert_eq!(clean_note(None).unwrap(), None);
     }
+
+    /// Every `pattern` the document gives a mute name, as a regex.
+    fn mute_name_patterns() -> Vec<regex::Regex> {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let scope = &doc["components"]["schemas"]["MuteScope"]["oneOf"];
+        let mut out = Vec::new();
+        for variant in scope.as_array().expect("MuteScope is a oneOf") {
+            for (_, field) in variant["properties"].as_object().unwrap() {
+                if let Some(p) = field["pattern"].as_str() {
+                    out.push(regex::Regex::new(p).unwrap());
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_documented_mute_name_pattern_and_the_server_agree_on_every_character() {
+        let patterns = mute_name_patterns();
+        assert_eq!(patterns.len(), 4, "watchlist, person, watchlist, alert");
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            let name = c.to_string();
+            for p in &patterns {
+                assert_eq!(
+                    p.is_match(&name),
+                    !crate::store::desk::blank_mute_name(&name),
+                    "U+{:04X}",
+                    c as u32
+                );
+            }
+        }
+        assert!(crate::store::desk::blank_mute_name(""));
+        assert!(!crate::store::desk::blank_mute_name(" \u{85}a\u{3000}"));
+    }
 }
