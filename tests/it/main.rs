@@ -22,6 +22,7 @@ mod diskfull;
 mod email;
 mod encoding;
 mod fastpath;
+mod feed_lists;
 mod formats;
 mod fulltext;
 mod guids;
