@@ -394,18 +394,17 @@ pub async fn search(
     let q = SearchQuery::parse(query).map_err(|e| CommandError::Usage(format!("search: {e}")))?;
     let cfg = config::load(path)?;
     let store = existing(&cfg, false).await?;
-    let fts = q.fts();
     let page = store
         .desk()
         .list_alerts(AlertFilter {
-            fts: Some(fts.clone()),
+            text: Some(q.clone()),
             limit: limit.clamp(1, 500),
             ..Default::default()
         })
         .await?;
     let articles = store
         .desk()
-        .search_articles(&fts, limit.clamp(1, 500))
+        .search_articles(&q, limit.clamp(1, 500))
         .await?;
     let bracket = |m: crate::desk::Marked| -> String {
         m.into_iter()

@@ -90,8 +90,8 @@ impl ListParams {
             return Err(bad("limit", format!("must be 1 to {MAX_LIMIT}")));
         }
         Ok(AlertFilter {
-            fts: match nonempty(&self.q).map(SearchQuery::parse) {
-                Some(Ok(q)) => Some(q.fts()),
+            text: match nonempty(&self.q).map(SearchQuery::parse) {
+                Some(Ok(q)) => Some(q),
                 Some(Err(QueryError::Empty)) | None => None,
                 Some(Err(e)) => return Err(bad("q", e.to_string())),
             },
@@ -204,7 +204,7 @@ mod tests {
             ..Default::default()
         };
         let f = p.filter(now).unwrap();
-        assert_eq!(f.fts.as_deref(), Some("\"li\"*"));
+        assert_eq!(f.text.map(|q| q.fts()).as_deref(), Some("\"li\"*"));
         assert_eq!(f.since.as_deref(), Some("2026-01-01T00:00:00Z"));
         assert_eq!(f.feedback, Some(None));
         assert_eq!(f.after.unwrap().id, "abc");

@@ -78,6 +78,24 @@ impl SearchQuery {
             .collect::<Vec<_>>()
             .join(" AND ")
     }
+
+    /// One `LIKE` pattern per term (with `\\` as the escape character) over text stored
+    /// by [`crate::store::desk_rules::folded_for_like`]: `% a b %` for a phrase, `% a b%`
+    /// when the last word is a prefix. Every term must match, as with [`SearchQuery::fts`].
+    pub fn like_patterns(&self) -> Vec<String> {
+        self.terms
+            .iter()
+            .map(|t| {
+                let phrase = t.words.join(" ");
+                let escaped = phrase
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                let end = if t.prefix { "%" } else { " %" };
+                format!("% {escaped}{end}")
+            })
+            .collect()
+    }
 }
 
 /// Splits `input` into `(text, quoted)` pieces: quoted phrases and whitespace-separated

@@ -248,8 +248,8 @@ pub trait ReadStore: Send + Sync {
 /// A whole backend: the three interfaces over one state, and the desk's
 /// ([`super::DeskStore`]) where the backend has it.
 pub trait Backend: PollStore + DeliveryStore + ReadStore {
-    /// The desk's reads and writes; `None` when this backend does not have them (yet):
-    /// the desk's pages, API and commands then answer with an error naming the backend.
+    /// The desk's reads and writes (both backends have them); `None` for a backend that
+    /// does not: the desk's pages, API and commands then answer with an error saying so.
     fn desk(&self) -> Option<&dyn super::DeskStore> {
         None
     }

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::{DeliveryStatus, StoreError};
 use crate::alert::{Alert, SeenIn};
+use crate::desk::SearchQuery;
 
 /// The verdict a person gave an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -58,9 +59,10 @@ pub const NOTE_MAX_CHARS: usize = 2000;
 /// Which alerts a listing shows; every set field must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AlertFilter {
-    /// Full-text query over the alerts' titles and summaries (see [`crate::desk::SearchQuery`]):
-    /// the FTS5 expression, already built.
-    pub fts: Option<String>,
+    /// Full-text query over the alerts' titles and summaries, folded like the matcher
+    /// folds; each backend turns it into its own search (FTS5 on SQLite, `LIKE` over
+    /// folded text on PostgreSQL).
+    pub text: Option<SearchQuery>,
     /// Only this watchlist.
     pub watchlist: Option<String>,
     /// Only alerts about an article of this feed.
@@ -303,10 +305,13 @@ pub trait DeskStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError>;
 
-    /// Stored articles matching the FTS5 expression `fts` (built by
-    /// [`crate::desk::SearchQuery::fts`]), best first, at most `limit`.
-    async fn search_articles(&self, fts: &str, limit: usize)
-        -> Result<Vec<ArticleHit>, StoreError>;
+    /// Stored articles matching `query` (every term in the title or the summary and
+    /// content), title hits first, then newest, at most `limit`.
+    async fn search_articles(
+        &self,
+        query: &SearchQuery,
+        limit: usize,
+    ) -> Result<Vec<ArticleHit>, StoreError>;
 }
 
 /// An alert with feedback, for `backtest`.
@@ -365,7 +370,11 @@ impl DeskStore for NoDesk {
     async fn lift_mutes(&self, _: MuteSelector, _: DateTime<Utc>) -> Result<usize, StoreError> {
         no_desk()
     }
-    async fn search_articles(&self, _: &str, _: usize) -> Result<Vec<ArticleHit>, StoreError> {
+    async fn search_articles(
+        &self,
+        _: &SearchQuery,
+        _: usize,
+    ) -> Result<Vec<ArticleHit>, StoreError> {
         no_desk()
     }
 }

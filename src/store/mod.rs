@@ -8,6 +8,7 @@ pub mod api;
 mod claims;
 pub mod decide;
 pub mod desk;
+pub mod desk_rules;
 mod error;
 pub mod postgres;
 pub mod sqlite;

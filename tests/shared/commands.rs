@@ -1,6 +1,6 @@
 //! The commands against a shared PostgreSQL state (`[store] url_file`): `once` records and
 //! delivers there, `alerts` and `backtest` read it, and nothing is written under
-//! `state_dir`.
+//! `state_dir`; the desk's commands (search, feedback, show, mute, unmute) work there too.
 
 use crate::common::{feed_server, hooks, it_config, newshound, text};
 
@@ -69,4 +69,54 @@ async fn check_refuses_a_store_with_both_url_and_url_file() {
     let all = format!("{stdout}{stderr}");
     assert!(all.contains("store.url_file"), "{all}");
     assert!(!all.contains("hunter2"), "{all}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_desk_commands_work_against_a_shared_state() {
+    let server = feed_server(200).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = shared_config(dir.path(), &server).await;
+    let c = config.to_str().unwrap();
+
+    // The futures the closure makes outlive the borrow of `config`: a 'static copy.
+    let c: &'static str = Box::leak(c.to_string().into_boxed_str());
+    let run = |args: &[&'static str]| {
+        let mut all = args.to_vec();
+        all.extend(["-c", c]);
+        async move {
+            let out = newshound(&all).await;
+            let (stdout, stderr) = text(&out);
+            assert!(out.status.success(), "{all:?}: {stderr}");
+            stdout
+        }
+    };
+    run(&["once"]).await;
+    let found = run(&["search", "李尚福"]).await;
+    assert!(found.contains("[李尚福]"), "{found}");
+    let listed = run(&["alerts", "--json"]).await;
+    let first: serde_json::Value = listed
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|a| a["watchlist"] == "chinese-press")
+        .expect("an alert of chinese-press");
+    let id: &'static str = Box::leak(first["id"].as_str().unwrap().to_string().into_boxed_str());
+    run(&[
+        "alerts",
+        "feedback",
+        id,
+        "false-positive",
+        "--note",
+        "another Li",
+    ])
+    .await;
+    let shown = run(&["alerts", "show", id]).await;
+    assert!(
+        shown.contains("false-positive") && shown.contains("another Li"),
+        "{shown}"
+    );
+    run(&["mute", "--watchlist", "chinese-press", "--for", "2h"]).await;
+    let mutes = run(&["unmute", "--watchlist", "chinese-press"]).await;
+    assert!(mutes.contains('1'), "{mutes}");
+    let backtest = run(&["backtest", "--since", "1h"]).await;
+    assert!(backtest.contains("feedback so far"), "{backtest}");
 }

@@ -23,6 +23,8 @@ mod commands;
 #[path = "../it/common.rs"]
 #[allow(dead_code)]
 mod common;
+mod desk_contract;
+mod desk_mutes;
 mod fleet;
 mod pages_revisions;
 mod pg;

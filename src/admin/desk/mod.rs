@@ -112,12 +112,11 @@ pub async fn run_search(
             ))
         }
     };
-    let fts = query.fts();
     let store = s.store();
     let page = store
         .desk()
         .list_alerts(AlertFilter {
-            fts: Some(fts.clone()),
+            text: Some(query.clone()),
             limit,
             ..Default::default()
         })
@@ -125,7 +124,7 @@ pub async fn run_search(
         .map_err(|e| super::internal(&e))?;
     let articles = store
         .desk()
-        .search_articles(&fts, limit)
+        .search_articles(&query, limit)
         .await
         .map_err(|e| super::internal(&e))?;
     Ok(SearchResults {
@@ -149,7 +148,7 @@ pub async fn run_search(
                 first_seen: a.first_seen,
             })
             .collect(),
-        query: fts,
+        query: query.fts(),
     })
 }
 

@@ -11,6 +11,7 @@
 
 mod bands;
 mod delivery;
+mod desk;
 mod pages;
 mod poll;
 mod read;
@@ -131,6 +132,10 @@ async fn listen(pg: tokio_postgres::Config, wake: Arc<Notify>, what: Arc<str>) {
 impl Backend for PgStore {
     fn describe(&self) -> String {
         self.what.to_string()
+    }
+
+    fn desk(&self) -> Option<&dyn crate::store::DeskStore> {
+        Some(self)
     }
 }
 

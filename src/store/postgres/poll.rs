@@ -457,10 +457,21 @@ pub(super) async fn queue_alert<C: GenericClient>(
         source,
     })?;
     let (feed, id) = article.map_or(("", ""), |x| (x.feed.as_str(), x.id.as_str()));
+    let (fold_title, fold_body) = super::desk::alert_folds(a);
     tx.execute(
-        "INSERT INTO alerts (id, watchlist, created_at, body, article_feed, article_id)
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        &[&a.id, &a.watchlist, &rfc3339(now), &body, &feed, &id],
+        "INSERT INTO alerts (id, watchlist, created_at, body, article_feed, article_id,
+           fold_title, fold_body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        &[
+            &a.id,
+            &a.watchlist,
+            &rfc3339(now),
+            &body,
+            &feed,
+            &id,
+            &fold_title,
+            &fold_body,
+        ],
     )
     .await?;
     insert_keys(tx, &a.watchlist, &new.story_keys, &a.id).await?;
@@ -470,6 +481,7 @@ pub(super) async fn queue_alert<C: GenericClient>(
         &[&a.id, &new.sinks, &now.timestamp_millis(), &rfc3339(now)],
     )
     .await?;
+    super::desk::hold_if_muted(tx, new, now).await?;
     Ok(())
 }
 
@@ -482,13 +494,14 @@ async fn upsert_article(
 ) -> Result<(), StoreError> {
     let published = a.published.map(rfc3339);
     let updated = a.updated.map(rfc3339);
+    let (fold_title, fold_body) = super::desk::article_folds(a);
     tx.execute(
         "INSERT INTO articles (feed, id, content_hash, url, guid, title, published, first_seen,
-           matched_with, summary, content, updated, fingerprint)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+           matched_with, summary, content, updated, fingerprint, fold_title, fold_body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
          ON CONFLICT (feed, id) DO UPDATE SET content_hash = $3, url = $4, guid = $5, title = $6,
            published = $7, matched_with = $9, summary = $10, content = $11, updated = $12,
-           fingerprint = COALESCE($13, articles.fingerprint)",
+           fingerprint = COALESCE($13, articles.fingerprint), fold_title = $14, fold_body = $15",
         &[
             &a.feed,
             &a.id.as_str(),
@@ -503,6 +516,8 @@ async fn upsert_article(
             &a.content,
             &updated,
             &fingerprint,
+            &fold_title,
+            &fold_body,
         ],
     )
     .await?;

@@ -4,11 +4,11 @@
 
 use tokio_postgres::Client;
 
-use super::bands;
+use super::{bands, desk};
 use crate::store::StoreError;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The advisory lock key migrations run under (any constant unique to newshound).
 const MIGRATION_LOCK: i64 = 0x6e65_7773_686f_756e; // "newshoun"
@@ -168,7 +168,7 @@ async fn migrate_locked(client: &mut Client, what: &str, by: &str) -> Result<(),
             supported: SCHEMA_VERSION,
         });
     }
-    let steps: [(i64, &str); 4] = [(1, V1), (2, V2), (3, bands::V3), (4, V4)];
+    let steps: [(i64, &str); 5] = [(1, V1), (2, V2), (3, bands::V3), (4, V4), (5, desk::V5)];
     for (version, sql) in steps.into_iter().filter(|(v, _)| *v > found) {
         let tx = client.transaction().await?;
         tx.batch_execute(sql).await?;
@@ -177,6 +177,13 @@ async fn migrate_locked(client: &mut Client, what: &str, by: &str) -> Result<(),
             tracing::info!(
                 alerts,
                 "near-duplicate index built from the stored fingerprints"
+            );
+        }
+        if version == 5 {
+            let rows = desk::backfill(&tx).await?;
+            tracing::info!(
+                rows,
+                "the desk's search text folded for the stored articles and alerts"
             );
         }
         tx.execute(

@@ -5,6 +5,7 @@ use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 use crate::alert::SeenIn;
 use crate::store::desk::*;
+use crate::store::desk_rules::{decode_alert, feedback_of, marked_of, next_position};
 use crate::store::{millis_rfc3339, rfc3339, StoreError};
 
 /// The page `f` selects, newest first.
@@ -19,13 +20,7 @@ pub(super) fn list_alerts(c: &Connection, f: &AlertFilter) -> Result<AlertPage, 
     for basics in rows.into_iter().take(f.limit) {
         alerts.push(complete(c, basics)?);
     }
-    let next = match (more, alerts.last()) {
-        (true, Some(last)) => Some(Position {
-            created_at: last.created_at.clone(),
-            id: last.alert.id.clone(),
-        }),
-        _ => None,
-    };
+    let next = next_position(more, &alerts);
     Ok(AlertPage { alerts, next })
 }
 
@@ -40,10 +35,10 @@ fn page_query(f: &AlertFilter) -> (String, Vec<String>) {
         sql.push_str(clause);
         args.extend(values.iter().map(|v| v.to_string()));
     };
-    if let Some(q) = &f.fts {
+    if let Some(q) = &f.text {
         add(
             " AND a.rowid IN (SELECT rowid FROM alerts_fts WHERE alerts_fts MATCH ?)",
-            &[q],
+            &[&q.fts()],
         );
     }
     if let Some(w) = &f.watchlist {
@@ -124,12 +119,8 @@ pub(super) fn alert_record(c: &Connection, id: &str) -> Result<Option<AlertRecor
 
 /// Decodes the alert and reads its deliveries, feedback and copies.
 fn complete(c: &Connection, b: Basics) -> Result<AlertRecord, StoreError> {
-    let alert = serde_json::from_str(&b.body).map_err(|source| StoreError::Corrupt {
-        id: b.id.clone(),
-        source,
-    })?;
     Ok(AlertRecord {
-        alert,
+        alert: decode_alert(&b.id, &b.body)?,
         deliveries: deliveries(c, &b.id)?,
         feedback: feedback(c, &b.id)?,
         copies: copies(c, &b.id)?,
@@ -169,8 +160,7 @@ fn feedback(c: &Connection, id: &str) -> Result<Option<Feedback>, StoreError> {
             ))
         })
         .optional()?;
-    Ok(row
-        .and_then(|(v, note, at)| Verdict::parse(&v).map(|verdict| Feedback { verdict, note, at })))
+    Ok(row.and_then(|(v, note, at)| feedback_of(&v, note, at)))
 }
 
 fn copies(c: &Connection, id: &str) -> Result<Vec<SeenIn>, StoreError> {
@@ -231,16 +221,8 @@ pub(super) fn marked_alerts(c: &Connection) -> Result<Vec<MarkedAlert>, StoreErr
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, watchlist, article_feed, article_id, v) = row?;
-        if let Some(verdict) = Verdict::parse(&v) {
-            out.push(MarkedAlert {
-                id,
-                watchlist,
-                article_feed,
-                article_id,
-                verdict,
-            });
-        }
+        let (id, watchlist, feed, article, v) = row?;
+        out.extend(marked_of(id, watchlist, feed, article, &v));
     }
     Ok(out)
 }

@@ -135,10 +135,10 @@ impl DeskStore for SqliteStore {
 
     async fn search_articles(
         &self,
-        fts: &str,
+        query: &crate::desk::SearchQuery,
         limit: usize,
     ) -> Result<Vec<ArticleHit>, StoreError> {
-        let fts = fts.to_string();
+        let fts = query.fts();
         self.run(move |s| list::search_articles(&s.conn(), &fts, limit))
             .await
     }

@@ -9,35 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use super::list::stamp;
 use crate::alert::Alert;
 use crate::store::desk::{Mute, MuteScope, MuteSelector};
+use crate::store::desk_rules::{keys_json, keys_of_json, scope_columns, scope_of, StoredMute};
 use crate::store::{NewAlert, StoreError};
-
-/// An active mute as stored: the scope and, for a story, its keys.
-struct Stored {
-    mute: Mute,
-    story_keys: Vec<String>,
-}
-
-impl Stored {
-    /// Whether the mute covers `alert`, whose story keys are `keys`.
-    fn covers(&self, alert: &Alert, keys: &[String]) -> bool {
-        match &self.mute.scope {
-            MuteScope::Watchlist { watchlist } => &alert.watchlist == watchlist,
-            MuteScope::Person { watchlist, person } => {
-                let person = crate::watch::normalise(person);
-                &alert.watchlist == watchlist
-                    && alert
-                        .matches
-                        .iter()
-                        .any(|m| m.kind == "person" && crate::watch::normalise(&m.term) == person)
-            }
-            MuteScope::Story { alert: id } => {
-                &alert.id == id
-                    || alert.revision_of.as_ref() == Some(id)
-                    || keys.iter().any(|k| self.story_keys.contains(k))
-            }
-        }
-    }
-}
 
 const ACTIVE: &str = "lifted_at IS NULL AND (until IS NULL OR until > ?1)";
 
@@ -46,41 +19,26 @@ pub(super) fn active(c: &Connection, now: DateTime<Utc>) -> Result<Vec<Mute>, St
     Ok(stored(c, now)?.into_iter().map(|s| s.mute).collect())
 }
 
-fn stored(c: &Connection, now: DateTime<Utc>) -> Result<Vec<Stored>, StoreError> {
+fn stored(c: &Connection, now: DateTime<Utc>) -> Result<Vec<StoredMute>, StoreError> {
     let mut stmt = c.prepare_cached(&format!(
         "SELECT id, kind, watchlist, person, alert, story_keys, created_at, until FROM mutes
          WHERE {ACTIVE} ORDER BY id"
     ))?;
     let rows = stmt.query_map([stamp(now)], |r| {
         let kind: String = r.get(1)?;
-        let (watchlist, person, alert): (String, String, String) =
-            (r.get(2)?, r.get(3)?, r.get(4)?);
-        let scope = match kind.as_str() {
-            "person" => MuteScope::Person { watchlist, person },
-            "story" => MuteScope::Story { alert },
-            _ => MuteScope::Watchlist { watchlist },
-        };
+        let scope = scope_of(&kind, r.get(2)?, r.get(3)?, r.get(4)?);
         let keys: String = r.get(5)?;
-        Ok(Stored {
+        Ok(StoredMute {
             mute: Mute {
                 id: r.get(0)?,
                 scope,
                 created_at: r.get(6)?,
                 until: r.get(7)?,
             },
-            story_keys: serde_json::from_str(&keys).unwrap_or_default(),
+            story_keys: keys_of_json(&keys),
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
-}
-
-/// `(kind, watchlist, person, alert)` as stored for `scope`.
-fn columns(scope: &MuteScope) -> (&'static str, &str, &str, &str) {
-    match scope {
-        MuteScope::Watchlist { watchlist } => ("watchlist", watchlist, "", ""),
-        MuteScope::Person { watchlist, person } => ("person", watchlist, person, ""),
-        MuteScope::Story { alert } => ("story", "", "", alert),
-    }
 }
 
 /// Sets a mute and holds back the pending deliveries it covers, in one transaction.
@@ -100,7 +58,7 @@ pub(super) fn add_mute(
         },
         _ => Vec::new(),
     };
-    let (kind, watchlist, person, alert) = columns(scope);
+    let (kind, watchlist, person, alert) = scope_columns(scope);
     tx.execute(
         "INSERT INTO mutes (kind, watchlist, person, alert, story_keys, created_at, until)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -109,7 +67,7 @@ pub(super) fn add_mute(
             watchlist,
             person,
             alert,
-            serde_json::to_string(&keys).unwrap_or_else(|_| "[]".into()),
+            keys_json(&keys),
             stamp(now),
             until.map(stamp)
         ],
@@ -120,7 +78,7 @@ pub(super) fn add_mute(
         created_at: stamp(now),
         until: until.map(stamp),
     };
-    let stored = Stored {
+    let stored = StoredMute {
         mute: mute.clone(),
         story_keys: keys,
     };
@@ -145,7 +103,7 @@ fn story_keys(c: &Connection, id: &str) -> Result<Option<Vec<String>>, StoreErro
 }
 
 /// Marks `muted` every pending delivery (outside a digest) of an alert `m` covers.
-fn hold_pending(c: &Connection, m: &Stored) -> Result<(), StoreError> {
+fn hold_pending(c: &Connection, m: &StoredMute) -> Result<(), StoreError> {
     let mut stmt = c.prepare(
         "SELECT DISTINCT a.id, a.body FROM alerts a JOIN deliveries d ON d.alert_id = a.id
          WHERE d.status = 'pending' AND d.digest_id IS NULL",
@@ -205,7 +163,7 @@ pub(super) fn lift(
             params![at, id],
         )?,
         MuteSelector::Scope(scope) => {
-            let (kind, watchlist, person, alert) = columns(scope);
+            let (kind, watchlist, person, alert) = scope_columns(scope);
             c.execute(
                 &format!(
                     "UPDATE mutes SET lifted_at = ?1 WHERE kind = ?2 AND watchlist = ?3
