@@ -82,6 +82,7 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
             health,
             matcher: Arc::new(matcher),
             watch_fingerprint: fingerprint,
+            specs,
         }),
         _ => Err(issues.into_vec()),
     }

@@ -226,6 +226,13 @@ pub trait ReadStore: Send + Sync {
     async fn copies_of(&self, alert_id: &str) -> Result<Vec<SeenIn>, StoreError>;
     /// Articles first seen at or after `since`, oldest first.
     async fn stored_articles(&self, since: DateTime<Utc>) -> Result<Vec<Article>, StoreError>;
+    /// At most `limit` articles first seen at or after `since`, newest first (the rule
+    /// tester's bounded scan).
+    async fn newest_articles(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError>;
     /// One stored article.
     async fn stored_article(&self, feed: &str, id: &str) -> Result<Option<Article>, StoreError>;
     /// What became of the article page of `article_id` (from `feed`), if it was tried.

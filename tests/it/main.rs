@@ -17,6 +17,7 @@ mod daemon;
 mod delivery;
 mod desk;
 mod desk_browser;
+mod desk_rules;
 mod diskfull;
 mod email;
 mod encoding;

@@ -275,6 +275,14 @@ impl ReadStore for SqliteStore {
         self.run(move |s| s.stored_articles(since)).await
     }
 
+    async fn newest_articles(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError> {
+        self.run(move |s| s.newest_articles(since, limit)).await
+    }
+
     async fn stored_article(&self, feed: &str, id: &str) -> Result<Option<Article>, StoreError> {
         let (feed, id) = (feed.to_string(), id.to_string());
         self.run(move |s| s.stored_article(&feed, &id)).await
