@@ -199,6 +199,9 @@ async fn dispatch(command: Command, format: LogFormat) -> anyhow::Result<()> {
             query,
             limit,
         } => commands::desk::search(&config.path, &query, limit, &mut stdout).await?,
+        Command::MigrateState { config, to } => {
+            commands::migrate_state(&config.path, &to, &mut stdout).await?
+        }
         Command::Alerts {
             action: Some(AlertsAction::Replay { config, ids, dead }),
             ..

@@ -26,8 +26,10 @@ mod common;
 mod desk_contract;
 mod desk_mutes;
 mod fleet;
+mod migrate;
 mod pages_revisions;
 mod pg;
+mod politeness;
 #[path = "../it/revision_site.rs"]
 mod revision_site;
 mod revisions_pg;

@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 
 pub use db::{SqliteStore, BUSY_TIMEOUT, COMMAND_BUSY_TIMEOUT, DB_FILE};
 pub use desk::FOLD_FUNCTION;
-pub use load::{Cell, TableRows};
+pub use load::{Cell, Chunk, TableRows};
 
 use crate::alert::SeenIn;
 use crate::feeds::Article;
