@@ -1,5 +1,5 @@
 //! Wires the stages together: `once` (one poll of every feed, then delivery) and `run`
-//! (per-feed schedules, the delivery loop, reload and shutdown).
+//! (claim rounds over the shared schedule, the delivery loop, reload and shutdown).
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -14,10 +14,10 @@ use crate::admin::{self, AdminError};
 use crate::alert::{DispatchReport, Dispatcher, SinkBuildError};
 use crate::config::{self, Config};
 use crate::feeds::gate::Gate;
-use crate::feeds::schedule;
 use crate::health::{self, Board};
 use crate::metrics::metrics;
 use crate::pidfile::{PidFile, PidFileError};
+use crate::pipeline::rounds::{poll_rounds, Polling};
 use crate::pipeline::{Pipeline, PollOutcome};
 use crate::status::{self, Monitor};
 use crate::store::{Store, StoreError};
@@ -251,7 +251,7 @@ async fn ready_message(monitor: &Monitor) -> String {
     format!("READY=1\nSTATUS={line}")
 }
 
-/// The tasks of one config: a poller per feed and the delivery loop.
+/// The tasks of one config: the claim loop and the delivery loop.
 struct Generation {
     cancel: CancellationToken,
     tasks: TaskTracker,
@@ -284,18 +284,15 @@ impl Generation {
         monitor.set_config(pipeline.config.clone());
         crate::metrics::metrics()
             .set_per_feed_fetch(pipeline.config.daemon.per_feed_fetch_histogram);
-        let gate = gate_for(&pipeline.config);
-        for feed in pipeline.config.feeds.clone() {
-            let poller = schedule::poll_loop(
-                pipeline.clone(),
-                feed,
-                gate.clone(),
-                wake.clone(),
-                monitor.board().clone(),
-                cancel.clone(),
-            );
-            all.spawn(tasks.track_future(poller));
-        }
+        let polling = Polling {
+            feeds: pipeline.config.feeds.clone(),
+            gate: gate_for(&pipeline.config),
+            concurrency: pipeline.config.daemon.concurrency,
+            wake: wake.clone(),
+            board: monitor.board().clone(),
+        };
+        let rounds = poll_rounds(pipeline.clone(), polling, cancel.clone());
+        all.spawn(tasks.track_future(rounds));
         let delivery = TaskTracker::new();
         let deliveries = after_previous(
             after,

@@ -14,6 +14,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::systemd::Notifier;
 
+/// The board's name for the claim loop itself (see [`crate::pipeline::rounds`]): it
+/// sleeps between rounds like a feed's loop did, and is stuck when it oversleeps.
+pub const ROUNDS: &str = "(claim rounds)";
+
 /// How late a sleeping loop may wake before it counts as stuck.
 pub const TIMER_SLACK: Duration = Duration::from_secs(30);
 
@@ -30,6 +34,8 @@ enum Phase {
     Waiting,
     /// Polling since.
     Polling { since: Instant },
+    /// Polled; next due then, whichever instance claims it (never stuck).
+    Scheduled,
 }
 
 #[derive(Debug, Clone)]
@@ -97,6 +103,11 @@ impl Board {
         );
     }
 
+    /// `feed` was polled (or its poll ended) and is next due at `next_poll`.
+    pub fn scheduled(&self, feed: &str, next_poll: Option<DateTime<Utc>>) {
+        self.set(feed, Phase::Scheduled, next_poll);
+    }
+
     /// `feed`'s loop woke and waits for a fetch slot.
     pub fn waiting(&self, feed: &str) {
         self.set(feed, Phase::Waiting, None);
@@ -127,7 +138,7 @@ impl Board {
     pub fn busy(&self, feed: &str) -> bool {
         self.slots()
             .get(feed)
-            .is_some_and(|s| !matches!(s.phase, Phase::Sleeping { .. }))
+            .is_some_and(|s| matches!(s.phase, Phase::Waiting | Phase::Polling { .. }))
     }
 
     /// The first loop that is stuck at `now`, if any.
@@ -139,7 +150,12 @@ impl Board {
             .filter_map(|(feed, slot)| {
                 let reason = match slot.phase {
                     Phase::Sleeping { until } if now > until + TIMER_SLACK => {
-                        format!("poll overdue by {}s", (now - until).as_secs())
+                        let what = if feed == ROUNDS {
+                            "claim round"
+                        } else {
+                            "poll"
+                        };
+                        format!("{what} overdue by {}s", (now - until).as_secs())
                     }
                     Phase::Polling { since } if now > since + stuck_after => {
                         format!("poll running for {}s", (now - since).as_secs())

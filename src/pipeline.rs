@@ -1,6 +1,6 @@
 //! One poll of one feed through every stage: claim → fetch → parse → seen? → match →
 //! outbox, and the next poll time — everything the poll learnt committed in one
-//! transaction. Shared by `once` and the daemon's per-feed tasks. The stages themselves
+//! transaction. Shared by `once` and the daemon's claim rounds ([`rounds`]). The stages themselves
 //! are pure (`feeds/`, `watch/`); this wing strings them together with the store.
 
 use std::sync::Arc;
@@ -17,14 +17,15 @@ use crate::feeds::gate::Gate;
 use crate::feeds::page::PageFetcher;
 use crate::feeds::parse::{on_cpu, parse_document, ParseOptions};
 use crate::feeds::sanitize::strip_owned;
-use crate::feeds::schedule::{Poller, Turn};
 use crate::feeds::signals::HttpSignals;
 use crate::feeds::Article;
 use crate::metrics::metrics;
 use crate::net::error_chain;
 use crate::store::{
-    Claim, FeedClaim, FeedSchedule, FeedState, Known, Lease, NewAlert, Store, StoreError,
+    Claimed, DueClaim, DueFeeds, FeedSchedule, FeedSet, FeedState, Known, Lease, NewAlert, Store,
+    StoreError,
 };
+use rounds::Rounds;
 
 /// How a poll ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -346,31 +347,31 @@ fn next_step(fetched: Result<Fetched, FetchError>, first_poll: bool) -> Next {
     }
 }
 
-impl Poller for Pipeline {
-    async fn poll(&self, feed: &FeedConfig) -> Result<Turn, StoreError> {
-        let claim = FeedClaim {
-            feed: feed.name.clone(),
-            owner: self.instance.clone(),
-            now: Utc::now(),
-            hold: feed.interval,
-        };
-        match self.store.claim_feed(claim).await? {
-            Claim::Mine { lease, known } => {
-                let outcome = Pipeline::poll(self, feed, known.map(|k| *k), Some(lease)).await?;
-                Ok(Turn::Polled(outcome))
-            }
-            Claim::Taken { next_poll } => Ok(Turn::Taken { next_poll }),
-        }
+impl Rounds for Pipeline {
+    async fn plan(&self, feeds: Arc<FeedSet>) -> Result<(), StoreError> {
+        self.store.plan_feeds(feeds, Utc::now()).await
     }
 
-    async fn due(&self, feed: &FeedConfig) -> Option<FeedSchedule> {
-        match self.store.feed_schedule(&feed.name).await {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::warn!(feed = %feed.name, error = %error_chain(&e), "reading the feed's schedule failed");
-                None
-            }
-        }
+    async fn claim(&self, feeds: Arc<FeedSet>, limit: usize) -> Result<DueFeeds, StoreError> {
+        let claim = DueClaim {
+            owner: self.instance.clone(),
+            now: Utc::now(),
+            limit,
+            feeds,
+        };
+        self.store.claim_due(claim).await
+    }
+
+    async fn renew(&self, feed: &FeedConfig, claimed: &Claimed) -> Result<bool, StoreError> {
+        let (name, lease) = (claimed.feed.clone(), claimed.lease.clone());
+        self.store
+            .renew_claim(name, lease, Utc::now(), feed.interval)
+            .await
+    }
+
+    async fn poll(&self, feed: &FeedConfig, claimed: Claimed) -> Result<PollOutcome, StoreError> {
+        let known = claimed.known.map(|k| *k);
+        Pipeline::poll(self, feed, known, Some(claimed.lease)).await
     }
 }
 
@@ -378,6 +379,9 @@ impl Poller for Pipeline {
 mod fulltext;
 #[path = "pipeline/record.rs"]
 mod record;
+
+#[path = "pipeline/rounds.rs"]
+pub mod rounds;
 
 #[path = "pipeline/backlog.rs"]
 mod backlog;

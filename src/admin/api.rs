@@ -301,13 +301,66 @@ pub async fn openapi() -> Response {
     Json(ApiDoc::openapi()).into_response()
 }
 
-/// The note as stored: trimmed, empty is none, bounded.
+/// The note as stored: bounded as sent (the document's `maxLength`), then trimmed; empty
+/// is none.
 pub fn clean_note(note: Option<String>) -> Result<Option<String>, String> {
-    let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
-    match note {
-        Some(n) if n.chars().count() > NOTE_MAX_CHARS => {
-            Err(format!("note longer than {NOTE_MAX_CHARS} characters"))
+    if note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > NOTE_MAX_CHARS)
+    {
+        return Err(format!("note longer than {NOTE_MAX_CHARS} characters"));
+    }
+    Ok(note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_note_is_bounded_as_sent_then_trimmed() {
+        let long = format!("x{}", "\u{85}".repeat(NOTE_MAX_CHARS));
+        assert!(
+            clean_note(Some(long)).is_err(),
+            "over maxLength before trimming"
+        );
+        let fits = format!("  ok{}", " ".repeat(NOTE_MAX_CHARS - 4));
+        assert_eq!(clean_note(Some(fits)).unwrap().as_deref(), Some("ok"));
+        assert_eq!(clean_note(Some(" \n ".into())).unwrap(), None);
+        assert_eq!(clean_note(None).unwrap(), None);
+    }
+
+    /// Every `pattern` the document gives a mute name, as a regex.
+    fn mute_name_patterns() -> Vec<regex::Regex> {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let scope = &doc["components"]["schemas"]["MuteScope"]["oneOf"];
+        let mut out = Vec::new();
+        for variant in scope.as_array().expect("MuteScope is a oneOf") {
+            for (_, field) in variant["properties"].as_object().unwrap() {
+                if let Some(p) = field["pattern"].as_str() {
+                    out.push(regex::Regex::new(p).unwrap());
+                }
+            }
         }
-        other => Ok(other),
+        out
+    }
+
+    #[test]
+    fn the_documented_mute_name_pattern_and_the_server_agree_on_every_character() {
+        let patterns = mute_name_patterns();
+        assert_eq!(patterns.len(), 4, "watchlist, person, watchlist, alert");
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            let name = c.to_string();
+            for p in &patterns {
+                assert_eq!(
+                    p.is_match(&name),
+                    !crate::store::desk::blank_mute_name(&name),
+                    "U+{:04X}",
+                    c as u32
+                );
+            }
+        }
+        assert!(crate::store::desk::blank_mute_name(""));
+        assert!(!crate::store::desk::blank_mute_name(" \u{85}a\u{3000}"));
     }
 }

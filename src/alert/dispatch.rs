@@ -14,7 +14,9 @@ use futures_util::future::join_all;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
+use super::clock::Steady;
 use super::group::{by_story, Grouped};
+use super::kept::kept;
 use super::ratelimit::RateLimiter;
 use super::retry::{verdict, Verdict};
 use super::sink::{DeliveryError, RetryPolicy, Sink, SinkBuildError};
@@ -93,14 +95,14 @@ impl Worker {
     }
 
     /// Holds every delivery of this sink for as long as the receiver asked.
-    fn hold_after(&self, outcome: &Result<(), DeliveryError>) {
+    fn hold_after(&self, outcome: &Result<(), DeliveryError>, now_ms: i64) {
         if let Err(DeliveryError::Retryable {
             retry_after: Some(wait),
             ..
         }) = outcome
         {
             let ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
-            let until = Utc::now().timestamp_millis().saturating_add(ms);
+            let until = now_ms.saturating_add(ms);
             self.held_until.fetch_max(until, Ordering::Relaxed);
         }
     }
@@ -142,6 +144,8 @@ pub struct Dispatcher {
     workers: Vec<Worker>,
     /// This process in the leases.
     owner: String,
+    /// What retry and schedule times are read off (see [`Steady`]).
+    clock: Arc<Steady>,
 }
 
 impl Dispatcher {
@@ -171,7 +175,14 @@ impl Dispatcher {
             net,
             workers,
             owner: crate::store::instance_id(),
+            clock: super::clock::system(),
         }
+    }
+
+    /// This dispatcher reading time off `clock` (tests drive it by hand).
+    pub fn with_clock(mut self, clock: Arc<Steady>) -> Dispatcher {
+        self.clock = clock;
+        self
     }
 
     /// A dispatcher over the sinks of `config`, with transports built from its `[http]`.
@@ -260,7 +271,24 @@ impl Dispatcher {
         };
         let loops = join_all(self.workers.iter().map(|w| self.worker_loop(w, &cancel)));
         tokio::join!(fan_out, loops);
+        self.write_kept_before_exit().await;
         self.release_all().await;
+    }
+
+    /// A last try at the outcomes the state could not record. What is still kept stays
+    /// for the next dispatcher of a reload, or is lost with the process (those
+    /// deliveries are then sent again after the restart).
+    async fn write_kept_before_exit(&self) {
+        for w in &self.workers {
+            if let Err(e) = kept().flush(&w.name, &self.store).await {
+                let error = crate::net::error_chain(&e);
+                tracing::error!(
+                    sink = %w.name,
+                    error,
+                    "delivery outcomes the state could not record are still kept: if the process stops before they are written, those deliveries are sent again after the restart"
+                );
+            }
+        }
     }
 
     async fn worker_loop(&self, w: &Worker, cancel: &CancellationToken) {
@@ -287,7 +315,7 @@ impl Dispatcher {
 
     /// How long `w` may sleep: until its next delivery, digest or free rate slot.
     async fn pause(&self, w: &Worker) -> Duration {
-        let now = Utc::now().timestamp_millis();
+        let now = self.clock.now_ms();
         let next = match self.next_wake(w).await {
             Ok(Some(at)) => at,
             Ok(None) => return IDLE,
@@ -325,8 +353,10 @@ impl Dispatcher {
         cancel: &CancellationToken,
     ) -> Result<DispatchReport, StoreError> {
         // Only units due when this round started: a retry scheduled now waits.
-        let started = Utc::now();
+        let started = self.clock.now();
         let mut report = DispatchReport::default();
+        // Outcomes not yet recorded are written first; until they are, nothing is sent.
+        kept().flush(&w.name, &self.store).await?;
         if !self.hold_lease(w).await? {
             report.held_elsewhere.push(w.name.clone());
             return Ok(report);
@@ -340,18 +370,18 @@ impl Dispatcher {
                 return Ok(report);
             }
             for unit in units {
-                let held = w.held(Utc::now().timestamp_millis());
+                let held = w.held(self.clock.now_ms());
                 if cancel.is_cancelled() || w.disabled.load(Ordering::Relaxed) || held {
                     return Ok(report);
                 }
-                if !take_slot(w) {
+                if !take_slot(w, self.clock.now_ms()) {
                     return Ok(report);
                 }
                 if !self.hold_lease(w).await? {
                     return Ok(report);
                 }
                 let outcome = w.sink.deliver(&self.net, unit.batch()).await;
-                w.hold_after(&outcome);
+                w.hold_after(&outcome, self.clock.now_ms());
                 report += self.settle(w, &unit, outcome).await?;
             }
         }
@@ -392,9 +422,10 @@ impl Dispatcher {
         unit: &Unit,
         outcome: Result<(), DeliveryError>,
     ) -> Result<DispatchReport, StoreError> {
-        let now = Utc::now();
+        let now = self.clock.now();
         let (attempts, first) = unit.attempts();
-        let v = verdict(outcome, attempts, first, w.policy, now.timestamp_millis());
+        let failing = first.map_or(Duration::ZERO, |f| self.clock.failing_for(f));
+        let v = verdict(outcome, attempts, failing, w.policy);
         log_verdict(w, unit, &v, attempts + 1);
         if matches!(v, Verdict::Gone(_)) {
             w.disabled.store(true, Ordering::Relaxed);
@@ -411,20 +442,45 @@ impl Dispatcher {
             // A story group settles each member's own row.
             Unit::Story(_, rows) => rows.iter().map(|r| single(&r.alert.id)).collect(),
         };
-        for attempted in attempted {
-            let settlement = Settlement {
+        let settlements: Vec<Settlement> = attempted
+            .into_iter()
+            .map(|attempted| Settlement {
                 attempted,
                 status,
                 error: error.map(str::to_string),
                 next_attempt_at: next,
                 now,
-            };
-            self.store.settle(settlement).await?;
-        }
+            })
+            .collect();
+        self.record(w, settlements).await?;
         Ok(DispatchReport::counting(
             status,
             unit.batch().alerts().len(),
         ))
+    }
+}
+
+impl Dispatcher {
+    /// Writes the settlements of one attempt. When the state takes no writes (the disk
+    /// is full…), the unwritten ones are kept and written before `w` sends anything
+    /// else: the receiver has answered, so the attempt is never made again for a record.
+    async fn record(&self, w: &Worker, settlements: Vec<Settlement>) -> Result<(), StoreError> {
+        let mut left = settlements.into_iter();
+        while let Some(s) = left.next() {
+            if let Err(e) = self.store.settle(s.clone()).await {
+                let error = crate::net::error_chain(&e);
+                tracing::error!(
+                    sink = %w.name,
+                    error,
+                    "recording a delivery's outcome failed: it is kept and written before this sink sends anything else"
+                );
+                kept()
+                    .keep(&w.name, std::iter::once(s).chain(left).collect())
+                    .await;
+                return Err(e);
+            }
+        }
+        Ok(())
     }
 }
 
@@ -484,11 +540,10 @@ fn digest_unit(p: PendingDigest) -> Unit {
 }
 
 /// Takes a rate-limit slot for an attempt now; `false` when the sink must wait.
-fn take_slot(w: &Worker) -> bool {
+fn take_slot(w: &Worker, now: i64) -> bool {
     let Some(limiter) = &w.limiter else {
         return true;
     };
-    let now = Utc::now().timestamp_millis();
     let mut l = lock(limiter);
     if l.wait_until(now).is_some() {
         return false;

@@ -6,10 +6,12 @@
 #[allow(clippy::module_inception)]
 mod alert;
 mod batch;
+pub mod clock;
 pub mod discord;
 pub mod dispatch;
 pub mod group;
 pub mod health;
+pub mod kept;
 pub mod markup;
 pub mod ratelimit;
 pub mod retry;

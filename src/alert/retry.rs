@@ -29,14 +29,14 @@ pub enum Verdict {
     Gone(String),
 }
 
-/// Judges an attempt: `attempts` made before it, the first of them at `first_attempt_ms`
-/// (this one, when `None`), at `now_ms`.
+/// Judges an attempt: `attempts` made before it, the delivery failing for `failing`
+/// since the first of them (zero for a first attempt; measured by the dispatcher's
+/// steady clock, so a wall clock set forward does not count).
 pub fn verdict(
     outcome: Result<(), DeliveryError>,
     attempts: u32,
-    first_attempt_ms: Option<i64>,
+    failing: Duration,
     policy: RetryPolicy,
-    now_ms: i64,
 ) -> Verdict {
     match outcome {
         Ok(()) => Verdict::Delivered,
@@ -46,8 +46,6 @@ pub fn verdict(
             reason,
             retry_after,
         }) => {
-            let failing_ms = now_ms - first_attempt_ms.unwrap_or(now_ms);
-            let failing = Duration::from_millis(u64::try_from(failing_ms).unwrap_or(0));
             if failing >= policy.give_up_after {
                 return Verdict::Dead(reason);
             }
@@ -112,17 +110,23 @@ mod tests {
     #[test]
     fn outcomes_map_to_verdicts() {
         let p = policy();
-        assert_eq!(verdict(Ok(()), 0, None, p, 0), Verdict::Delivered);
+        assert_eq!(verdict(Ok(()), 0, Duration::ZERO, p), Verdict::Delivered);
         let gone = Err(DeliveryError::Gone {
             reason: "410".into(),
         });
-        assert_eq!(verdict(gone, 0, None, p, 0), Verdict::Gone("410".into()));
+        assert_eq!(
+            verdict(gone, 0, Duration::ZERO, p),
+            Verdict::Gone("410".into())
+        );
         let bad = Err(DeliveryError::Permanent {
             reason: "400".into(),
         });
-        assert_eq!(verdict(bad, 0, None, p, 0), Verdict::Failed("400".into()));
+        assert_eq!(
+            verdict(bad, 0, Duration::ZERO, p),
+            Verdict::Failed("400".into())
+        );
         // Retry-After is honoured, even beyond backoff_max.
-        let v = verdict(retryable(Some(120)), 0, None, p, 0);
+        let v = verdict(retryable(Some(120)), 0, Duration::ZERO, p);
         assert_eq!(
             v,
             Verdict::Retry {
@@ -130,7 +134,7 @@ mod tests {
                 delay: Duration::from_secs(120)
             }
         );
-        let v = verdict(retryable(Some(0)), 0, None, p, 0);
+        let v = verdict(retryable(Some(0)), 0, Duration::ZERO, p);
         assert_eq!(
             v,
             Verdict::Retry {
@@ -139,10 +143,10 @@ mod tests {
             }
         );
         // Failing for give_up_after makes it dead.
-        let v = verdict(retryable(None), 9, Some(0), p, 3_600_000);
+        let v = verdict(retryable(None), 9, Duration::from_millis(3_600_000), p);
         assert_eq!(v, Verdict::Dead("503".into()));
         assert!(matches!(
-            verdict(retryable(None), 9, Some(0), p, 3_599_999),
+            verdict(retryable(None), 9, Duration::from_millis(3_599_999), p),
             Verdict::Retry { .. }
         ));
     }

@@ -67,7 +67,7 @@ pub(crate) async fn outbox_listing(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     super::existing_state(cfg)?;
-    let store = Store::open(cfg).await?;
+    let store = Store::open_read_only(cfg).await?;
     let rows = store.outbox(status, limit).await?;
     let listed = group(&rows);
     let written = if json {
@@ -75,9 +75,42 @@ pub(crate) async fn outbox_listing(
             .iter()
             .try_for_each(|l| writeln!(out, "{}", serde_json::to_string(l).unwrap_or_default()))
     } else {
-        write_table(&listed, &rows, out)
+        write_table(&listed, out)
     };
-    written.map_err(io("writing the listing"))
+    written.map_err(io("writing the listing"))?;
+    if !json {
+        let cut = (rows.len() >= limit).then_some(rows.len());
+        let summary = summary(&store, cut, limit).await?;
+        write!(out, "{summary}").map_err(io("writing the listing"))?;
+    }
+    Ok(())
+}
+
+/// The listing's closing lines: the whole outbox by state (`N alerts, M deliveries: P
+/// pending, D delivered, F failed, X dead[, K muted]`), whatever was listed — and, when
+/// `--limit` cut the listing after `cut` entries, a line saying so.
+pub(crate) async fn summary(
+    store: &Store,
+    cut: Option<usize>,
+    limit: usize,
+) -> Result<String, CommandError> {
+    let c = store.outbox_counts().await?;
+    let alerts = store.alerts_total().await?;
+    let deliveries = c.pending + c.delivered + c.failed + c.dead + c.muted;
+    let mut text = format!(
+        "{alerts} alerts, {deliveries} deliveries: {} pending, {} delivered, {} failed, {} dead",
+        c.pending, c.delivered, c.failed, c.dead
+    );
+    if c.muted > 0 {
+        text.push_str(&format!(", {} muted", c.muted));
+    }
+    text.push('\n');
+    if let Some(shown) = cut {
+        text.push_str(&format!(
+            "newest {shown} listed (--limit {limit}); the counts above are the whole outbox\n"
+        ));
+    }
+    Ok(text)
 }
 
 /// Groups delivery rows (ordered by alert) into alerts.
@@ -107,11 +140,7 @@ fn group(rows: &[OutboxRow]) -> Vec<Listed<'_>> {
     out
 }
 
-fn write_table(
-    listed: &[Listed<'_>],
-    rows: &[OutboxRow],
-    out: &mut dyn Write,
-) -> std::io::Result<()> {
+fn write_table(listed: &[Listed<'_>], out: &mut dyn Write) -> std::io::Result<()> {
     for l in listed {
         let title = truncate_chars(l.title, 70);
         writeln!(out, "{}  {}  {}  {title}", l.id, l.created_at, l.watchlist)?;
@@ -119,17 +148,7 @@ fn write_table(
             write_delivery(d, out)?;
         }
     }
-    let count = |s: DeliveryStatus| rows.iter().filter(|r| r.status == s).count();
-    writeln!(
-        out,
-        "{} alerts, {} deliveries: {} pending, {} delivered, {} failed, {} dead",
-        listed.len(),
-        rows.len(),
-        count(DeliveryStatus::Pending),
-        count(DeliveryStatus::Delivered),
-        count(DeliveryStatus::Failed),
-        count(DeliveryStatus::Dead)
-    )
+    Ok(())
 }
 
 /// `    SINK  STATUS  N attempts  next …  digest …  last error: …`
@@ -162,7 +181,7 @@ pub async fn replay(
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
     super::existing_state(&cfg)?;
-    let store = Store::open(&cfg).await?;
+    let store = Store::open_command(&cfg).await?;
     let (deliveries, alerts) = if dead {
         store.replay_dead(Utc::now()).await?
     } else {

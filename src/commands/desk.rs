@@ -20,7 +20,7 @@ use crate::store::{rfc3339, DeliveryStatus, Store};
 async fn existing(cfg: &Config, write: bool) -> Result<Store, CommandError> {
     super::existing_state(cfg)?;
     Ok(if write {
-        Store::open(cfg).await?
+        Store::open_command(cfg).await?
     } else {
         Store::open_read_only(cfg).await?
     })
@@ -44,7 +44,6 @@ pub async fn list(
     let mut left = limit;
     let mut after = None;
     let mut shown = 0;
-    let mut tally = Tally::default();
     while left > 0 {
         let page = store
             .desk()
@@ -57,7 +56,6 @@ pub async fn list(
             .await?;
         for r in &page.alerts {
             let r = only_status(r, status);
-            tally.add(&r);
             write_listed(&r, json, out).map_err(io("writing the listing"))?;
         }
         shown += page.alerts.len();
@@ -68,42 +66,11 @@ pub async fn list(
         }
     }
     if !json {
-        writeln!(out, "{}", tally.line(shown)).map_err(io("writing the listing"))?;
+        let cut = (left == 0 && after.is_some()).then_some(shown);
+        let summary = super::alerts::summary(&store, cut, limit).await?;
+        write!(out, "{summary}").map_err(io("writing the listing"))?;
     }
     Ok(())
-}
-
-/// The deliveries of the listed alerts, by state, for the summary line.
-#[derive(Default)]
-struct Tally {
-    deliveries: usize,
-    by_status: std::collections::BTreeMap<String, usize>,
-}
-
-impl Tally {
-    fn add(&mut self, r: &AlertRecord) {
-        for d in &r.deliveries {
-            self.deliveries += 1;
-            *self.by_status.entry(d.status.clone()).or_default() += 1;
-        }
-    }
-
-    /// `N alerts, M deliveries: P pending, D delivered, F failed, X dead[, K muted]`.
-    fn line(&self, alerts: usize) -> String {
-        let n = |s: &str| self.by_status.get(s).copied().unwrap_or(0);
-        let mut line = format!(
-            "{alerts} alerts, {} deliveries: {} pending, {} delivered, {} failed, {} dead",
-            self.deliveries,
-            n("pending"),
-            n("delivered"),
-            n("failed"),
-            n("dead")
-        );
-        if n("muted") > 0 {
-            line.push_str(&format!(", {} muted", n("muted")));
-        }
-        line
-    }
 }
 
 /// With `--status`, an alert is listed with only its deliveries in that state.

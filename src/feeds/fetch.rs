@@ -11,7 +11,7 @@ use url::Url;
 
 use super::signals::HttpSignals;
 use crate::config::{FeedSource, HttpConfig};
-use crate::net::{error_chain, http_client, Guard, HINT};
+use crate::net::{http_client, Guard, HINT};
 use crate::store::FeedState;
 
 /// What a fetch brought back.
@@ -173,7 +173,7 @@ impl Fetcher {
         }
         FetchError::Request {
             url: url.to_string(),
-            detail: error_chain(&source),
+            detail: crate::net::cut::request_failure(&source),
             source,
         }
     }
@@ -263,8 +263,14 @@ impl Fetcher {
         if resp.content_length().is_some_and(|n| n > self.max_body) {
             return Err(too_large());
         }
-        let mut body = BytesMut::with_capacity(resp.content_length().unwrap_or(0) as usize);
-        while let Some(chunk) = resp.chunk().await.map_err(|e| self.body_err(url, e))? {
+        let expected = resp.content_length();
+        let mut body = BytesMut::with_capacity(expected.unwrap_or(0) as usize);
+        loop {
+            let chunk = match resp.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => return Err(self.body_err(url, e, body.len() as u64, expected)),
+            };
             let needed = body.len() as u64 + chunk.len() as u64;
             if needed > self.max_body {
                 return Err(too_large());
@@ -279,10 +285,20 @@ impl Fetcher {
         Ok(body.freeze())
     }
 
-    fn body_err(&self, url: &Url, source: reqwest::Error) -> FetchError {
-        match self.request_err(url, source) {
-            FetchError::Request { url, detail, .. } => FetchError::Body { url, detail },
-            other => other,
+    /// The body broke off after `read` of `expected` bytes (or timed out).
+    fn body_err(
+        &self,
+        url: &Url,
+        source: reqwest::Error,
+        read: u64,
+        expected: Option<u64>,
+    ) -> FetchError {
+        if source.is_timeout() {
+            return self.request_err(url, source);
+        }
+        FetchError::Body {
+            url: url.to_string(),
+            detail: crate::net::cut::body_cut(&source, read, expected),
         }
     }
 

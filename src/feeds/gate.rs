@@ -24,6 +24,10 @@ pub struct Pass {
     _global: OwnedSemaphorePermit,
 }
 
+/// A slot for one host, not yet a global one (see [`Gate::enter_host`]).
+#[derive(Debug)]
+pub struct HostPass(Option<OwnedSemaphorePermit>);
+
 impl Gate {
     /// A gate admitting `concurrency` polls at once, `per_host` of them per host.
     pub fn new(concurrency: usize, per_host: usize) -> Gate {
@@ -38,6 +42,12 @@ impl Gate {
     /// first so that polls queued on a busy host never hold global slots other hosts
     /// could use.
     pub async fn enter(&self, source: &FeedSource) -> Pass {
+        let host = self.enter_host(source).await;
+        self.enter_global(host).await
+    }
+
+    /// The first half of [`Gate::enter`]: waits for a slot for `source`'s host only.
+    pub async fn enter_host(&self, source: &FeedSource) -> HostPass {
         let host = match host_key(source) {
             Some(key) => {
                 let sem = self.host_semaphore(key);
@@ -45,10 +55,15 @@ impl Gate {
             }
             None => None,
         };
+        HostPass(host)
+    }
+
+    /// The second half of [`Gate::enter`]: with the host's slot, waits for a global one.
+    pub async fn enter_global(&self, host: HostPass) -> Pass {
         // The semaphores are never closed, so acquiring cannot fail.
         let global = self.global.clone().acquire_owned().await;
         Pass {
-            _host: host,
+            _host: host.0,
             _global: global.expect("the gate's semaphore is never closed"),
         }
     }

@@ -1,22 +1,16 @@
-//! When each feed is polled: soon after start, spread by a jitter of at most 10% of its
-//! interval (or at the next poll time the state remembers, so a restart does not poll
-//! everything at once), then after each poll at the time [`super::adaptive`] decided,
-//! through the [`Gate`] that caps polls in all and per host.
+//! When each feed is polled, as pure decisions: soon after start, spread by a jitter of
+//! at most 10% of its interval (or at the next poll time the state remembers, so a
+//! restart does not poll everything at once), then after each poll at the time
+//! [`super::adaptive`] decided. The claim rounds that act on them are in the pipeline
+//! wing ([`crate::pipeline::rounds`]).
 
-use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Notify;
-use tokio_util::sync::CancellationToken;
 
 use super::adaptive::{next_interval, Bounds, Inputs, Reason, RETRY_AFTER_CAP};
-use super::gate::Gate;
 use crate::config::FeedConfig;
-use crate::health::Board;
-use crate::pipeline::{PollOutcome, PollResult};
-use crate::store::{FeedSchedule, StoreError};
+use crate::store::FeedSchedule;
 
 /// The delay before a feed's first poll: uniformly random in `[0, interval / 10]`.
 pub fn initial_delay(interval: Duration) -> Duration {
@@ -60,94 +54,33 @@ pub fn plan(feed: &FeedConfig, inputs: &Inputs, now: DateTime<Utc>, jitter: f64)
     }
 }
 
-/// One turn of a feed's loop.
-#[derive(Debug, Clone)]
-pub enum Turn {
-    /// This process claimed the feed and polled it.
-    Polled(PollOutcome),
-    /// Not due after all, or claimed by another instance: next due then.
-    Taken {
-        /// When to try again.
-        next_poll: DateTime<Utc>,
-    },
-}
-
-/// What the poll loop needs from a poller; the daemon's is the
-/// [`Pipeline`](crate::pipeline::Pipeline) (claim, then poll), tests drive the loop with a
-/// scripted one under paused time.
-pub trait Poller: Clone + Send + Sync + 'static {
-    /// Claims `feed` and, when this process got it, polls it once; the outcome carries
-    /// its next poll time.
-    fn poll(&self, feed: &FeedConfig) -> impl Future<Output = Result<Turn, StoreError>> + Send;
-    /// The schedule the state remembers for `feed`, if any.
-    fn due(&self, feed: &FeedConfig) -> impl Future<Output = Option<FeedSchedule>> + Send;
-}
-
-/// Polls `feed` on its schedule until `cancel` fires; wakes the delivery loop when a poll
-/// queued alerts. Every poll passes the `gate` (global and per-host caps); each step is
-/// marked on `board`, the heartbeat the watchdog reads.
-pub async fn poll_loop<P: Poller>(
-    poller: P,
-    feed: FeedConfig,
-    gate: Arc<Gate>,
-    wake: Arc<Notify>,
-    board: Arc<Board>,
-    cancel: CancellationToken,
-) {
-    let mut delay = first_delay(&feed, poller.due(&feed).await.as_ref(), Utc::now());
-    loop {
-        board.sleeping(&feed.name, delay);
-        tokio::select! {
-            _ = cancel.cancelled() => return,
-            _ = tokio::time::sleep(delay) => {}
-        }
-        board.waiting(&feed.name);
-        let poll = async {
-            let _pass = gate.enter(&feed.source).await;
-            board.polling(&feed.name);
-            poller.poll(&feed).await
-        };
-        let outcome = tokio::select! {
-            _ = cancel.cancelled() => return,
-            outcome = poll => outcome,
-        };
-        delay = after_poll(&feed, outcome, &wake);
-    }
-}
-
-/// Logs a poll's outcome, wakes the delivery loop for its alerts, and returns the delay
-/// until the next poll.
-fn after_poll(feed: &FeedConfig, outcome: Result<Turn, StoreError>, wake: &Notify) -> Duration {
-    match outcome {
-        Ok(Turn::Taken { next_poll }) => until(next_poll),
-        Ok(Turn::Polled(o)) => {
-            if !o.alerts.is_empty() {
-                wake.notify_one();
-            }
-            if let PollResult::Ok { articles, new } = o.result {
-                tracing::info!(feed = %feed.name, articles, new, alerts = o.alerts.len(), "polled");
-            }
-            match o.schedule {
-                Some(s) => until(s.next_poll),
-                None => feed.interval,
-            }
-        }
-        Err(e @ StoreError::LeaseLost { .. }) => {
-            tracing::warn!(feed = %feed.name, error = %e, "poll outlived its claim");
-            feed.interval
-        }
-        Err(e) => {
-            tracing::error!(feed = %feed.name, error = %crate::net::error_chain(&e), "state error while polling");
-            feed.interval
-        }
-    }
-}
-
-/// The time left until `at` (zero when past).
-fn until(at: DateTime<Utc>) -> Duration {
-    (at - Utc::now()).to_std().unwrap_or(Duration::ZERO)
-}
-
 #[cfg(test)]
-#[path = "schedule_tests.rs"]
-mod tests;
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_first_delay_honours_a_remembered_time_up_to_its_cap() {
+        let feed = FeedConfig {
+            full_text: Default::default(),
+            name: "f".into(),
+            source: crate::config::FeedSource::File("f.xml".into()),
+            interval: Duration::from_secs(3600),
+            min_interval: Duration::from_secs(3600),
+            max_interval: Duration::from_secs(4 * 3600),
+            tags: Vec::new(),
+        };
+        let now = Utc::now();
+        let due = |hours: i64, reason: &str| FeedSchedule {
+            next_poll: now + chrono::Duration::hours(hours),
+            interval: feed.interval,
+            reason: reason.into(),
+        };
+        let later = first_delay(&feed, Some(&due(2, "interval")), now);
+        assert_eq!(later.as_secs(), 2 * 3600);
+        let capped = first_delay(&feed, Some(&due(10, "ttl")), now);
+        assert_eq!(capped, feed.max_interval);
+        let retry = first_delay(&feed, Some(&due(10, "retry-after")), now);
+        assert_eq!(retry.as_secs(), 10 * 3600);
+        assert!(first_delay(&feed, Some(&due(-1, "interval")), now) <= feed.interval / 10);
+    }
+}

@@ -5,6 +5,7 @@
 //! rebind between the check and the connect.
 
 mod addr;
+pub mod cut;
 mod guard;
 mod resolver;
 

@@ -31,6 +31,36 @@ pub trait PollStore: Send + Sync {
     /// instance after that. `Taken` with the time to try again otherwise.
     async fn claim_feed(&self, claim: FeedClaim) -> Result<Claim, StoreError>;
 
+    /// Called when a config starts polling (the daemon's start, each reload), before its
+    /// first claim round: every feed of `feeds` gets a row if it has none, and its next
+    /// poll is settled as [`super::decide::start_at`] says (a remembered time honoured up
+    /// to its cap, none or a past one spread over the start-up jitter, an orphaned claim
+    /// due at once). A row another instance changed meanwhile keeps its change.
+    async fn plan_feeds(&self, feeds: Arc<FeedSet>, now: DateTime<Utc>) -> Result<(), StoreError>;
+
+    /// Called by the claim loop each round: claims up to `claim.limit` of `claim.feeds`
+    /// whose next poll is at or before `claim.now` (with [`super::decide::CLAIM_SLACK`]),
+    /// the longest overdue first, skipping any another instance is claiming at this
+    /// moment. Each claimed feed's next poll moves its `hold` forward, so no other
+    /// instance claims it until the poll finishes ([`PollStore::finish_poll`] writes the
+    /// real next poll) or, if the poll dies, until `hold` passes. Concurrent rounds of any
+    /// number of instances never claim one feed twice. With fewer than `limit` claimed,
+    /// also says when the next feed of the set falls due.
+    async fn claim_due(&self, claim: DueClaim) -> Result<DueFeeds, StoreError>;
+
+    /// Called by the claim loop when a claimed feed's poll starts after waiting for a
+    /// fetch slot: moves the feed's next poll to `hold` after `now` if `lease` still holds
+    /// it, so a poll that dies is retried no sooner than one hold after it began. `false`
+    /// when the claim was lost meanwhile (it passed its hold and another claim took the
+    /// feed): the poll is then not made.
+    async fn renew_claim(
+        &self,
+        feed: String,
+        lease: Lease,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> Result<bool, StoreError>;
+
     /// Called by `once` before polling every feed: all it knows of every feed, by name.
     async fn known_feeds(&self) -> Result<HashMap<String, Known>, StoreError>;
 
@@ -176,6 +206,8 @@ pub trait ReadStore: Send + Sync {
     async fn outbox_counts(&self) -> Result<OutboxCounts, StoreError>;
     /// Alerts with at least one delivery still pending.
     async fn alerts_pending(&self) -> Result<u64, StoreError>;
+    /// Every alert the state holds.
+    async fn alerts_total(&self) -> Result<u64, StoreError>;
     /// The outbox, newest first, optionally only one status.
     async fn outbox(
         &self,

@@ -87,6 +87,34 @@ pub fn after_ms(now: DateTime<Utc>, d: Duration) -> i64 {
     now.timestamp_millis().saturating_add(d)
 }
 
+/// Where a feed's next poll goes when an instance (re)starts polling it, given what the
+/// state remembers (`stored` unix ms, the `reason` it was set for, whether an unfinished
+/// claim's owner is gone): `None` keeps it. A remembered time ahead is honoured up to
+/// `feed.cap` (a server's `Retry-After` up to a day); none, or one past, becomes `first`
+/// from now (the start-up jitter, so a restart does not poll everything at once); an
+/// orphaned claim is due at once.
+pub fn start_at(
+    stored: Option<i64>,
+    reason: Option<&str>,
+    orphaned: bool,
+    now: DateTime<Utc>,
+    feed: &super::PlannedFeed,
+) -> Option<i64> {
+    let now_ms = now.timestamp_millis();
+    if orphaned {
+        return Some(now_ms);
+    }
+    let Some(at) = stored.filter(|at| *at > now_ms) else {
+        return Some(after_ms(now, feed.first));
+    };
+    let cap = match reason.and_then(crate::feeds::adaptive::Reason::from_label) {
+        Some(crate::feeds::adaptive::Reason::RetryAfter) => crate::feeds::adaptive::RETRY_AFTER_CAP,
+        _ => feed.cap,
+    };
+    let latest = after_ms(now, cap);
+    (at > latest).then_some(latest)
+}
+
 /// A fresh lease token: unique across instances and claims.
 pub fn lease_token() -> String {
     format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))

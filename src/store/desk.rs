@@ -143,6 +143,30 @@ pub struct AlertPage {
     pub next: Option<Position>,
 }
 
+/// The characters a mute name may not consist of only: whitespace as Rust's `trim`, Python's
+/// `str.isspace` and ECMAScript's `\\s` read it (their union), so the OpenAPI document's
+/// pattern (the same set, written out in [`MuteScope`]'s fields) and the server agree in every
+/// regex dialect a client may check it with.
+pub const MUTE_BLANK: &[(char, char)] = &[
+    ('\t', '\r'),
+    ('\u{1c}', ' '),
+    ('\u{85}', '\u{85}'),
+    ('\u{a0}', '\u{a0}'),
+    ('\u{1680}', '\u{1680}'),
+    ('\u{2000}', '\u{200a}'),
+    ('\u{2028}', '\u{2029}'),
+    ('\u{202f}', '\u{202f}'),
+    ('\u{205f}', '\u{205f}'),
+    ('\u{3000}', '\u{3000}'),
+    ('\u{feff}', '\u{feff}'),
+];
+
+/// Whether a mute name has nothing but [`MUTE_BLANK`] characters (the empty name included).
+pub fn blank_mute_name(name: &str) -> bool {
+    name.chars()
+        .all(|c| MUTE_BLANK.iter().any(|&(lo, hi)| (lo..=hi).contains(&c)))
+}
+
 /// What a mute silences.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -150,22 +174,38 @@ pub enum MuteScope {
     /// Every alert of a watchlist.
     Watchlist {
         /// The watchlist.
-        #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
+        #[schema(
+            min_length = 1,
+            max_length = 500,
+            pattern = "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+        )]
         watchlist: String,
     },
     /// Alerts of a watchlist that matched this person.
     Person {
         /// The watchlist.
-        #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
+        #[schema(
+            min_length = 1,
+            max_length = 500,
+            pattern = "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+        )]
         watchlist: String,
         /// The person's name as the watchlist writes it.
-        #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
+        #[schema(
+            min_length = 1,
+            max_length = 500,
+            pattern = "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+        )]
         person: String,
     },
     /// Every alert about one story (any watchlist), named by one of its alert ids.
     Story {
         /// An alert id of the story.
-        #[schema(min_length = 1, max_length = 500, pattern = "\\S")]
+        #[schema(
+            min_length = 1,
+            max_length = 500,
+            pattern = "[^\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff]"
+        )]
         alert: String,
     },
 }

@@ -5,6 +5,7 @@
 //! (`[store] url`, [`postgres`]) that several instances use at once.
 
 pub mod api;
+mod claims;
 pub mod decide;
 pub mod desk;
 mod error;
@@ -17,6 +18,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use api::{Backend, DeliveryStore, PollStore, ReadStore};
+pub use claims::*;
 pub use desk::DeskStore;
 pub use error::{BackendError, StoreError};
 pub use sqlite::DB_FILE;
@@ -55,6 +57,21 @@ impl Store {
             }
             None => Store::open_dir(&config.daemon.state_dir).await,
         }
+    }
+
+    /// Opens the state `config` names for a short command beside a running daemon
+    /// (`alerts replay`, feedback, mutes): like [`Store::open`], but a SQLite statement
+    /// waits up to [`sqlite::COMMAND_BUSY_TIMEOUT`] for the daemon's write lock.
+    pub async fn open_command(config: &Config) -> Result<Store, StoreError> {
+        if postgres::url_of(config).is_some() {
+            return Store::open(config).await;
+        }
+        let dir = config.daemon.state_dir.clone();
+        let db = sqlite::blocking(move || {
+            sqlite::SqliteStore::open_waiting(&dir, sqlite::COMMAND_BUSY_TIMEOUT)
+        })
+        .await?;
+        Ok(Store::new(Arc::new(db), false))
     }
 
     /// Opens (creating if needed) the SQLite state in `dir`.
@@ -102,6 +119,11 @@ impl Store {
     /// fails with an error saying so.
     pub fn desk(&self) -> &dyn DeskStore {
         self.backend.desk().unwrap_or(&desk::NoDesk)
+    }
+
+    /// Whether this backend has the desk (feedback, mutes, search).
+    pub fn has_desk(&self) -> bool {
+        self.backend.desk().is_some()
     }
 
     /// Whether this is a scratch or read-only copy: nothing reaches the state.

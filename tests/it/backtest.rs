@@ -13,6 +13,28 @@ async fn backtest_shows_new_kept_and_lost_alerts_and_sends_nothing() {
     assert!(out.status.success());
     assert_eq!(hooks(&server).await.len(), 6);
 
+    // Feedback before the change: the opinion piece was a false positive, the story it
+    // was written about useful.
+    let cfg = config.to_str().unwrap();
+    let (json, _) = text(&newshound(&["alerts", "-c", cfg, "--json"]).await);
+    let id_of = |url: &str| -> String {
+        json.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|a| a["url"] == url && a["watchlist"] == "us-china-defence")
+            .unwrap_or_else(|| panic!("an alert for {url}: {json}"))["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let (opinion, story) = (
+        id_of("http://news.example/wire/1003"),
+        id_of("http://news.example/wire/1001"),
+    );
+    for (id, verdict) in [(&opinion, "false-positive"), (&story, "useful")] {
+        let out = newshound(&["alerts", "feedback", "-c", cfg, id, verdict]).await;
+        assert!(out.status.success(), "{:?}", text(&out));
+    }
+
     // The rule change: opinion pieces excluded from one watchlist, a new watchlist added.
     let original = std::fs::read_to_string(&config).unwrap();
     let changed = original.replacen(
@@ -51,6 +73,10 @@ async fn backtest_shows_new_kept_and_lost_alerts_and_sends_nothing() {
         "{stdout}"
     );
     assert!(lost.contains("no longer matches"), "{stdout}");
+    assert!(
+        stdout.contains("feedback so far: 1 false positives dropped of 1 marked in the window, 1 useful kept of 1"),
+        "{stdout}"
+    );
 
     // One watchlist only.
     let out = newshound(&[

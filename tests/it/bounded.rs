@@ -158,3 +158,79 @@ async fn a_webhook_redirect_is_a_permanent_failure_naming_the_status() {
     assert!(stdout.contains("answered HTTP 302"), "{stdout}");
     assert!(stdout.contains("not followed"), "{stdout}");
 }
+
+#[tokio::test]
+async fn a_config_over_the_cap_is_refused_before_it_is_parsed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    // 5 MB of keywords: over the 4 MiB cap.
+    let mut body = String::from(
+        "[daemon]\nstate_dir = \"st\"\n[[watchlist]]\nname = \"w\"\nsinks = []\nkeywords = [",
+    );
+    while body.len() < 5_000_000 {
+        body.push_str("\"harbour pilot\", ");
+    }
+    body.push_str("]\n");
+    std::fs::write(&config, body).unwrap();
+    let out = newshound(&["check", "-c", config.to_str().unwrap()]).await;
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("larger than 4194304 bytes"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn non_web_links_reach_no_format() {
+    let links = [
+        "java\tscript:alert(2)",
+        "java\nscript:alert(4)",
+        " JaVaScRiPt:alert(3)",
+        "data:text/html;base64,PHNjcmlwdD4=",
+        "file:///etc/passwd",
+    ];
+    let receiver = Receiver::accepting().await;
+    Mock::given(method("GET"))
+        .and(path("/feeds/hostile.rss"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(hostile_feed(&links), "application/rss+xml"),
+        )
+        .mount(&receiver.server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("{}/feeds/hostile.rss", receiver.server.uri());
+    let template = "template = '{\"text\": {{ alert.article.title | tojson }}, \"link\": {{ alert.article.url | tojson }}}'";
+    let sinks = [
+        hook_sink("json", &receiver.url(), &[]),
+        hook_sink("slack", &receiver.url(), &["format = \"slack\""]),
+        hook_sink("discord", &receiver.url(), &["format = \"discord\""]),
+        hook_sink("teams", &receiver.url(), &["format = \"teams\""]),
+        hook_sink("template", &receiver.url(), &[template]),
+        "[[sink]]\nname = \"log\"\ntype = \"log\"\n".to_string(),
+    ]
+    .concat();
+    let config = delivery_config_for(dir.path(), &url, "harbour", &sinks);
+    std::fs::write(
+        &config,
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("[[watchlist]]\nname = \"harbour\"", "[[watchlist]]\nname = \"harbour\"\nsinks = [\"json\", \"slack\", \"discord\", \"teams\", \"template\", \"log\"]"),
+    )
+    .unwrap();
+    let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let hits = receiver.hits();
+    assert_eq!(hits.len(), 5 * links.len(), "{stdout}{stderr}");
+    for hit in &hits {
+        let body = String::from_utf8_lossy(&hit.body).to_lowercase();
+        for scheme in ["javascript", "script:", "data:", "file:"] {
+            assert!(!body.contains(scheme), "{scheme} reached a sink: {body}");
+        }
+    }
+    let log = stderr.to_lowercase();
+    for scheme in ["script:alert", "data:text", "file:///"] {
+        assert!(
+            !log.contains(scheme),
+            "{scheme} reached the log sink: {stderr}"
+        );
+    }
+}

@@ -1,7 +1,8 @@
 //! Crash safety: `newshound run` killed with SIGKILL at random moments while a slow
 //! receiver accepts deliveries, restarted each time. In the end every expected alert has
 //! arrived, and repeats are at most the attempts in flight at the kills (one per kill: the
-//! single sink delivers one at a time).
+//! single sink delivers one at a time). Half of the kills wait for a request to arrive and
+//! land while the receiver holds its answer; the others land at random moments.
 
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
@@ -32,10 +33,23 @@ async fn kill_9_at_random_moments_loses_no_alert_and_repeats_only_in_flight_ones
     let mut rng = fastrand::Rng::with_seed(seed);
     let started = Instant::now();
     let mut progressed = 0;
-    for _ in 0..KILLS {
+    for kill in 0..KILLS {
         let before = receiver.hits().len();
         let mut daemon = start_daemon(&config);
-        tokio::time::sleep(Duration::from_millis(rng.u64(150..900))).await;
+        if kill % 2 == 0 {
+            // Every other kill lands inside a delivery whatever the machine's load: wait
+            // for the daemon's next request, then kill while the receiver holds its answer.
+            let sent = receiver
+                .wait_for(Duration::from_secs(60), |h| h.len() > before)
+                .await;
+            assert!(
+                sent,
+                "seed {seed}: restart {kill} delivered nothing within 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(rng.u64(0..200))).await;
+        } else {
+            tokio::time::sleep(Duration::from_millis(rng.u64(150..900))).await;
+        }
         signal(&daemon, "KILL");
         let status = daemon.wait().await.unwrap();
         assert!(!status.success(), "killed, not exited");
@@ -70,9 +84,5 @@ async fn kill_9_at_random_moments_loses_no_alert_and_repeats_only_in_flight_ones
     assert!(
         repeats <= KILLS,
         "seed {seed}: {repeats} repeats > {KILLS} kills"
-    );
-    assert!(
-        progressed >= KILLS / 2,
-        "seed {seed}: kills landed mid-delivery only {progressed} times"
     );
 }

@@ -107,6 +107,19 @@ impl Browser {
 
     /// One WebDriver command; its `value`, or a failure naming the command and the error.
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        self.try_call(method, path, body)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// One WebDriver command; its `value`, or the error the driver answered (e.g. an
+    /// element that went stale while the page navigated).
+    async fn try_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
         let url = format!("{}{path}", self.base);
         let mut req = self.http.request(method.clone(), &url);
         if let Some(b) = &body {
@@ -125,11 +138,10 @@ impl Browser {
             .unwrap_or_else(|e| panic!("webdriver {method} {path}: {e}"));
         let v: Value = serde_json::from_str(&text)
             .unwrap_or_else(|e| panic!("webdriver {method} {path}: not JSON ({e}): {text}"));
-        assert!(
-            status.is_success(),
-            "webdriver {method} {path} {body:?}: {status} {v}"
-        );
-        v["value"].clone()
+        if !status.is_success() {
+            return Err(format!("webdriver {method} {path} {body:?}: {status} {v}"));
+        }
+        Ok(v["value"].clone())
     }
 
     fn at(&self, rest: &str) -> String {
@@ -197,7 +209,8 @@ impl Browser {
         let deadline = Instant::now() + WAIT;
         loop {
             for e in self.all(selector).await {
-                if text.is_empty() || e.text().await.contains(text) {
+                // An element may go stale while a page is still loading: look again.
+                if text.is_empty() || e.try_text().await.is_some_and(|t| t.contains(text)) {
                     return e;
                 }
             }
@@ -277,6 +290,17 @@ impl Element<'_> {
         v.as_str()
             .unwrap_or_else(|| panic!("text of {}: {v}", self.what))
             .to_string()
+    }
+
+    /// Its rendered text, or `None` when the driver cannot give it (a stale element).
+    pub async fn try_text(&self) -> Option<String> {
+        let p = self.browser.at(&format!("/element/{}/text", self.id));
+        let v = self
+            .browser
+            .try_call(reqwest::Method::GET, &p, None)
+            .await
+            .ok()?;
+        v.as_str().map(str::to_string)
     }
 
     /// An attribute, if set.

@@ -173,18 +173,6 @@ async fn a_revision_alert_is_queued_once_and_is_no_near_copy(store: Store) {
     assert_eq!(rev.deliveries.len(), 1, "one pending delivery per sink");
 }
 
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread")]
-        async fn $name() {
-            for (backend, store) in backends().await {
-                eprintln!("backend: {backend}");
-                super::$name(store).await;
-            }
-        }
-    )*};
-}
-
 mod each_backend {
     use super::*;
     contract!(

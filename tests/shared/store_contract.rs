@@ -36,7 +36,11 @@ fn candidate(watchlist: &str, a: &Article) -> NewAlert {
     }
 }
 
-fn write(feed: &str, lease: Option<Lease>, articles: Vec<(Article, Vec<NewAlert>)>) -> PollWrite {
+pub(crate) fn write(
+    feed: &str,
+    lease: Option<Lease>,
+    articles: Vec<(Article, Vec<NewAlert>)>,
+) -> PollWrite {
     PollWrite {
         record: PollRecord {
             feed: feed.into(),
@@ -210,18 +214,6 @@ async fn a_settled_delivery_is_not_due_again(store: Store) {
         .unwrap();
     assert_eq!(replayed, 1);
     assert_eq!(store.outbox_counts().await.unwrap().pending, 1);
-}
-
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {$(
-        #[tokio::test(flavor = "multi_thread")]
-        async fn $name() {
-            for (backend, store) in backends().await {
-                eprintln!("backend: {backend}");
-                super::$name(store).await;
-            }
-        }
-    )*};
 }
 
 mod each_backend {

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use super::api::{clean_note, error};
 use super::DeskState;
 use crate::desk::{highlight, AlertJson, SearchQuery};
-use crate::store::desk::{AlertFilter, Feedback, Mute, MuteScope, Verdict};
+use crate::store::desk::{blank_mute_name, AlertFilter, Feedback, Mute, MuteScope, Verdict};
 use crate::store::rfc3339;
 
 pub use forms::{feedback_form, lift_form, login_form, login_page, logout_form, mute_form};
@@ -191,7 +191,7 @@ pub async fn set_mute(
     };
     if names
         .iter()
-        .any(|n| n.trim().is_empty() || n.chars().count() > MUTE_NAME_MAX)
+        .any(|n| blank_mute_name(n) || n.chars().count() > MUTE_NAME_MAX)
     {
         return Err(bad(
             "a mute needs a non-empty watchlist, person or story (at most 500 characters)".into(),

@@ -9,7 +9,7 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use reqwest::StatusCode;
 
 use crate::alert::sink::DeliveryError;
-use crate::net::error_chain;
+use crate::net::cut::{body_cut, request_failure};
 
 /// Most bytes of a receiver's answer read (error descriptions, ids).
 pub const ANSWER_MAX: usize = 64 * 1024;
@@ -23,6 +23,9 @@ pub struct Answer {
     pub headers: HeaderMap,
     /// The body (lossy UTF-8, cut at [`ANSWER_MAX`]).
     pub body: String,
+    /// How the body broke off, when the receiver closed the connection (or failed)
+    /// before it ended: `connection closed after 120 of 400 body bytes`.
+    pub cut: Option<String>,
 }
 
 impl Answer {
@@ -38,34 +41,62 @@ impl Answer {
     }
 }
 
-/// Sends `req`; a transport failure (refused, reset, timeout, TLS) is retryable and is
-/// described without the URL. `what` names the sink in messages, e.g. `ntfy 'phones'`.
+/// Sends `req`; a transport failure (refused, reset, timeout, TLS, no answer at all:
+/// `empty reply`) is retryable and is described without the URL. `what` names the sink
+/// in messages, e.g. `ntfy 'phones'`.
 pub async fn exchange(what: &str, req: reqwest::RequestBuilder) -> Result<Answer, DeliveryError> {
     let resp = req.send().await.map_err(|e| DeliveryError::Retryable {
-        reason: format!("{what} request failed: {}", error_chain(&e.without_url())),
+        reason: format!(
+            "{what} request failed: {}",
+            request_failure(&e.without_url())
+        ),
         retry_after: None,
     })?;
     let status = resp.status();
     let headers = resp.headers().clone();
-    let body = read_bounded(resp).await;
+    let (body, cut) = read_bounded(resp).await;
+    if let Some(cut) = cut.as_deref().filter(|_| status.is_success()) {
+        // The status line is the acknowledgement: a 2xx whose body breaks off is still one.
+        tracing::warn!(
+            sink = what,
+            status = status.as_u16(),
+            problem = cut,
+            "the receiver's answer broke off"
+        );
+    }
     Ok(Answer {
         status,
         headers,
         body,
+        cut,
     })
 }
 
-async fn read_bounded(mut resp: reqwest::Response) -> String {
+/// The body up to [`ANSWER_MAX`] bytes, and how it broke off if it did (a body that
+/// fails half-way is kept as far as it came: only its text is used).
+async fn read_bounded(mut resp: reqwest::Response) -> (String, Option<String>) {
+    let expected = resp.content_length();
     let mut buf = Vec::new();
-    // A body that fails half-way is kept as far as it came: only its text is used.
-    while let Ok(Some(chunk)) = resp.chunk().await {
-        let room = ANSWER_MAX - buf.len();
-        buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if buf.len() >= ANSWER_MAX {
-            break;
+    let mut read = 0u64;
+    let mut cut = None;
+    loop {
+        match resp.chunk().await {
+            Ok(Some(chunk)) => {
+                read += chunk.len() as u64;
+                let room = ANSWER_MAX - buf.len();
+                buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if buf.len() >= ANSWER_MAX {
+                    break;
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                cut = Some(body_cut(&e.without_url(), read, expected));
+                break;
+            }
         }
     }
-    String::from_utf8_lossy(&buf).into_owned()
+    (String::from_utf8_lossy(&buf).into_owned(), cut)
 }
 
 /// `req` with `value` as its JSON body.
@@ -88,6 +119,9 @@ pub fn classify(what: &str, answer: &Answer, detail: Option<&str>) -> Result<(),
     let mut reason = format!("{what} answered HTTP {}", status.as_u16());
     if let Some(d) = detail.filter(|d| !d.is_empty()) {
         reason.push_str(&format!(": {}", crate::alert::truncate_words(d, 300)));
+    }
+    if let Some(cut) = &answer.cut {
+        reason.push_str(&format!(" ({cut})"));
     }
     let code = status.as_u16();
     if status.is_server_error() || code == 408 || code == 429 {
@@ -180,6 +214,7 @@ mod tests {
             status: StatusCode::from_u16(code).unwrap(),
             headers: h,
             body: String::new(),
+            cut: None,
         }
     }
 

@@ -14,6 +14,7 @@ mod delivery;
 mod pages;
 mod poll;
 mod read;
+mod rounds;
 pub mod schema;
 
 use std::sync::Arc;

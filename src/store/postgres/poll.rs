@@ -3,6 +3,7 @@
 //! watchlist.
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -11,8 +12,9 @@ use tokio_postgres::{GenericClient, Row, Transaction};
 use super::{bands, PgStore, CHANNEL};
 use crate::feeds::{lsh, Article};
 use crate::store::{
-    decide, owner_is_gone, rfc3339, Claim, FeedClaim, FeedSchedule, FeedState, Known, Lease,
-    NearDupCheck, NewAlert, PageWrite, PollRecord, PollStore, PollWrite, Recorded, StoreError,
+    decide, owner_is_gone, rfc3339, Claim, DueClaim, DueFeeds, FeedClaim, FeedSchedule, FeedSet,
+    FeedState, Known, Lease, NearDupCheck, NewAlert, PageWrite, PollRecord, PollStore, PollWrite,
+    Recorded, StoreError,
 };
 
 /// The columns [`known_row`] maps.
@@ -103,6 +105,31 @@ impl PollStore for PgStore {
             lease,
             known: Some(Box::new(known)),
         })
+    }
+
+    async fn plan_feeds(&self, feeds: Arc<FeedSet>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.plan_feeds_pg(&feeds, now).await
+    }
+
+    async fn claim_due(&self, claim: DueClaim) -> Result<DueFeeds, StoreError> {
+        self.claim_due_pg(&claim).await
+    }
+
+    async fn renew_claim(
+        &self,
+        feed: String,
+        lease: Lease,
+        now: DateTime<Utc>,
+        hold: std::time::Duration,
+    ) -> Result<bool, StoreError> {
+        let client = self.client().await?;
+        let n = client
+            .execute(
+                "UPDATE feeds SET next_poll = $3 WHERE name = $1 AND lease_token = $2",
+                &[&feed, &lease.token, &decide::after_ms(now, hold)],
+            )
+            .await?;
+        Ok(n == 1)
     }
 
     async fn known_feeds(&self) -> Result<HashMap<String, Known>, StoreError> {

@@ -157,6 +157,12 @@ impl ReadStore for PgStore {
         Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
     }
 
+    async fn alerts_total(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        let row = client.query_one("SELECT COUNT(*) FROM alerts", &[]).await?;
+        Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+    }
+
     async fn outbox(
         &self,
         status: Option<DeliveryStatus>,

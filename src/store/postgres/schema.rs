@@ -8,7 +8,7 @@ use super::bands;
 use crate::store::StoreError;
 
 /// The schema version this build writes.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 
 /// The advisory lock key migrations run under (any constant unique to newshound).
 const MIGRATION_LOCK: i64 = 0x6e65_7773_686f_756e; // "newshoun"
@@ -127,6 +127,9 @@ CREATE TABLE pages (
 );
 ";
 
+/// Version 4: claim rounds pick due feeds by their next poll.
+const V4: &str = "CREATE INDEX feeds_next_poll ON feeds (next_poll);";
+
 /// Brings the database to [`SCHEMA_VERSION`]: under a session advisory lock, so of several
 /// instances starting at once one migrates and the others find it done. A database of a
 /// newer version is refused.
@@ -165,7 +168,7 @@ async fn migrate_locked(client: &mut Client, what: &str, by: &str) -> Result<(),
             supported: SCHEMA_VERSION,
         });
     }
-    let steps: [(i64, &str); 3] = [(1, V1), (2, V2), (3, bands::V3)];
+    let steps: [(i64, &str); 4] = [(1, V1), (2, V2), (3, bands::V3), (4, V4)];
     for (version, sql) in steps.into_iter().filter(|(v, _)| *v > found) {
         let tx = client.transaction().await?;
         tx.batch_execute(sql).await?;

@@ -33,10 +33,13 @@ pub(super) fn find_original(
         .map(|i| format!("?{i}"))
         .collect::<Vec<_>>()
         .join(",");
+    // CROSS JOIN: SQLite keeps this order, so the lookup starts from the band keys and
+    // never walks the watchlist's alerts in the window.
     let mut stmt = tx.prepare_cached(&format!(
-        "SELECT a.id, ar.fingerprint FROM alerts a
-         JOIN articles ar ON ar.feed = a.article_feed AND ar.id = a.article_id
-         WHERE a.id IN (SELECT alert_id FROM near_bands WHERE band_key IN ({marks}))
+        "SELECT DISTINCT a.id, ar.fingerprint, a.created_at FROM near_bands nb
+         CROSS JOIN alerts a ON a.id = nb.alert_id
+         CROSS JOIN articles ar ON ar.feed = a.article_feed AND ar.id = a.article_id
+         WHERE nb.band_key IN ({marks})
            AND a.watchlist = ?1 AND a.created_at >= ?2 AND ar.fingerprint IS NOT NULL
          ORDER BY a.created_at"
     ))?;

@@ -15,7 +15,7 @@ use crate::store::StoreError;
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-pub(super) const SCHEMA_VERSION: i64 = 6;
+pub(super) const SCHEMA_VERSION: i64 = 7;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -134,6 +134,9 @@ CREATE TABLE sink_leases (
 );
 ";
 
+/// Version 7: claim rounds pick due feeds by their next poll.
+const MIGRATE_V7: &str = "CREATE INDEX IF NOT EXISTS feeds_next_poll ON feeds (next_poll);";
+
 /// The error of opening `path`.
 fn open_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
     move |source| StoreError::Open {
@@ -141,6 +144,12 @@ fn open_error(path: &Path) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
         source: Box::new(source),
     }
 }
+
+/// How long a statement waits for another process's lock before "database is locked".
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// The same for a short command beside a running daemon (`alerts replay`, feedback,
+/// mutes): under a daemon writing all the time, 5 s can pass before the lock is free.
+pub const COMMAND_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The state database. Cheap to clone; calls are short and serialised on one connection.
 #[derive(Clone)]
@@ -159,6 +168,13 @@ impl SqliteStore {
     /// first ([`integrity`]): a damaged one is refused ([`StoreError::Damaged`]), never
     /// taken for a fresh one.
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_waiting(dir, BUSY_TIMEOUT)
+    }
+
+    /// [`SqliteStore::open`], waiting up to `busy` for another process's write lock on
+    /// every statement (a short command beside a busy daemon waits longer than the
+    /// daemon itself would).
+    pub fn open_waiting(dir: &Path, busy: Duration) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source,
@@ -172,8 +188,7 @@ impl SqliteStore {
         let open_err = open_error(&path);
         let mut conn = Connection::open(&path).map_err(&open_err)?;
         super::desk::register_functions(&conn).map_err(&open_err)?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(&open_err)?;
+        conn.busy_timeout(busy).map_err(&open_err)?;
         integrity::check_pages(&conn, &path, "quick_check")?;
         configure(&conn).map_err(|e| integrity::unreadable(&path, e))?;
         migrate(&mut conn, &path)?;
@@ -233,8 +248,7 @@ impl SqliteStore {
         let flags =
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(&path, flags).map_err(&open_err)?;
-        conn.busy_timeout(Duration::from_secs(5))
-            .map_err(&open_err)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(&open_err)?;
         Ok(SqliteStore::wrap(conn, path.clone(), true))
     }
 
@@ -339,7 +353,7 @@ fn memory_schema() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
     super::desk::register_functions(&conn)?;
     for step in [
-        SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6,
+        SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6, MIGRATE_V7,
     ] {
         conn.execute_batch(step)?;
     }
@@ -381,6 +395,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
                 "near-duplicate index built from the stored fingerprints"
             );
         }
+    }
+    if version < 7 {
+        tx.execute_batch(MIGRATE_V7)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;

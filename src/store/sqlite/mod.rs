@@ -15,17 +15,19 @@ mod outbox;
 mod pages;
 mod poll;
 mod replay;
+mod rounds;
 mod schedule;
 mod seen;
 mod status;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-pub use db::{SqliteStore, DB_FILE};
+pub use db::{SqliteStore, BUSY_TIMEOUT, COMMAND_BUSY_TIMEOUT, DB_FILE};
 pub use desk::FOLD_FUNCTION;
 pub use load::{Cell, TableRows};
 
@@ -75,6 +77,25 @@ impl PollStore for SqliteStore {
 
     async fn known_feeds(&self) -> Result<HashMap<String, Known>, StoreError> {
         self.run(|s| s.known_feeds()).await
+    }
+
+    async fn plan_feeds(&self, feeds: Arc<FeedSet>, now: DateTime<Utc>) -> Result<(), StoreError> {
+        self.run(move |s| s.plan_feeds(&feeds, now)).await
+    }
+
+    async fn claim_due(&self, claim: DueClaim) -> Result<DueFeeds, StoreError> {
+        self.run(move |s| s.claim_due(&claim)).await
+    }
+
+    async fn renew_claim(
+        &self,
+        feed: String,
+        lease: Lease,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> Result<bool, StoreError> {
+        self.run(move |s| s.renew_claim(&feed, &lease, now, hold))
+            .await
     }
 
     async fn feed_schedule(&self, feed: &str) -> Result<Option<FeedSchedule>, StoreError> {
@@ -217,6 +238,10 @@ impl ReadStore for SqliteStore {
 
     async fn alerts_pending(&self) -> Result<u64, StoreError> {
         self.run(|s| s.alerts_pending()).await
+    }
+
+    async fn alerts_total(&self) -> Result<u64, StoreError> {
+        self.run(|s| s.alerts_total()).await
     }
 
     async fn outbox(

@@ -13,13 +13,14 @@ use crate::store::{
     decide, owner_is_gone, Claim, FeedClaim, FeedSchedule, Known, Lease, StoreError,
 };
 
-const KNOWN: &str = "SELECT name, etag, last_modified, last_poll, last_result, last_error,
+pub(super) const KNOWN: &str =
+    "SELECT name, etag, last_modified, last_poll, last_result, last_error,
     consecutive_failures, polled_by, next_poll, poll_interval_ms, poll_reason, lease_owner
     FROM feeds";
 
 /// Maps a [`KNOWN`] row: what is known, the next poll, and whether an unfinished claim's
 /// owner is gone.
-fn known_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Known, Option<i64>, bool)> {
+pub(super) fn known_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(Known, Option<i64>, bool)> {
     let state = super::seen::feed_state_row(r)?;
     let next: Option<i64> = r.get(8)?;
     let schedule = from_row((next, r.get(9)?, r.get(10)?));

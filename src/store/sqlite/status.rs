@@ -76,6 +76,12 @@ impl SqliteStore {
         Ok(counts)
     }
 
+    /// Every alert the state holds.
+    pub fn alerts_total(&self) -> Result<u64, StoreError> {
+        let conn = self.conn();
+        Ok(conn.query_row("SELECT COUNT(*) FROM alerts", [], |r| r.get(0))?)
+    }
+
     /// Alerts with at least one delivery still pending.
     pub fn alerts_pending(&self) -> Result<u64, StoreError> {
         let conn = self.conn();

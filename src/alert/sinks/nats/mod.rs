@@ -14,6 +14,7 @@ pub use subject::{SubjectTemplate, DEFAULT_SUBJECT};
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream::context::{Context, PublishErrorKind};
 use async_nats::jetstream::message::PublishMessage;
@@ -43,7 +44,14 @@ struct Connection {
     js: OnceCell<Context>,
     /// The configured stream was found or created on this connection.
     stream_ready: AtomicBool,
+    /// When a publish found the stream gone; it is created again only after
+    /// [`RECREATE_AFTER`], since the server removes a deleted stream's files after it
+    /// answers and would take a stream created at once with them.
+    lost_at: std::sync::Mutex<Option<Instant>>,
 }
+
+/// How long after finding its stream deleted the sink waits before creating it again.
+const RECREATE_AFTER: Duration = Duration::from_secs(2);
 
 impl std::fmt::Debug for NatsSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -99,14 +107,33 @@ impl NatsSink {
             .map_err(|why| self.retry(why))?;
         if let Some(settings) = &self.cfg.stream {
             if !self.conn.stream_ready.load(Ordering::Acquire) {
+                self.wait_after_loss()?;
                 let subject = self.cfg.subject.wildcard();
                 stream::ensure(js, &self.name, settings, &subject)
                     .await
                     .map_err(|why| self.retry(why))?;
                 self.conn.stream_ready.store(true, Ordering::Release);
+                *self.lost() = None;
             }
         }
         Ok(js)
+    }
+
+    fn lost(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.conn
+            .lost_at
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A retryable error while the stream was found missing less than [`RECREATE_AFTER`] ago.
+    fn wait_after_loss(&self) -> Result<(), DeliveryError> {
+        match *self.lost() {
+            Some(at) if at.elapsed() < RECREATE_AFTER => Err(self.retry(
+                "the stream was deleted; waiting for the server to remove it before creating it again",
+            )),
+            _ => Ok(()),
+        }
     }
 
     async fn connect(&self, net: &Net) -> Result<Context, String> {
@@ -213,6 +240,7 @@ impl NatsSink {
             PublishErrorKind::StreamNotFound => {
                 // Created again on the next attempt, if it is ours and was deleted.
                 self.conn.stream_ready.store(false, Ordering::Release);
+                self.lost().get_or_insert_with(Instant::now);
                 self.retry(format!("no JetStream stream captures subject '{subject}'"))
             }
             _ => self.retry(format!("publishing to '{subject}' failed: {why}")),

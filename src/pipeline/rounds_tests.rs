@@ -1,5 +1,6 @@
-//! The poll loop under paused time, driven by a scripted poller: jitter spread, backoff
-//! growth and ceiling, header-driven intervals, a persisted next poll, the per-host cap.
+//! The claim loop under paused time, driven by a scripted state and poller: jitter
+//! spread, backoff growth and ceiling, header-driven intervals, a persisted next poll, the
+//! per-host cap.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +10,10 @@ use url::Url;
 
 use super::*;
 use crate::config::FeedSource;
+use crate::feeds::adaptive::Inputs;
+use crate::feeds::schedule::plan;
 use crate::feeds::signals::{FeedSignals, HttpSignals};
+use crate::store::FeedSchedule;
 
 const MIN: Duration = Duration::from_secs(60);
 
@@ -28,16 +32,20 @@ fn feed(name: &str, host: &str, interval: Duration) -> FeedConfig {
 
 type Script = dyn Fn(&str, usize) -> Inputs + Send + Sync;
 
-/// A poller that records when each feed was polled, takes `busy` to poll, and answers
-/// the n-th poll of a feed with the signals `script(feed, n)` gives.
+/// A stand-in for the state and the poll: keeps each feed's next poll as a store would
+/// (planned at start, moved forward by claims, set by polls), records when each feed was
+/// polled, takes `busy` to poll, and answers the n-th poll of a feed with the signals
+/// `script(feed, n)` gives. Its clock is paused tokio time.
 #[derive(Clone)]
 struct Scripted {
     started: Instant,
+    base: DateTime<Utc>,
     polls: Arc<Mutex<Vec<(String, Duration)>>>,
     busy: Duration,
     in_flight: Arc<Mutex<(HashMap<String, usize>, usize)>>,
     script: Arc<Script>,
     due: HashMap<String, FeedSchedule>,
+    next: Arc<Mutex<HashMap<String, i64>>>,
 }
 
 impl Scripted {
@@ -47,11 +55,13 @@ impl Scripted {
     ) -> Scripted {
         Scripted {
             started: Instant::now(),
+            base: Utc::now(),
             polls: Arc::default(),
             busy,
             in_flight: Arc::default(),
             script: Arc::new(script),
             due: HashMap::new(),
+            next: Arc::default(),
         }
     }
 
@@ -69,43 +79,7 @@ impl Scripted {
     fn peak_per_host(&self) -> usize {
         self.in_flight.lock().unwrap().1
     }
-}
 
-impl Poller for Scripted {
-    fn poll(&self, feed: &FeedConfig) -> impl Future<Output = Result<Turn, StoreError>> + Send {
-        let (this, feed) = (self.clone(), feed.clone());
-        async move {
-            let n = {
-                let mut polls = this.polls.lock().unwrap();
-                polls.push((feed.name.clone(), this.started.elapsed()));
-                polls.iter().filter(|(f, _)| *f == feed.name).count() - 1
-            };
-            let host = super::super::gate::host_key(&feed.source).unwrap();
-            this.enter(&host);
-            tokio::time::sleep(this.busy).await;
-            this.leave(&host);
-            let inputs = (this.script)(&feed.name, n);
-            let result = if inputs.failures > 0 {
-                PollResult::Failed("scripted failure".into())
-            } else {
-                PollResult::NotModified
-            };
-            Ok(Turn::Polled(PollOutcome {
-                feed: feed.name.clone(),
-                result,
-                alerts: Vec::new(),
-                pages_due: Vec::new(),
-                schedule: Some(plan(&feed, &inputs, Utc::now(), fastrand::f64())),
-            }))
-        }
-    }
-
-    async fn due(&self, feed: &FeedConfig) -> Option<FeedSchedule> {
-        self.due.get(&feed.name).cloned()
-    }
-}
-
-impl Scripted {
     fn enter(&self, host: &str) {
         let mut f = self.in_flight.lock().unwrap();
         let n = f.0.entry(host.to_string()).or_default();
@@ -120,8 +94,104 @@ impl Scripted {
     }
 }
 
-/// Runs one loop per feed for `span` of (paused) time through a gate of `concurrency`
-/// and `per_host`.
+impl Rounds for Scripted {
+    fn now(&self) -> DateTime<Utc> {
+        self.base + chrono::Duration::from_std(self.started.elapsed()).unwrap()
+    }
+
+    async fn plan(&self, feeds: Arc<FeedSet>) -> Result<(), StoreError> {
+        let now = self.now();
+        let mut next = self.next.lock().unwrap();
+        for f in feeds.feeds() {
+            let stored = self.due.get(&f.name);
+            let at = crate::store::decide::start_at(
+                stored.map(|s| s.next_poll.timestamp_millis()),
+                stored.map(|s| s.reason.as_str()),
+                false,
+                now,
+                f,
+            );
+            next.insert(
+                f.name.clone(),
+                at.unwrap_or_else(|| stored.unwrap().next_poll.timestamp_millis()),
+            );
+        }
+        Ok(())
+    }
+
+    async fn claim(&self, feeds: Arc<FeedSet>, limit: usize) -> Result<DueFeeds, StoreError> {
+        let now = self.now();
+        let horizon = now.timestamp_millis() + crate::store::decide::CLAIM_SLACK.as_millis() as i64;
+        let mut next = self.next.lock().unwrap();
+        let mut due: Vec<(i64, String)> = next
+            .iter()
+            .filter(|(_, at)| **at <= horizon)
+            .map(|(f, at)| (*at, f.clone()))
+            .collect();
+        due.sort();
+        due.truncate(limit);
+        let claimed: Vec<Claimed> = due
+            .into_iter()
+            .map(|(_, feed)| {
+                let hold = feeds.get(&feed).unwrap().hold;
+                next.insert(feed.clone(), crate::store::decide::after_ms(now, hold));
+                Claimed {
+                    feed,
+                    lease: crate::store::Lease {
+                        owner: "test/1".into(),
+                        token: "t".into(),
+                    },
+                    known: None,
+                }
+            })
+            .collect();
+        let next_due = next
+            .values()
+            .min()
+            .and_then(|at| DateTime::from_timestamp_millis(*at));
+        Ok(DueFeeds { claimed, next_due })
+    }
+
+    async fn renew(&self, feed: &FeedConfig, _claimed: &Claimed) -> Result<bool, StoreError> {
+        let hold = feed.interval;
+        let at = crate::store::decide::after_ms(self.now(), hold);
+        self.next.lock().unwrap().insert(feed.name.clone(), at);
+        Ok(true)
+    }
+
+    async fn poll(&self, feed: &FeedConfig, _claimed: Claimed) -> Result<PollOutcome, StoreError> {
+        let n = {
+            let mut polls = self.polls.lock().unwrap();
+            polls.push((feed.name.clone(), self.started.elapsed()));
+            polls.iter().filter(|(f, _)| *f == feed.name).count() - 1
+        };
+        let host = crate::feeds::gate::host_key(&feed.source).unwrap();
+        self.enter(&host);
+        tokio::time::sleep(self.busy).await;
+        self.leave(&host);
+        let inputs = (self.script)(&feed.name, n);
+        let result = if inputs.failures > 0 {
+            PollResult::Failed("scripted failure".into())
+        } else {
+            PollResult::NotModified
+        };
+        let schedule = plan(feed, &inputs, self.now(), fastrand::f64());
+        self.next
+            .lock()
+            .unwrap()
+            .insert(feed.name.clone(), schedule.next_poll.timestamp_millis());
+        Ok(PollOutcome {
+            feed: feed.name.clone(),
+            result,
+            alerts: Vec::new(),
+            pages_due: Vec::new(),
+            schedule: Some(schedule),
+        })
+    }
+}
+
+/// Runs the claim loop over `feeds` for `span` of (paused) time through a gate of
+/// `concurrency` and `per_host`.
 async fn run(
     poller: &Scripted,
     feeds: Vec<FeedConfig>,
@@ -129,28 +199,18 @@ async fn run(
     concurrency: usize,
     per_host: usize,
 ) {
-    let gate = Arc::new(Gate::new(concurrency, per_host));
+    let polling = Polling {
+        feeds,
+        gate: Arc::new(Gate::new(concurrency, per_host)),
+        concurrency,
+        wake: Arc::new(Notify::new()),
+        board: Arc::new(crate::health::Board::new()),
+    };
     let cancel = CancellationToken::new();
-    let wake = Arc::new(Notify::new());
-    let board = Arc::new(crate::health::Board::new());
-    let tasks: Vec<_> = feeds
-        .into_iter()
-        .map(|f| {
-            tokio::spawn(poll_loop(
-                poller.clone(),
-                f,
-                gate.clone(),
-                wake.clone(),
-                board.clone(),
-                cancel.clone(),
-            ))
-        })
-        .collect();
+    let task = tokio::spawn(poll_rounds(poller.clone(), polling, cancel.clone()));
     tokio::time::sleep(span).await;
     cancel.cancel();
-    for t in tasks {
-        t.await.unwrap();
-    }
+    task.await.unwrap();
 }
 
 fn gaps(times: &[Duration]) -> Vec<Duration> {
@@ -264,8 +324,9 @@ async fn server_signals_set_the_interval() {
 #[tokio::test(start_paused = true)]
 async fn a_persisted_next_poll_is_honoured_after_a_restart() {
     let mut poller = Scripted::new(Duration::ZERO, |_, _| Inputs::default());
+    let base = poller.base;
     let due = |minutes: i64, reason: &str| FeedSchedule {
-        next_poll: Utc::now() + chrono::Duration::minutes(minutes),
+        next_poll: base + chrono::Duration::minutes(minutes),
         interval: 60 * MIN,
         reason: reason.into(),
     };

@@ -1,0 +1,169 @@
+//! Issue 12, point 9: busy, not broken. `alerts` (a read-only open) beside a daemon that
+//! writes all the time never fails with "database is locked"; and the `alerts` summary
+//! counts the whole outbox, not only the alerts it lists. (`alerts replay` beside such a
+//! daemon still can starve past its 30 s busy timeout: a known limit, see the README.)
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::common::{newshound, text};
+use crate::harness::{start_daemon, stop, Receiver};
+
+/// A feed whose every answer carries `per_answer` stories never served before, so each
+/// poll queues alerts and writes the state.
+struct Fresh {
+    served: AtomicUsize,
+    per_answer: usize,
+}
+
+impl Respond for Fresh {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let first = self.served.fetch_add(self.per_answer, Ordering::SeqCst);
+        let feed = req.url.path().replace('/', "_");
+        let items: String = (first..first + self.per_answer)
+            .map(|n| {
+                format!(
+                    "<item><guid>{feed}-{n}</guid><title>Harbour story {n}</title>\
+                     <link>https://news.example/{feed}/{n}</link>\
+                     <description>The harbour reopened, story {n}.</description></item>"
+                )
+            })
+            .collect();
+        let body = format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>fresh</title>{items}</channel></rss>"
+        );
+        ResponseTemplate::new(200).set_body_raw(body, "application/rss+xml")
+    }
+}
+
+/// A server answering every GET with fresh stories.
+async fn fresh_feeds(per_answer: usize) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(Fresh {
+            served: AtomicUsize::new(0),
+            per_answer,
+        })
+        .mount(&server)
+        .await;
+    server
+}
+
+/// `feeds` feeds on `server` polled every `interval`, alerting into `hook`.
+fn config(dir: &Path, server: &str, feeds: usize, interval: &str, hook: &str) -> PathBuf {
+    let mut text = format!(
+        "[daemon]\nstate_dir = \"{}\"\npoll_interval = \"{interval}\"\nmax_age = \"0s\"\n\
+         [http]\ntimeout = \"5s\"\nallow_private_networks = true\n",
+        dir.join("state").display()
+    );
+    for n in 0..feeds {
+        text.push_str(&format!(
+            "[[feed]]\nname = \"f{n}\"\nurl = \"{server}/feeds/{n}.rss\"\n"
+        ));
+    }
+    text.push_str(&format!(
+        "[[watchlist]]\nname = \"harbour\"\nkeywords = [\"harbour\"]\nsinks = [\"hook\"]\n\
+         [[sink]]\nname = \"hook\"\ntype = \"webhook\"\nurl = \"{hook}\"\n"
+    ));
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// `newshound ARGS`, owning its arguments (so many can run at once).
+fn owned(args: &[&str]) -> impl std::future::Future<Output = std::process::Output> {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    async move {
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let started = std::time::Instant::now();
+        let mut out = newshound(&refs).await;
+        if !out.status.success() {
+            let took = format!(" (after {:?})", started.elapsed());
+            out.stderr.extend_from_slice(took.as_bytes());
+        }
+        out
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn alerts_beside_a_busy_daemon_never_fails() {
+    let receiver = Receiver::accepting().await;
+    let feeds = fresh_feeds(20).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &feeds.uri(), 12, "1s", &receiver.url());
+    let c = config.to_str().unwrap();
+    let daemon = start_daemon(&config);
+    let delivering = receiver
+        .wait_for(Duration::from_secs(120), |h| h.len() >= 20)
+        .await;
+    if !delivering {
+        let (log, _) = stop(daemon).await;
+        panic!("the daemon delivers: {} hits\n{log}", receiver.hits().len());
+    }
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for round in 0..5 {
+        let mut runs = Vec::new();
+        let mut what = Vec::new();
+        for _ in 0..12 {
+            runs.push(owned(&["alerts", "-c", c, "--limit", "50"]));
+            what.push("alerts");
+        }
+        calls += runs.len();
+        let outs = join_all(runs).await;
+        for (out, what) in outs.into_iter().zip(what) {
+            if !out.status.success() {
+                let (_, stderr) = text(&out);
+                failures.push(format!(
+                    "round {round}, {what}: {:?} {stderr}",
+                    out.status.code()
+                ));
+            }
+        }
+    }
+    let (log, _) = stop(daemon).await;
+    assert!(
+        failures.is_empty(),
+        "{} of {calls} calls beside the busy daemon failed:\n{}\n--- daemon log tail:\n{}",
+        failures.len(),
+        failures.join("\n"),
+        log.lines().rev().take(20).collect::<Vec<_>>().join("\n")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_alerts_summary_counts_the_whole_outbox() {
+    let receiver = Receiver::accepting().await;
+    // Three feeds of 400 stories: 1,200 alerts, each with one delivery.
+    let feeds = fresh_feeds(400).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &feeds.uri(), 3, "1h", &receiver.url());
+    let c = config.to_str().unwrap();
+    let out = newshound(&["once", "-c", c]).await;
+    assert!(out.status.success(), "{}", text(&out).1);
+    assert_eq!(receiver.ids().len(), 1200);
+
+    let out = newshound(&["alerts", "-c", c]).await;
+    let (table, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    let summary = table.lines().rev().take(2).collect::<Vec<_>>().join("\n");
+    assert!(
+        summary
+            .contains("1200 alerts, 1200 deliveries: 0 pending, 1200 delivered, 0 failed, 0 dead"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("newest 1000 listed"),
+        "the listing says it is cut: {summary}"
+    );
+    let listed = table
+        .lines()
+        .filter(|l| l.contains("Harbour story"))
+        .count();
+    assert_eq!(listed, 1000, "--limit's default");
+}
