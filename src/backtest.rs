@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use crate::config::Config;
 use crate::feeds::Article;
 use crate::store::{PastAlert, Store, StoreError};
-use crate::watch::Hit;
+use crate::watch::{Hit, Matcher};
 
 /// One story a watchlist fires on.
 #[derive(Debug, Clone)]
@@ -68,12 +68,10 @@ pub async fn backtest(
     let mut seen: HashSet<(usize, String)> = HashSet::new();
     for article in &articles {
         for (w, hits) in fires(config, &selected, article) {
-            let keys = article.story_keys();
-            // One finding per (watchlist, story), as live alerting does.
-            if keys.iter().any(|k| seen.contains(&(w, k.clone()))) {
+            if !first_of_story(&mut seen, w, article) {
                 continue;
             }
-            seen.extend(keys.iter().map(|k| (w, k.clone())));
+            let keys = article.story_keys();
             let name = config.watchlists[w].name.clone();
             let alert_id = store.story_alert(&name, keys).await?;
             let finding = Finding {
@@ -94,14 +92,37 @@ pub async fn backtest(
 
 /// The selected watchlists that fire on `article` (respecting feed filters), with hits.
 fn fires(config: &Config, selected: &[bool], article: &Article) -> Vec<(usize, Vec<Hit>)> {
-    let doc = article.document();
     let enabled = |i: usize| selected[i] && config.watchlists[i].applies_to(&article.feed);
-    config
-        .matcher
-        .match_document(&doc, &enabled)
+    fires_in(&config.matcher, article, &enabled)
+}
+
+/// The watchlists of `matcher` that `enabled` lets look at `article` and that fire on
+/// it, with hits: the stored article read as live matching reads a fresh one.
+pub fn fires_in(
+    matcher: &Matcher,
+    article: &Article,
+    enabled: &dyn Fn(usize) -> bool,
+) -> Vec<(usize, Vec<Hit>)> {
+    matcher
+        .match_document(&article.document(), enabled)
         .into_iter()
         .map(|m| (m.watchlist, m.hits))
         .collect()
+}
+
+/// Whether `article` is the first of its story for watchlist `w` in `seen` (which it
+/// then joins): one finding per (watchlist, story), as live alerting does.
+pub fn first_of_story<W: Copy + Eq + std::hash::Hash>(
+    seen: &mut HashSet<(W, String)>,
+    w: W,
+    article: &Article,
+) -> bool {
+    let keys = article.story_keys();
+    if keys.iter().any(|k| seen.contains(&(w, k.clone()))) {
+        return false;
+    }
+    seen.extend(keys.into_iter().map(|k| (w, k)));
+    true
 }
 
 async fn lost_alerts(

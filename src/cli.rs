@@ -199,6 +199,20 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
+    /// Copy the embedded SQLite state into an empty PostgreSQL database, for instances
+    /// that share it (`[store] url`); the daemon must be stopped.
+    #[command(
+        name = "migrate-state",
+        after_help = "The password is never printed. Without a password in the URL, the server's own\nauthentication (peer, trust) applies.\n\nExample:\n  newshound migrate-state -c /etc/newshound/config.toml --to postgres://newshound@db.example/newshound"
+    )]
+    MigrateState {
+        #[command(flatten)]
+        /// The config whose state is copied.
+        config: ConfigArg,
+        /// The target database (empty; migrated here).
+        #[arg(long, value_name = "URL")]
+        to: String,
+    },
     /// Ask the running daemon to re-read its config (SIGHUP to the pid in its state directory).
     #[command(
         after_help = "The config is checked first: an invalid one is reported and the daemon is left alone.\nUnder systemd, `systemctl reload newshound` does the same.\n\nExample:\n  newshound reload -c /etc/newshound/config.toml"

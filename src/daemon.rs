@@ -73,7 +73,7 @@ pub async fn once(config: Config, opts: OnceOptions) -> Result<OnceReport, Daemo
         Store::open(&config).await?
     };
     let pipeline = Pipeline::new(config, store.clone())?;
-    let feeds = pipeline.poll_all(gate_for(&pipeline.config)).await?;
+    let feeds = pipeline.poll_all(gate_for(&pipeline)).await?;
     let mut report = OnceReport {
         feeds,
         delivery: DispatchReport::default(),
@@ -286,7 +286,7 @@ impl Generation {
             .set_per_feed_fetch(pipeline.config.daemon.per_feed_fetch_histogram);
         let polling = Polling {
             feeds: pipeline.config.feeds.clone(),
-            gate: gate_for(&pipeline.config),
+            gate: gate_for(&pipeline),
             concurrency: pipeline.config.daemon.concurrency,
             wake: wake.clone(),
             board: monitor.board().clone(),
@@ -345,9 +345,15 @@ async fn after_previous(
     work.await
 }
 
-/// The caps on polls at once: `daemon.concurrency` in all, `http.per_host` per host.
-fn gate_for(config: &Config) -> Arc<Gate> {
-    Arc::new(Gate::new(config.daemon.concurrency, config.http.per_host))
+/// The caps on polls at once: `daemon.concurrency` in all, `http.per_host` per host —
+/// across every instance when the state is shared.
+fn gate_for(pipeline: &Pipeline) -> Arc<Gate> {
+    let config = &pipeline.config;
+    let gate = Gate::new(config.daemon.concurrency, config.http.per_host);
+    Arc::new(match pipeline.store.host_slots() {
+        Some(slots) => gate.shared(slots, crate::feeds::gate::slot_ttl(config.http.timeout)),
+        None => gate,
+    })
 }
 
 /// Delivers due alerts whenever a poll queues some, and when retries fall due: one worker

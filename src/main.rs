@@ -74,12 +74,13 @@ fn report_issues(config: &newshound::config::ConfigError) {
     let issues = config.issues();
     tracing::error!(target: "newshound", exit_code = 1, problems = issues.len(), "{config}");
     for issue in issues {
-        let (line, env) = match &issue.origin {
-            Some(Origin::Line(n)) => (Some(*n), None),
-            Some(Origin::Env(var)) => (None, Some(var.as_str())),
-            None => (None, None),
+        let (line, env, file) = match &issue.origin {
+            Some(Origin::Line(n)) => (Some(*n), None, None),
+            Some(Origin::Env(var)) => (None, Some(var.as_str()), None),
+            Some(Origin::List { file, line, .. }) => (Some(*line), None, Some(file.as_str())),
+            None => (None, None, None),
         };
-        tracing::error!(target: "newshound::config", key = %issue.key, line, env, "{}", issue.message);
+        tracing::error!(target: "newshound::config", key = %issue.key, line, env, file, "{}", issue.message);
     }
 }
 
@@ -215,6 +216,9 @@ async fn dispatch(command: Command, format: LogFormat) -> anyhow::Result<()> {
             query,
             limit,
         } => commands::desk::search(&config.path, &query, limit, &mut stdout).await?,
+        Command::MigrateState { config, to } => {
+            commands::migrate_state(&config.path, &to, &mut stdout).await?
+        }
         Command::Alerts {
             action: Some(AlertsAction::Replay { config, ids, dead }),
             ..

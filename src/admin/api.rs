@@ -27,9 +27,9 @@ const BODY_MAX_BYTES: usize = 16 * 1024;
 /// The OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "newshound admin API", version = "1", description = "The alert desk: history, search, feedback and mutes."),
-    paths(list_alerts, get_alert, post_feedback, search, list_mutes, post_mute, delete_mute),
-    components(schemas(AlertList, AlertJson, ApiError, FeedbackBody, Feedback, Verdict, Mute, MuteScope, MuteBody, Lifted, SearchResults)),
+    info(title = "newshound admin API", version = "1", description = "The alert desk: history, search, feedback, mutes and the rule tester."),
+    paths(list_alerts, get_alert, post_feedback, search, list_mutes, post_mute, delete_mute, desk::rules::api_test_rule),
+    components(schemas(AlertList, AlertJson, ApiError, FeedbackBody, Feedback, Verdict, Mute, MuteScope, MuteBody, Lifted, SearchResults, desk::rules::RuleTestResult)),
     modifiers(&BearerScheme)
 )]
 pub struct ApiDoc;

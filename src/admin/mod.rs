@@ -104,6 +104,7 @@ pub fn router(monitor: Arc<Monitor>, access: Access) -> Router {
     Router::new()
         .route("/", get(desk::inbox))
         .route("/search", get(desk::search_page))
+        .route("/rules", get(desk::rules_page))
         .route("/alerts/{id}", get(desk::alert_page))
         .route("/alerts/{id}/feedback", post(desk::feedback_form))
         .route("/mutes", get(desk::mutes_page).post(desk::mute_form))
@@ -116,6 +117,7 @@ pub fn router(monitor: Arc<Monitor>, access: Access) -> Router {
         .route("/api/v1/alerts/{id}", get(api::get_alert))
         .route("/api/v1/alerts/{id}/feedback", post(api::post_feedback))
         .route("/api/v1/search", get(api::search))
+        .route("/api/v1/rules/test", get(desk::api_test_rule))
         .route(
             "/api/v1/mutes",
             get(api::list_mutes)

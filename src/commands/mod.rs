@@ -7,6 +7,7 @@ mod check;
 mod completions;
 pub mod desk;
 mod matching;
+mod migrate;
 mod once;
 mod opml;
 mod reload;
@@ -18,6 +19,7 @@ pub use check::check;
 pub use completions::{completions, man};
 pub use desk::MuteArgs;
 pub use matching::{match_file, MATCH_MAX_INPUT};
+pub use migrate::migrate_state;
 pub use once::once;
 pub use opml::import_opml;
 pub use reload::reload;
@@ -88,6 +90,13 @@ pub enum CommandError {
     /// The daemon could not run (exit 3).
     #[error(transparent)]
     Daemon(#[from] DaemonError),
+    /// `migrate-state` while a daemon runs on the state (exit 3).
+    #[error("migrate-state refused: newshound ({0}) is running on this state; stop it first")]
+    MigrateBusy(String),
+    /// `migrate-state` could not copy the state (exit 1 for a database that is not empty,
+    /// else 3); the target is left as it was.
+    #[error(transparent)]
+    Migrate(#[from] crate::store::postgres::import::ImportError),
 }
 
 impl From<ConfigError> for CommandError {
@@ -106,11 +115,16 @@ impl CommandError {
             | CommandError::NoState(_)
             | CommandError::UnknownAlert(_)
             | CommandError::NotOpml { .. } => 1,
+            CommandError::Migrate(e) => match e {
+                crate::store::postgres::import::ImportError::NotEmpty { .. } => 1,
+                _ => 3,
+            },
             CommandError::NotAFeed { .. } | CommandError::Usage(_) => 2,
             CommandError::Io { .. }
             | CommandError::Daemon(_)
             | CommandError::Store(_)
             | CommandError::StateInUse(_)
+            | CommandError::MigrateBusy(_)
             | CommandError::NoDaemon(_) => 3,
         }
     }

@@ -6,6 +6,7 @@
 
 mod lenient;
 mod lines;
+pub mod lists;
 pub mod path;
 pub mod raw;
 mod source;
@@ -123,6 +124,7 @@ pub fn load_with(
     }
     issues.sort_by_key(|i| {
         let line = match i.origin {
+            // A list file's issues keep the order they were found in (file, then line).
             Some(Origin::Line(n)) => n,
             _ => usize::MAX,
         };
@@ -154,10 +156,18 @@ impl Context {
 /// Orders issues as the file reads: by section, then by table index.
 fn issue_order(key: &str) -> (usize, usize) {
     let section = key.split(['.', '[']).next().unwrap_or("");
-    let rank = ["daemon", "http", "feed", "watchlist", "sink", "health"]
-        .iter()
-        .position(|s| *s == section)
-        .unwrap_or(5);
+    let rank = [
+        "daemon",
+        "http",
+        "feed",
+        "feed_lists",
+        "watchlist",
+        "sink",
+        "health",
+    ]
+    .iter()
+    .position(|s| *s == section)
+    .unwrap_or(6);
     let index = key
         .split_once('[')
         .and_then(|(_, rest)| rest.split_once(']'))

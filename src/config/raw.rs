@@ -32,6 +32,9 @@ pub struct RawConfig {
     /// `[[feed]]`
     #[serde(default)]
     pub feed: Vec<RawFeed>,
+    /// `feed_lists`: glob patterns of OPML and CSV files with more feeds.
+    #[serde(default)]
+    pub feed_lists: Vec<String>,
     /// `[[watchlist]]`
     #[serde(default)]
     pub watchlist: Vec<RawWatchlist>,

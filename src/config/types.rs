@@ -31,6 +31,9 @@ pub struct Config {
     pub matcher: Arc<Matcher>,
     /// A hash of everything that decides what matches (watchlists and their feed filters).
     pub watch_fingerprint: String,
+    /// The watchlists' matching rules as written, index i compiled as watchlist i of
+    /// `matcher` (the rule tester starts from them).
+    pub specs: Vec<crate::watch::WatchlistSpec>,
 }
 
 impl std::fmt::Debug for Config {

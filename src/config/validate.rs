@@ -14,8 +14,8 @@ pub use daemon::DEFAULT_NEAR_DUP_SIMILARITY;
 pub use feed::DEFAULT_MAX_FACTOR;
 pub use http::{DEFAULT_MAX_ITEMS, DEFAULT_PER_HOST};
 pub use issues::{
-    check_interval, read_config_relative, read_credential, read_small, required_name, web_url,
-    ConfigIssue, Issues, Origin, FILE_MAX,
+    check_interval, read_config_relative, read_credential, read_small, required_name,
+    required_name_at, web_url, ConfigIssue, Issues, Origin, FILE_MAX,
 };
 pub(crate) use watchlist::feed_filter;
 
@@ -47,7 +47,9 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
     let http = http::http(&raw, &mut issues);
     let store = store::store(&raw, ctx, &mut issues);
     daemon::bounds(&raw.daemon, &mut issues);
-    let feeds = feed::feeds(&raw, &daemon, &http, ctx, &mut issues);
+    let listed = super::lists::expand(&raw.feed_lists, ctx, &mut issues);
+    let feeds = feed::feeds(&raw, &listed, &daemon, &http, ctx, &mut issues);
+    drop(listed);
     let sinks = validate_sinks::sinks(&raw.sink, &http, ctx, &mut issues);
     let watchlists = watchlist::watchlists(&raw.watchlist, &feeds, &sinks, &mut issues);
     let health = validate_sinks::health(&raw.health, &raw.watchlist, &feeds, &sinks, &mut issues);
@@ -80,6 +82,7 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
             health,
             matcher: Arc::new(matcher),
             watch_fingerprint: fingerprint,
+            specs,
         }),
         _ => Err(issues.into_vec()),
     }

@@ -1,12 +1,14 @@
 //! The alert desk's shared logic, used by the admin pages, the JSON API and the CLI:
 //! search queries folded like the matcher folds text ([`query`]), hits marked in the
 //! original text ([`highlight`]), listing filters read from user input ([`filter`]) and
-//! the JSON shape of an alert ([`json`]).
+//! the JSON shape of an alert ([`json`]) and the rule tester ([`rules`]).
 
 pub mod filter;
 pub mod highlight;
 pub mod json;
 pub mod query;
+mod rule_config;
+pub mod rules;
 
 pub use filter::{ListParams, DEFAULT_LIMIT, MAX_LIMIT};
 pub use highlight::{highlight, Marked};

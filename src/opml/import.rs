@@ -1,38 +1,16 @@
-//! Reading an OPML document with quick-xml into feeds (name, URL, folder tags) and writing
-//! them as TOML. Real exports are not always well-formed: a bare `&` in an attribute is
-//! taken literally, and a document that fails the strict parse is read once more after
-//! [`escape_stray_quotes`] — never silently: the count of repaired values is reported.
+//! `import-opml`'s policy over the outlines of a document (http(s) only, one feed per URL,
+//! unique names from titles) and the TOML it writes.
 
 use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 
-use quick_xml::events::{BytesStart, Event};
-use quick_xml::{Reader, XmlVersion};
-
-use super::repair::escape_stray_quotes;
+use super::outline::{clean, outlines, OpmlError, Outline};
 
 /// Largest OPML file read.
 pub const OPML_MAX_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Longest feed name made from a title, in characters.
 pub const NAME_MAX_CHARS: usize = 80;
-
-/// Why a file is not usable OPML.
-#[derive(Debug, thiserror::Error)]
-pub enum OpmlError {
-    /// The XML does not parse.
-    #[error("not XML: {0}")]
-    Xml(String),
-    /// The document's root element is not `<opml>`.
-    #[error("the root element is <{0}>, not <opml>")]
-    NotOpml(String),
-    /// No element at all.
-    #[error("the file holds no XML element")]
-    Empty,
-    /// An `<opml>` without a `<body>`.
-    #[error("<opml> has no <body>")]
-    NoBody,
-}
 
 /// One feed found in the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,140 +47,46 @@ pub struct Import {
 
 /// Reads the feeds of an OPML document.
 pub fn parse(bytes: &[u8]) -> Result<Import, OpmlError> {
-    let text = String::from_utf8_lossy(bytes);
-    match parse_text(&text) {
-        Err(OpmlError::Xml(reason)) => {
-            let (fixed, repaired) = escape_stray_quotes(&text);
-            if repaired == 0 {
-                return Err(OpmlError::Xml(reason));
-            }
-            // Still broken after the repair: report the original error, it names the spot.
-            let mut import = parse_text(&fixed).map_err(|_| OpmlError::Xml(reason))?;
-            import.repaired = repaired;
-            Ok(import)
-        }
-        other => other,
+    let (found, repaired) = outlines(bytes)?;
+    let mut policy = Policy::default();
+    for outline in found {
+        policy.take(outline);
     }
+    policy.import.repaired = repaired;
+    Ok(policy.import)
 }
 
-fn parse_text(text: &str) -> Result<Import, OpmlError> {
-    let mut reader = Reader::from_str(text);
-    let mut walk = Walk::default();
-    loop {
-        match reader.read_event() {
-            Err(e) => {
-                return Err(OpmlError::Xml(format!(
-                    "{e} at byte {}",
-                    reader.error_position()
-                )))
-            }
-            Ok(Event::Eof) => break,
-            Ok(Event::Start(e)) => walk.open(&e, true)?,
-            Ok(Event::Empty(e)) => walk.open(&e, false)?,
-            Ok(Event::End(e)) => walk.close(e.local_name().as_ref()),
-            Ok(_) => {}
-        }
-    }
-    match (walk.root, walk.saw_body) {
-        (None, _) => Err(OpmlError::Empty),
-        (Some(_), false) => Err(OpmlError::NoBody),
-        (Some(_), true) => Ok(walk.import),
-    }
-}
-
-/// Where the reader is: the root seen, inside `<body>`, the open outlines (a folder's
-/// label, or `None` for an outline that is itself a feed).
+/// What `import-opml` makes of the outlines: http(s) only, one feed per URL (a repeat adds
+/// its folders to the first), names unique.
 #[derive(Default)]
-struct Walk {
-    root: Option<String>,
-    in_body: bool,
-    saw_body: bool,
-    outlines: Vec<Option<String>>,
+struct Policy {
     import: Import,
     names: HashSet<String>,
     urls: HashMap<String, usize>,
 }
 
-impl Walk {
-    fn open(&mut self, e: &BytesStart<'_>, has_children: bool) -> Result<(), OpmlError> {
-        let name = e.local_name().as_ref().to_ascii_lowercase();
-        if self.root.is_none() {
-            if name != "opml" {
-                return Err(OpmlError::NotOpml(name));
-            }
-            self.root = Some(name);
-            return Ok(());
-        }
-        match name.as_str() {
-            "body" => {
-                self.in_body = has_children;
-                self.saw_body = true;
-            }
-            "outline" if self.in_body => {
-                let folder = self.outline(&attributes(e));
-                if has_children {
-                    self.outlines.push(folder);
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn close(&mut self, name: &str) {
-        match name.to_ascii_lowercase().as_str() {
-            "body" => self.in_body = false,
-            "outline" if self.in_body => {
-                self.outlines.pop();
-            }
-            _ => {}
-        }
-    }
-
-    /// Records a feed outline; returns the folder label of an outline without `xmlUrl`.
-    fn outline(&mut self, attrs: &HashMap<String, String>) -> Option<String> {
-        let label = ["title", "text"]
-            .iter()
-            .filter_map(|k| attrs.get(*k))
-            .map(|v| clean(v))
-            .find(|v| !v.is_empty());
-        let Some(url) = attrs.get("xmlurl").map(|u| u.trim().to_string()) else {
-            return Some(label.unwrap_or_default());
-        };
-        let title = label.unwrap_or_default();
+impl Policy {
+    fn take(&mut self, o: Outline) {
+        let Outline {
+            title, url, tags, ..
+        } = o;
         if let Err(reason) = check_url(&url) {
             self.import.skipped.push(Skipped { title, url, reason });
-            return None;
+            return;
         }
-        let tags = self.tags();
         if let Some(&first) = self.urls.get(&url) {
             let feed = &mut self.import.feeds[first];
             let reason = format!(
                 "same URL as feed '{}' (its folders are added to that feed's tags)",
                 feed.name
             );
-            for t in tags {
-                if !feed.tags.contains(&t) {
-                    feed.tags.push(t);
-                }
-            }
+            merge_tags(&mut feed.tags, tags);
             self.import.skipped.push(Skipped { title, url, reason });
-            return None;
+            return;
         }
         let name = self.unique_name(&title, &url);
         self.urls.insert(url.clone(), self.import.feeds.len());
         self.import.feeds.push(OpmlFeed { name, url, tags });
-        None
-    }
-
-    fn tags(&self) -> Vec<String> {
-        let mut tags: Vec<String> = Vec::new();
-        for slug in self.outlines.iter().flatten().map(|f| slug(f)) {
-            if !slug.is_empty() && !tags.contains(&slug) {
-                tags.push(slug);
-            }
-        }
-        tags
     }
 
     fn unique_name(&mut self, title: &str, url: &str) -> String {
@@ -214,31 +98,28 @@ impl Walk {
         } else {
             truncate_chars(title, NAME_MAX_CHARS)
         };
-        let mut name = base.clone();
-        let mut n = 2;
-        while !self.names.insert(name.clone()) {
-            name = format!("{base} ({n})");
-            n += 1;
-        }
-        name
+        unique(&mut self.names, base)
     }
 }
 
-/// The attributes of `e`, names lower-cased (exports disagree on `xmlUrl`/`xmlurl`),
-/// values unescaped — leniently when the file is not well-formed there.
-fn attributes(e: &BytesStart<'_>) -> HashMap<String, String> {
-    e.html_attributes()
-        .with_checks(false)
-        .filter_map(Result::ok)
-        .map(|a| {
-            let key = a.key.local_name().as_ref().to_ascii_lowercase();
-            let value = match a.normalized_value(XmlVersion::Implicit1_0) {
-                Ok(v) => v.into_owned(),
-                Err(_) => html_escape::decode_html_entities(&a.value).into_owned(),
-            };
-            (key, value)
-        })
-        .collect()
+/// `base`, or `base (2)`, `base (3)`, … whichever is not in `names` yet (then it is).
+pub fn unique(names: &mut HashSet<String>, base: String) -> String {
+    let mut name = base.clone();
+    let mut n = 2;
+    while !names.insert(name.clone()) {
+        name = format!("{base} ({n})");
+        n += 1;
+    }
+    name
+}
+
+/// Adds the tags of `more` that `tags` lacks.
+pub fn merge_tags(tags: &mut Vec<String>, more: Vec<String>) {
+    for t in more {
+        if !tags.contains(&t) {
+            tags.push(t);
+        }
+    }
 }
 
 fn check_url(url: &str) -> Result<(), String> {
@@ -252,33 +133,13 @@ fn check_url(url: &str) -> Result<(), String> {
     }
 }
 
-/// Whitespace collapsed, control characters dropped.
-fn clean(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c.is_control())
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn truncate_chars(s: &str, max: usize) -> String {
+/// `s` cut to `max` characters, an ellipsis marking the cut.
+pub fn truncate_chars(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         return s.to_string();
     }
     let cut: String = s.chars().take(max - 1).collect();
     format!("{}…", cut.trim_end())
-}
-
-/// A folder name as a tag: lower case, one word, letters and digits joined by `-`.
-pub fn slug(s: &str) -> String {
-    let mut out = String::new();
-    for c in s.chars().flat_map(char::to_lowercase) {
-        if c.is_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    out.trim_end_matches('-').to_string()
 }
 
 /// The feeds as `[[feed]]` tables, after a comment naming `source`.

@@ -226,6 +226,13 @@ pub trait ReadStore: Send + Sync {
     async fn copies_of(&self, alert_id: &str) -> Result<Vec<SeenIn>, StoreError>;
     /// Articles first seen at or after `since`, oldest first.
     async fn stored_articles(&self, since: DateTime<Utc>) -> Result<Vec<Article>, StoreError>;
+    /// At most `limit` articles first seen at or after `since`, newest first (the rule
+    /// tester's bounded scan).
+    async fn newest_articles(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError>;
     /// One stored article.
     async fn stored_article(&self, feed: &str, id: &str) -> Result<Option<Article>, StoreError>;
     /// What became of the article page of `article_id` (from `feed`), if it was tried.
@@ -258,4 +265,41 @@ pub trait Backend: PollStore + DeliveryStore + ReadStore {
     }
     /// A short description for logs: the file, or the URL without its password.
     fn describe(&self) -> String;
+    /// The per-host request slots every instance on this state shares; `None` for a
+    /// backend one process owns (its own per-host limit is the whole limit).
+    fn host_slots(&self) -> Option<Arc<dyn HostSlots>> {
+        None
+    }
+}
+
+/// One held slot of a host (see [`HostSlots`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotLease {
+    /// The host, lower case.
+    pub host: String,
+    /// Which of its slots, `0..limit`.
+    pub slot: i32,
+    /// This holding's own token: giving back frees the slot only while it still holds it.
+    pub token: String,
+}
+
+/// `http.per_host` across every instance on one shared state: a host has `limit` slots,
+/// and a request to it is made only while holding one. A slot is a lease that ends by
+/// itself after its `ttl`, so an instance that dies never keeps a host's slots.
+///
+/// Called by the poll gate before each feed request (after the instance's own per-host
+/// limit admitted it). `Ok(None)`: every slot is held; the caller waits and asks again.
+/// `Err`: the store failed; the caller waits and asks again. [`HostSlots::give_back`] is
+/// called when the request ends; its errors are logged, the lease then simply expires.
+#[async_trait]
+pub trait HostSlots: Send + Sync {
+    /// Takes a free (or expired) slot of `host` out of `limit` for at most `ttl`.
+    async fn take_slot(
+        &self,
+        host: &str,
+        limit: usize,
+        ttl: Duration,
+    ) -> Result<Option<SlotLease>, StoreError>;
+    /// Frees `lease`'s slot if it still holds it.
+    async fn give_back(&self, lease: &SlotLease) -> Result<(), StoreError>;
 }

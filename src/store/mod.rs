@@ -17,7 +17,7 @@ use std::ops::Deref;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use api::{Backend, DeliveryStore, PollStore, ReadStore};
+pub use api::{Backend, DeliveryStore, HostSlots, PollStore, ReadStore, SlotLease};
 pub use claims::*;
 pub use desk::DeskStore;
 pub use error::{BackendError, StoreError};

@@ -70,16 +70,8 @@ async fn alerts_carry_bounded_fields_and_only_web_links() {
         "file:///etc/passwd",
         "https://news.example/also-fine",
     ];
-    let receiver = Receiver::accepting().await;
-    Mock::given(method("GET"))
-        .and(path("/feeds/hostile.rss"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(hostile_feed(&links), "application/rss+xml"),
-        )
-        .mount(&receiver.server)
-        .await;
+    let (receiver, url) = hostile_receiver(&links).await;
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("{}/feeds/hostile.rss", receiver.server.uri());
     let sinks = hook_sink("hook", &receiver.url(), &[]);
     let config = delivery_config_for(dir.path(), &url, "harbour", &sinks);
     let out = newshound(&["once", "-c", config.to_str().unwrap()]).await;
@@ -187,16 +179,8 @@ async fn non_web_links_reach_no_format() {
         "data:text/html;base64,PHNjcmlwdD4=",
         "file:///etc/passwd",
     ];
-    let receiver = Receiver::accepting().await;
-    Mock::given(method("GET"))
-        .and(path("/feeds/hostile.rss"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_raw(hostile_feed(&links), "application/rss+xml"),
-        )
-        .mount(&receiver.server)
-        .await;
+    let (receiver, url) = hostile_receiver(&links).await;
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("{}/feeds/hostile.rss", receiver.server.uri());
     let template = "template = '{\"text\": {{ alert.article.title | tojson }}, \"link\": {{ alert.article.url | tojson }}}'";
     let sinks = [
         hook_sink("json", &receiver.url(), &[]),
@@ -233,4 +217,18 @@ async fn non_web_links_reach_no_format() {
             "{scheme} reached the log sink: {stderr}"
         );
     }
+}
+
+/// A receiver that also serves `/feeds/hostile.rss` with one item per link; and that URL.
+async fn hostile_receiver(links: &[&str]) -> (Receiver, String) {
+    let receiver = Receiver::accepting().await;
+    Mock::given(method("GET"))
+        .and(path("/feeds/hostile.rss"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(hostile_feed(links), "application/rss+xml"),
+        )
+        .mount(&receiver.server)
+        .await;
+    let url = format!("{}/feeds/hostile.rss", receiver.server.uri());
+    (receiver, url)
 }

@@ -5,10 +5,9 @@
 //! day to pass again.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 use wiremock::ResponseTemplate;
 
 use crate::common::{newshound, text};
@@ -23,19 +22,11 @@ fn faked_daemon(config: &Path, offset: &Path) -> Child {
         Path::new(LIBFAKETIME).is_file(),
         "{LIBFAKETIME} is missing: install the Debian package faketime (.ci/run does)"
     );
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .args(["run", "-c", config.to_str().unwrap()])
-        .env("RUST_LOG", "info")
+    crate::harness::daemon_command(config)
         .env("LD_PRELOAD", LIBFAKETIME)
         .env("FAKETIME_TIMESTAMP_FILE", offset)
         .env("FAKETIME_NO_CACHE", "1")
         .env("DONT_FAKE_MONOTONIC", "1")
-        .env_remove("NOTIFY_SOCKET")
-        .env_remove("NEWSHOUND_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .expect("start newshound run under faketime")
 }

@@ -1,7 +1,7 @@
 //! The alert desk in a real headless Chromium, driven over WebDriver (Debian's
 //! `chromium` and `chromium-driver`) against the real daemon: the inbox, a search, the
-//! alert page, signing in with the token, marking a false positive and muting the story,
-//! with a screenshot of every step.
+//! alert page, signing in with the token, marking a false positive, muting the story and
+//! testing a rule, with a screenshot of every step.
 //!
 //! The screenshots go to `target/debug/test-artifacts/desk/`, or to the folder named by
 //! `$NEWSHOUND_SCREENSHOTS`; the README's `docs/screenshots/` are made with
@@ -109,6 +109,20 @@ async fn desk_click_through_in_headless_chromium() {
     let row = b.find_text("table tr", &id).await.text().await;
     assert!(row.contains("story of alert"), "{row}");
     b.screenshot(&shots.join("mutes.png")).await;
+
+    // The rule tester: a query over the stored articles, the hits marked, the config shown.
+    b.find_text("header a", "Rule tester").await.click().await;
+    b.find("input[name=q]")
+        .await
+        .type_text("\"Shangri-La\" OR 李尚福")
+        .await;
+    b.find_text("form button", "Test").await.click().await;
+    b.find_text("#rule-count", "would match").await;
+    b.find("article.rule-hit mark").await;
+    let snippet = b.find("#rule-config").await.text().await;
+    assert!(snippet.contains("[[watchlist]]"), "{snippet}");
+    assert!(b.url().await.contains("/rules?q="), "{}", b.url().await);
+    b.screenshot(&shots.join("rules.png")).await;
     b.quit().await;
 
     // What the browser did is in the state, as the API shows it.
@@ -125,6 +139,7 @@ async fn desk_click_through_in_headless_chromium() {
         "alert",
         "alert-marked",
         "mutes",
+        "rules",
     ] {
         let png = std::fs::read(shots.join(format!("{name}.png"))).unwrap();
         assert!(png.len() > 10_000, "{name}.png is a real screenshot");

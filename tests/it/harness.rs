@@ -109,16 +109,7 @@ impl Receiver {
 
     /// Waits until `pred(hits)` holds or `limit` passes; returns whether it held.
     pub async fn wait_for(&self, limit: Duration, pred: impl Fn(&[Hit]) -> bool) -> bool {
-        let start = Instant::now();
-        loop {
-            if pred(&self.hits()) {
-                return true;
-            }
-            if start.elapsed() > limit {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        poll_until(limit, || pred(&self.hits())).await
     }
 }
 
@@ -171,19 +162,43 @@ pub fn hook_sink(name: &str, url: &str, extra: &[&str]) -> String {
     )
 }
 
-/// Starts `newshound run -c config`; stderr is kept for [`stop`].
-pub fn start_daemon(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .args(["run", "-c", config.to_str().unwrap()])
-        .env("RUST_LOG", "info")
+/// Checks `cond` every 25 ms until it holds or `limit` passes; returns whether it held.
+pub async fn poll_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    loop {
+        if cond() {
+            return true;
+        }
+        if start.elapsed() > limit {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// `newshound run -c config` as the tests start it: no systemd socket, no config from the
+/// environment, stdin and stdout closed, stderr piped (kept for [`stop`]), killed on drop.
+pub fn daemon_command(config: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_newshound"));
+    cmd.args(["run", "-c", config.to_str().unwrap()]);
+    detached(&mut cmd);
+    cmd
+}
+
+/// Sets what [`daemon_command`] sets on any command that ends up running the daemon.
+pub fn detached(cmd: &mut Command) -> &mut Command {
+    cmd.env("RUST_LOG", "info")
         .env_remove("NOTIFY_SOCKET")
         .env_remove("NEWSHOUND_CONFIG")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
-        .spawn()
-        .expect("start newshound run")
+}
+
+/// Starts `newshound run -c config`; stderr is kept for [`stop`].
+pub fn start_daemon(config: &Path) -> Child {
+    daemon_command(config).spawn().expect("start newshound run")
 }
 
 /// Sends `sig` (e.g. `TERM`, `KILL`) to the daemon.

@@ -2,7 +2,6 @@
 //! instant on one state directory leave exactly one running; every other one says another
 //! newshound is running (never "writing pid file failed") and exits 3.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command};
@@ -74,20 +73,15 @@ async fn two_hundred_simultaneous_starts_leave_exactly_one_daemon() {
 }
 
 fn spawn(gate: &std::path::Path, config: &std::path::Path) -> Child {
-    Command::new("sh")
-        .arg("-c")
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
         .arg("until [ -e \"$1\" ]; do sleep 0.01; done; exec \"$2\" run -c \"$3\"")
         .arg("sh")
         .arg(gate)
         .arg(env!("CARGO_BIN_EXE_newshound"))
-        .arg(config)
+        .arg(config);
+    crate::harness::detached(&mut cmd)
         .env("RUST_LOG", "warn")
-        .env_remove("NOTIFY_SOCKET")
-        .env_remove("NEWSHOUND_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .expect("spawn")
 }

@@ -2,23 +2,15 @@
 //! shuts down cleanly on SIGTERM; a restart sends nothing twice.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use crate::common::{feed_server, hooks, it_config};
 
 fn start(config: &Path) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .args(["run", "-c", config.to_str().unwrap()])
+    crate::harness::daemon_command(config)
         .env("NEWSHOUND__DAEMON__POLL_INTERVAL", "2s")
-        .env("RUST_LOG", "info")
-        .env_remove("NOTIFY_SOCKET")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
         .spawn()
         .expect("start newshound run")
 }

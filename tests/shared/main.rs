@@ -24,8 +24,10 @@ mod commands;
 #[allow(dead_code)]
 mod common;
 mod fleet;
+mod migrate;
 mod pages_revisions;
 mod pg;
+mod politeness;
 #[path = "../it/revision_site.rs"]
 mod revision_site;
 mod revisions_pg;

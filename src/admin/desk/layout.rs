@@ -46,6 +46,11 @@ th { background: #eef2f6; font-size: 12px; }
 .notice { background: #fff; border-left: 4px solid var(--link); padding: 8px 12px; margin: 10px 0; }
 .error { border-left-color: var(--bad); }
 .actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: end; margin: 8px 0; }
+form.rules { display: flex; flex-direction: column; gap: 8px; margin-bottom: 12px; }
+form.rules label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
+form.rules .filters { margin: 0; display: flex; flex-wrap: wrap; gap: 6px; align-items: end; }
+form.rules input[name=q], form.rules textarea { width: 100%; font-family: ui-monospace, monospace; }
+pre.card { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 13px; }
 .actions form { display: flex; flex-wrap: wrap; gap: 6px; align-items: end; }
 @media (max-width: 600px) { main { padding: 10px; } th, td { padding: 4px; font-size: 13px; } .hide-narrow { display: none; } }
 ";
@@ -59,6 +64,8 @@ pub enum Tab {
     Search,
     /// `/mutes`
     Mutes,
+    /// `/rules`
+    Rules,
     /// `/status`
     Status,
     /// No tab (alert page, login).
@@ -79,6 +86,7 @@ pub fn page(title: &str, tab: Tab, signed_in: bool, body: &str) -> Response {
         (Tab::Inbox, "/", "Inbox"),
         (Tab::Search, "/search", "Search"),
         (Tab::Mutes, "/mutes", "Mutes"),
+        (Tab::Rules, "/rules", "Rule tester"),
         (Tab::Status, "/status", "Status"),
     ] {
         let on = if t == tab { " class=\"on\"" } else { "" };

@@ -1,5 +1,5 @@
 //! The alert desk at `/`: the inbox (one card per story), search, the alert page,
-//! feedback and mutes, served as plain HTML that works without JavaScript; and the
+//! feedback, mutes and the rule tester, served as plain HTML that works without JavaScript; and the
 //! operations the pages and the JSON API share.
 
 // Handlers answer with a ready `Response` on every failure; boxing it would only add noise.
@@ -8,6 +8,7 @@
 mod forms;
 mod layout;
 mod pages;
+pub mod rules;
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -23,6 +24,7 @@ use crate::store::rfc3339;
 
 pub use forms::{feedback_form, lift_form, login_form, login_page, logout_form, mute_form};
 pub use pages::{alert_page, inbox, mutes_page, search_page};
+pub use rules::{api_test_rule, rules_page};
 
 /// Most search results of each kind.
 const SEARCH_MAX: usize = 200;

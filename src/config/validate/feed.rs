@@ -1,12 +1,13 @@
-//! `[[feed]]`: names, sources (a `file://` feed must exist), intervals and their adaptive
-//! bounds, tags.
+//! `[[feed]]` and the feeds of `feed_lists`, checked alike: names, sources (a `file://` feed
+//! must exist), intervals and their adaptive bounds, tags; a URL in a list must not repeat.
 
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use super::issues::{check_interval, required_name, web_url, Issues};
+use super::issues::{check_interval, required_name_at, web_url, Issues, Origin};
 use super::Context;
+use crate::config::lists::Listed;
 use crate::config::raw::{RawConfig, RawDaemon, RawFeed, RawFullText};
 use crate::config::{DaemonConfig, FeedConfig, FeedSource, FullText, HttpConfig};
 
@@ -18,49 +19,138 @@ pub const DEFAULT_FULL_TEXT_BELOW: usize = 600;
 /// times (`max_interval` = 4 × `interval`).
 pub const DEFAULT_MAX_FACTOR: u32 = 4;
 
+/// One feed to check: its key (`feed[3]`, `feed_lists[0]`), the place other messages name
+/// it by, its origin when it comes from a list file, and the feed.
+struct Entry<'a> {
+    key: String,
+    place: String,
+    origin: Option<Origin>,
+    list: bool,
+    feed: &'a RawFeed,
+}
+
+/// Names and URLs seen so far, with the place each was written.
+#[derive(Default)]
+struct Seen {
+    names: HashMap<String, String>,
+    urls: HashMap<String, (String, bool)>,
+}
+
 pub(super) fn feeds(
     all: &RawConfig,
+    listed: &[Listed],
     daemon: &DaemonConfig,
     http: &HttpConfig,
     ctx: &Context,
     issues: &mut Issues,
 ) -> Vec<FeedConfig> {
-    let mut seen = HashMap::new();
+    let inline = all.feed.iter().enumerate().map(|(i, feed)| Entry {
+        key: format!("feed[{i}]"),
+        place: format!("feed[{i}]"),
+        origin: None,
+        list: false,
+        feed,
+    });
+    let lists = listed.iter().map(|l| Entry {
+        key: format!("feed_lists[{}]", l.list),
+        place: place(&l.origin),
+        origin: Some(l.origin.clone()),
+        list: true,
+        feed: &l.feed,
+    });
+    let mut seen = Seen::default();
     let mut out = Vec::new();
-    for (i, f) in all.feed.iter().enumerate() {
-        let key = format!("feed[{i}]");
-        let name = required_name(f.name.as_deref(), &key, &mut seen, "feed", issues);
-        let source = match f.url.as_deref() {
-            None => {
-                issues.push(format!("{key}.url"), "missing");
-                None
-            }
-            Some(u) => feed_source(u, http, ctx, &format!("{key}.url"), issues),
-        };
-        let interval = f.interval.unwrap_or(daemon.poll_interval);
-        check_interval(interval, &format!("{key}.interval"), issues);
-        let (min_interval, max_interval) = feed_bounds(&all.daemon, f, interval, &key, issues);
-        for (t, tag) in f.tags.iter().enumerate() {
-            if tag.trim().is_empty() || tag.starts_with('#') || tag.contains(char::is_whitespace) {
-                issues.push(
-                    format!("{key}.tags[{t}]"),
-                    format!("'{tag}' is not a tag (one word, no '#')"),
-                );
-            }
+    for entry in inline.chain(lists) {
+        let from = issues.len();
+        if let Some(f) = feed(&entry, &all.daemon, daemon, http, ctx, &mut seen, issues) {
+            out.push(f);
         }
-        if let (Some(name), Some(source)) = (name, source) {
-            out.push(FeedConfig {
-                name,
-                source,
-                interval,
-                min_interval,
-                max_interval,
-                tags: f.tags.clone(),
-                full_text: full_text(f, &key, issues),
-            });
+        if let Some(origin) = &entry.origin {
+            issues.locate_since(from, origin);
         }
     }
     out
+}
+
+/// `feeds/a.opml, line 4`: where a listed feed is written.
+fn place(origin: &Origin) -> String {
+    match origin {
+        Origin::List { file, line, .. } => format!("{file}, line {line}"),
+        Origin::Line(n) => format!("line {n}"),
+        Origin::Env(var) => format!("${var}"),
+    }
+}
+
+fn feed(
+    e: &Entry<'_>,
+    raw_daemon: &RawDaemon,
+    daemon: &DaemonConfig,
+    http: &HttpConfig,
+    ctx: &Context,
+    seen: &mut Seen,
+    issues: &mut Issues,
+) -> Option<FeedConfig> {
+    let (key, f) = (&e.key, e.feed);
+    let name = required_name_at(
+        f.name.as_deref(),
+        key,
+        &e.place,
+        &mut seen.names,
+        "feed",
+        issues,
+    );
+    let source = match f.url.as_deref() {
+        None => {
+            issues.push(format!("{key}.url"), "missing");
+            None
+        }
+        Some(u) => feed_source(u, http, ctx, &format!("{key}.url"), issues),
+    };
+    let source = source.filter(|s| unique_url(s, e, seen, issues));
+    let interval = f.interval.unwrap_or(daemon.poll_interval);
+    check_interval(interval, &format!("{key}.interval"), issues);
+    let (min_interval, max_interval) = feed_bounds(raw_daemon, f, interval, key, issues);
+    check_tags(&f.tags, key, issues);
+    let full_text = full_text(f, key, issues);
+    Some(FeedConfig {
+        name: name?,
+        source: source?,
+        interval,
+        min_interval,
+        max_interval,
+        tags: f.tags.clone(),
+        full_text,
+    })
+}
+
+/// Whether `source` is new; a URL both in a list and elsewhere (inline or another list
+/// line) is reported. Inline feeds may repeat a URL (under other names and settings).
+fn unique_url(source: &FeedSource, e: &Entry<'_>, seen: &mut Seen, issues: &mut Issues) -> bool {
+    let url = source.to_string();
+    match seen.urls.get(&url) {
+        Some((first, first_list)) if e.list || *first_list => {
+            let shown = crate::redact::url_str(&url);
+            let why = format!("'{shown}' is also the URL of the feed at {first}");
+            issues.push(format!("{}.url", e.key), why);
+            false
+        }
+        Some(_) => true,
+        None => {
+            seen.urls.insert(url, (e.place.clone(), e.list));
+            true
+        }
+    }
+}
+
+fn check_tags(tags: &[String], key: &str, issues: &mut Issues) {
+    for (t, tag) in tags.iter().enumerate() {
+        if tag.trim().is_empty() || tag.starts_with('#') || tag.contains(char::is_whitespace) {
+            issues.push(
+                format!("{key}.tags[{t}]"),
+                format!("'{tag}' is not a tag (one word, no '#')"),
+            );
+        }
+    }
 }
 
 /// `full_text` and `full_text_below` of one feed.

@@ -19,6 +19,15 @@ pub enum Origin {
     Line(usize),
     /// A `NEWSHOUND__…` environment variable.
     Env(String),
+    /// A line of a `feed_lists` file.
+    List {
+        /// The file, relative to the config's folder when under it.
+        file: String,
+        /// The line (1-based).
+        line: usize,
+        /// What is written there (an OPML outline's title), when it has a name.
+        item: Option<String>,
+    },
 }
 
 /// One problem in a config, with the key path it concerns.
@@ -49,6 +58,13 @@ impl std::fmt::Display for ConfigIssue {
         match &self.origin {
             Some(Origin::Line(n)) => write!(f, "line {n}: ")?,
             Some(Origin::Env(var)) => write!(f, "${var}: ")?,
+            Some(Origin::List { file, line, item }) => {
+                write!(f, "{file}, line {line}")?;
+                if let Some(item) = item {
+                    write!(f, " (outline '{item}')")?;
+                }
+                write!(f, ": ")?;
+            }
             None => {}
         }
         write!(f, "{}: {}", self.key, self.message)
@@ -63,6 +79,27 @@ impl Issues {
     /// Reports `message` at `key`.
     pub fn push(&mut self, key: impl Into<String>, message: impl Into<String>) {
         self.0.push(ConfigIssue::new(key, message));
+    }
+
+    /// Reports `message` at `key`, written at `origin`.
+    pub fn push_at(&mut self, key: impl Into<String>, message: impl Into<String>, origin: Origin) {
+        self.0.push(ConfigIssue {
+            key: key.into(),
+            message: message.into(),
+            origin: Some(origin),
+        });
+    }
+
+    /// Gives every issue reported since the first `from` the origin `origin`.
+    pub fn locate_since(&mut self, from: usize, origin: &Origin) {
+        for issue in self.0.iter_mut().skip(from) {
+            issue.origin.get_or_insert_with(|| origin.clone());
+        }
+    }
+
+    /// How many issues were reported so far.
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
 
     /// Whether something was already reported at exactly `key`.
@@ -89,6 +126,18 @@ pub fn required_name(
     kind: &str,
     issues: &mut Issues,
 ) -> Option<String> {
+    required_name_at(name, key, key, seen, kind, issues)
+}
+
+/// [`required_name`] for a name a later duplicate names by `place` rather than by its key.
+pub fn required_name_at(
+    name: Option<&str>,
+    key: &str,
+    place: &str,
+    seen: &mut HashMap<String, String>,
+    kind: &str,
+    issues: &mut Issues,
+) -> Option<String> {
     let Some(name) = name else {
         issues.push(format!("{key}.name"), "missing");
         return None;
@@ -97,7 +146,7 @@ pub fn required_name(
         issues.push(format!("{key}.name"), "must not be empty");
         return None;
     }
-    if let Some(first) = seen.insert(name.to_string(), key.to_string()) {
+    if let Some(first) = seen.insert(name.to_string(), place.to_string()) {
         issues.push(
             format!("{key}.name"),
             format!("duplicate {kind} name '{name}' (also {first})"),

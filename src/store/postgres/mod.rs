@@ -11,11 +11,13 @@
 
 mod bands;
 mod delivery;
+pub mod import;
 mod pages;
 mod poll;
 mod read;
 mod rounds;
 pub mod schema;
+mod slots;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,12 +39,33 @@ pub fn url_of(config: &Config) -> Option<String> {
     config.store.url.as_ref().map(|u| u.expose().to_string())
 }
 
+/// `url` fit to print: the user and database kept, the password and every query parameter
+/// but `sslmode` removed. Text that is not a URL is shown redacted.
+pub fn shown_url(url: &str) -> String {
+    let Ok(mut u) = url::Url::parse(url) else {
+        return crate::redact::url_str(url);
+    };
+    let _ = u.set_password(None);
+    let keep: Vec<(String, String)> = u
+        .query_pairs()
+        .filter(|(k, _)| k == "sslmode")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    u.set_query(None);
+    if !keep.is_empty() {
+        u.query_pairs_mut().extend_pairs(keep);
+    }
+    u.set_fragment(None);
+    u.to_string()
+}
+
 /// The shared state.
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
     what: Arc<str>,
     wake: Arc<Notify>,
+    slots: Arc<slots::PgHostSlots>,
 }
 
 impl PgStore {
@@ -72,10 +95,12 @@ impl PgStore {
                 what: what.to_string(),
                 source: Box::new(e),
             })?;
+        let slots = slots::PgHostSlots::new(pool.clone(), crate::store::instance_id());
         let store = PgStore {
             pool,
             what: what.clone(),
             wake: Arc::new(Notify::new()),
+            slots: Arc::new(slots),
         };
         {
             let mut client = store.client().await.map_err(|e| StoreError::Open {
@@ -131,6 +156,10 @@ async fn listen(pg: tokio_postgres::Config, wake: Arc<Notify>, what: Arc<str>) {
 impl Backend for PgStore {
     fn describe(&self) -> String {
         self.what.to_string()
+    }
+
+    fn host_slots(&self) -> Option<Arc<dyn crate::store::HostSlots>> {
+        Some(self.slots.clone())
     }
 }
 

@@ -247,6 +247,25 @@ impl ReadStore for PgStore {
         Ok(rows.iter().map(article_row).collect())
     }
 
+    async fn newest_articles(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError> {
+        let client = self.client().await?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = client
+            .query(
+                &format!(
+                    "{ARTICLE} WHERE a.first_seen >= $1
+                     ORDER BY a.first_seen DESC, a.feed, a.id LIMIT $2"
+                ),
+                &[&rfc3339(since), &limit],
+            )
+            .await?;
+        Ok(rows.iter().map(article_row).collect())
+    }
+
     async fn stored_article(&self, feed: &str, id: &str) -> Result<Option<Article>, StoreError> {
         let client = self.client().await?;
         let row = client

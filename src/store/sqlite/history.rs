@@ -49,6 +49,24 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// At most `limit` articles first seen at or after `since`, newest first.
+    pub fn newest_articles(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT a.feed, a.id, a.guid, a.url, a.title, a.summary, a.content, a.published,
+               a.updated, COALESCE(p.text, '') FROM articles a
+             LEFT JOIN pages p ON p.feed = a.feed AND p.article_id = a.id
+             WHERE a.first_seen >= ?1 ORDER BY a.first_seen DESC, a.feed, a.id LIMIT ?2",
+        )?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![rfc3339(since), limit], row_article)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// One stored article.
     pub fn stored_article(&self, feed: &str, id: &str) -> Result<Option<Article>, StoreError> {
         let conn = self.conn();

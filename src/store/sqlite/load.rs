@@ -53,3 +53,54 @@ impl SqliteStore {
         Ok(())
     }
 }
+
+/// One chunk of a table read out in rowid order: the rows, and the last rowid read.
+pub type Chunk = (Vec<Vec<Cell>>, Option<i64>);
+
+impl SqliteStore {
+    /// Up to `limit` rows of `table` (`columns`, a fixed list) after rowid `after`, in
+    /// rowid order (`migrate-state` reads a whole state this way, a chunk at a time).
+    pub fn read_chunk(
+        &self,
+        table: &str,
+        columns: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Chunk, StoreError> {
+        let conn = self.conn();
+        let sql = format!(
+            "SELECT rowid, {columns} FROM {table} WHERE rowid > ?1 ORDER BY rowid LIMIT ?2"
+        );
+        let mut stmt = conn.prepare(&sql)?;
+        let mut rows = stmt.query(rusqlite::params![after, limit as i64])?;
+        let (mut out, mut last) = (Vec::new(), None);
+        while let Some(row) = rows.next()? {
+            last = Some(row.get::<_, i64>(0)?);
+            let n = row.as_ref().column_count();
+            out.push(
+                (1..n)
+                    .map(|i| cell(row.get_ref(i)))
+                    .collect::<Result<_, _>>()?,
+            );
+        }
+        Ok((out, last))
+    }
+
+    /// The number of rows of `table`.
+    pub fn count_rows(&self, table: &str) -> Result<i64, StoreError> {
+        let conn = self.conn();
+        let n = conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))?;
+        Ok(n)
+    }
+}
+
+fn cell(v: rusqlite::Result<rusqlite::types::ValueRef<'_>>) -> rusqlite::Result<Cell> {
+    use rusqlite::types::ValueRef;
+    Ok(match v? {
+        ValueRef::Null => Cell::Text(None),
+        ValueRef::Integer(i) => Cell::Int(Some(i)),
+        ValueRef::Real(f) => Cell::Text(Some(f.to_string())),
+        ValueRef::Text(t) => Cell::Text(Some(String::from_utf8_lossy(t).into_owned())),
+        ValueRef::Blob(b) => Cell::Blob(Some(b.to_vec())),
+    })
+}

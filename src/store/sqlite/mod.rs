@@ -29,7 +29,7 @@ use chrono::{DateTime, Utc};
 
 pub use db::{SqliteStore, BUSY_TIMEOUT, COMMAND_BUSY_TIMEOUT, DB_FILE};
 pub use desk::FOLD_FUNCTION;
-pub use load::{Cell, TableRows};
+pub use load::{Cell, Chunk, TableRows};
 
 use crate::alert::SeenIn;
 use crate::feeds::Article;
@@ -273,6 +273,14 @@ impl ReadStore for SqliteStore {
 
     async fn stored_articles(&self, since: DateTime<Utc>) -> Result<Vec<Article>, StoreError> {
         self.run(move |s| s.stored_articles(since)).await
+    }
+
+    async fn newest_articles(
+        &self,
+        since: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Article>, StoreError> {
+        self.run(move |s| s.newest_articles(since, limit)).await
     }
 
     async fn stored_article(&self, feed: &str, id: &str) -> Result<Option<Article>, StoreError> {

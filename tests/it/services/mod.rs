@@ -179,16 +179,7 @@ impl Fake {
 
     /// Waits until `pred(accepted calls)` holds or `limit` passes.
     pub async fn wait_for(&self, limit: Duration, pred: impl Fn(&[Call]) -> bool) -> bool {
-        let start = Instant::now();
-        loop {
-            if pred(&self.accepted()) {
-                return true;
-            }
-            if start.elapsed() > limit {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        crate::harness::poll_until(limit, || pred(&self.accepted())).await
     }
 }
 

@@ -90,7 +90,9 @@ pub(super) fn add_mute(
     until: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
 ) -> Result<Option<Mute>, StoreError> {
-    let tx = c.transaction()?;
+    // IMMEDIATE: the write lock first (waiting out a busy daemon), so a commit by the
+    // daemon between the reads below and the writes cannot fail the upgrade at once.
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let keys = match scope {
         MuteScope::Story { alert } => match story_keys(&tx, alert)? {
             Some(keys) => keys,

@@ -1,0 +1,156 @@
+//! `http.per_host` across instances on one PostgreSQL state: three `newshound run`
+//! processes poll 36 feeds of one 127.0.0.1 host whose server answers slowly and records
+//! how many requests it holds at once; it never holds more than `per_host` (not
+//! `per_host` × 3). And the shared slots themselves: taken up to the limit, given back,
+//! and an expired one taken over without its old holder freeing the new one's.
+
+use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path as UrlPath, State};
+use axum::routing::get;
+use axum::Router;
+use newshound::store::postgres::PgStore;
+use newshound::store::Backend;
+use tokio::process::{Child, Command};
+
+const FEEDS: usize = 36;
+const PER_HOST: usize = 2;
+
+/// Requests being answered now, the most at once, and all so far.
+#[derive(Default)]
+struct Counts {
+    now: AtomicUsize,
+    peak: AtomicUsize,
+    total: AtomicUsize,
+}
+
+async fn slow_feed(State(c): State<Arc<Counts>>, UrlPath(i): UrlPath<usize>) -> String {
+    let now = c.now.fetch_add(1, Ordering::SeqCst) + 1;
+    c.peak.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.now.fetch_sub(1, Ordering::SeqCst);
+    c.total.fetch_add(1, Ordering::SeqCst);
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>f{i}</title>\
+         <item><title>Quiet {i}</title><guid>q-{i}</guid></item></channel></rss>"
+    )
+}
+
+fn start(dir: &std::path::Path, n: usize, base: &str, url: &str) -> Child {
+    let mut text = format!(
+        "[daemon]\nstate_dir = \"{}\"\npoll_interval = \"10s\"\nconcurrency = 16\n\n\
+         [http]\ntimeout = \"10s\"\nper_host = {PER_HOST}\nallow_private_networks = true\n\n\
+         [store]\nurl = \"{url}\"\n\n[[watchlist]]\nname = \"w\"\nkeywords = [\"harbour\"]\n",
+        dir.join(format!("state-{n}")).display()
+    );
+    for i in 0..FEEDS {
+        text.push_str(&format!(
+            "\n[[feed]]\nname = \"f{i}\"\nurl = \"{base}/f/{i}\"\n"
+        ));
+    }
+    let config = dir.join(format!("config-{n}.toml"));
+    std::fs::write(&config, text).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_newshound"))
+        .args(["run", "-c", config.to_str().unwrap()])
+        .env("RUST_LOG", "warn")
+        .env_remove("NOTIFY_SOCKET")
+        .env_remove("NEWSHOUND_CONFIG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start newshound run")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_instances_keep_one_hosts_limit_together() {
+    let counts = Arc::new(Counts::default());
+    let app = Router::new()
+        .route("/f/{i}", get(slow_feed))
+        .with_state(counts.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = crate::pg::fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut fleet: Vec<Child> = (0..3).map(|n| start(dir.path(), n, &base, &url)).collect();
+    // Every feed polled once: the first polls fall due within 1 s (10% of the interval),
+    // so the instances claim them together and would hold up to 3 × per_host at once.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
+    while counts.total.load(Ordering::SeqCst) < FEEDS && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for child in &mut fleet {
+        let _ = child.kill().await;
+    }
+    let (total, peak) = (
+        counts.total.load(Ordering::SeqCst),
+        counts.peak.load(Ordering::SeqCst),
+    );
+    eprintln!("politeness: {total} requests, at most {peak} at once (per_host = {PER_HOST})");
+    assert!(total >= FEEDS, "every feed polled: {total} of {FEEDS}");
+    assert!(
+        peak <= PER_HOST,
+        "{peak} requests at once to one host, per_host = {PER_HOST}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shared_slots_are_limited_given_back_and_expire() {
+    let store = PgStore::connect(&crate::pg::fresh_database().await)
+        .await
+        .unwrap();
+    let slots = store.host_slots().expect("PostgreSQL shares host slots");
+    let long = Duration::from_secs(600);
+    let a = slots
+        .take_slot("a.example", 2, long)
+        .await
+        .unwrap()
+        .unwrap();
+    let b = slots
+        .take_slot("a.example", 2, long)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(a.slot, b.slot);
+    assert!(slots
+        .take_slot("a.example", 2, long)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(
+        slots
+            .take_slot("b.example", 2, long)
+            .await
+            .unwrap()
+            .is_some(),
+        "another host has slots of its own"
+    );
+    slots.give_back(&a).await.unwrap();
+    let c = slots
+        .take_slot("a.example", 2, long)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.slot, a.slot);
+
+    // A holder that died: its lease ends by itself, and its late give-back frees nothing.
+    let dead = slots
+        .take_slot("c.example", 1, Duration::from_millis(1))
+        .await
+        .unwrap()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let heir = slots.take_slot("c.example", 1, long).await.unwrap();
+    assert!(heir.is_some(), "an expired slot is taken over");
+    slots.give_back(&dead).await.unwrap();
+    assert!(slots
+        .take_slot("c.example", 1, long)
+        .await
+        .unwrap()
+        .is_none());
+}
