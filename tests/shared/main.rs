@@ -33,3 +33,4 @@ mod revision_site;
 mod revisions_pg;
 mod rounds_contract;
 mod store_contract;
+mod tls;
