@@ -3,12 +3,16 @@
 # ~55 realistic items each, see examples/feedfarm.rs), two rounds:
 #   round 1: every feed is new (fetch, parse, match, record every article);
 #   round 2: every feed answers 304 Not Modified to the ETag kept from round 1.
-# Reports wall time, feeds/s, CPU seconds (user + sys) and peak RSS from /usr/bin/time -v.
+# Reports wall time, feeds/s, CPU seconds (user + sys) and peak RSS from /usr/bin/time -v,
+# and the rate on two dedicated cores the CPU time gives (feeds / (CPU s / 2)): on a shared
+# machine the wall-clock rate counts the time spent waiting for a core, and the feed server
+# runs on the same cores.
 #
 #   bench/load.sh [N]
 #
 # The state goes to target/load/state (on disk, as in production: commits are fsynced).
-# Not part of CI. Needs GNU time (Debian: apt-get install time).
+# NEWSHOUND_BIN=path measures another build (default target/release/newshound). Not part
+# of CI. Needs GNU time (Debian: apt-get install time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-10000}
@@ -25,7 +29,7 @@ grep listening "$out/farm.txt"
 
 round() {
     local name=$1
-    /usr/bin/time -v ./target/release/newshound once -c "$out/config.toml" \
+    /usr/bin/time -v "${NEWSHOUND_BIN:-./target/release/newshound}" once -c "$out/config.toml" \
         > "$out/$name.out" 2> "$out/$name.err"
     python3 - "$out/$name.err" "$out/$name.out" "$n" "$name" <<'PY'
 import re, sys
@@ -39,8 +43,9 @@ rss = int(field("Maximum resident set size (kbytes)")) / 1024
 ok = len(re.findall(r": ok, ", out)); nm = len(re.findall(r": not modified", out))
 failed = len(re.findall(r": FAILED", out))
 summary = out.strip().splitlines()[-1] if out.strip() else ""
-print(f"{name}: {secs:.2f} s wall, {n / secs:,.0f} feeds/s, {cpu:.2f} CPU s "
-      f"(user+sys), peak RSS {rss:.1f} MiB; {ok} ok, {nm} not modified, {failed} failed")
+print(f"{name}: {secs:.2f} s wall, {n / secs:,.0f} feeds/s wall; {cpu:.2f} CPU s (user+sys) = "
+      f"{1e3 * cpu / n:.2f} CPU ms per feed = {n / (cpu / 2):,.0f} feeds/s on 2 cores; "
+      f"peak RSS {rss:.1f} MiB; {ok} ok, {nm} not modified, {failed} failed")
 print(f"  {summary}")
 PY
 }

@@ -11,6 +11,9 @@
 #   rg -i -F -w -f terms.txt feed.xml            (the same terms, fixed strings, words)
 # with /usr/bin/time (user + sys CPU seconds), and prints both, the ratio, and how many
 # stories (items) each finds. Needs ripgrep and GNU time (`apt-get install ripgrep time`).
+# NEAR_DUPLICATE_WINDOW=0s (any duration) sets `daemon.near_duplicate_window` in the config:
+# `NEAR_DUPLICATE_WINDOW=0s bench/rg.sh` measures the run without near-duplicate checks.
+# NEWSHOUND_BIN=path measures another build (default target/release/newshound).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mb=${1:-8}
@@ -23,12 +26,15 @@ corpus=target/bench/kagi-benchmark-feeds
 out=target/bench/rg
 cargo build --release --quiet --bin newshound --example bench_bigfeed
 ./target/release/examples/bench_bigfeed "$corpus" "$out" "$mb" "$terms"
-echo "config.toml: $(wc -c <"$out/config.toml") bytes"
+if [[ -n ${NEAR_DUPLICATE_WINDOW:-} ]]; then
+    sed -i "s/^max_age = \"0s\"\$/&\nnear_duplicate_window = \"$NEAR_DUPLICATE_WINDOW\"/" "$out/config.toml"
+fi
+echo "config.toml: $(wc -c <"$out/config.toml") bytes; [daemon]: $(sed -n '/^\[daemon\]/,/^$/p' "$out/config.toml" | tail -n +2 | paste -sd' ')"
 
 # A fresh state each time: the dry run reads what the state knows and records nothing.
 rm -rf "$out/state"
 /usr/bin/time -f "%U %S %M" -o "$out/newshound.time" \
-    ./target/release/newshound once -c "$out/config.toml" --dry-run >"$out/alerts.jsonl" 2>"$out/once.log"
+    "${NEWSHOUND_BIN:-./target/release/newshound}" once -c "$out/config.toml" --dry-run >"$out/alerts.jsonl" 2>"$out/once.log"
 # ripgrep treats a stdout of /dev/null as --quiet (it stops at the first match), so its
 # matching lines go to a file, as a user would read them.
 /usr/bin/time -f "%U %S %M" -o "$out/rg.time" \

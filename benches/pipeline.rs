@@ -1,6 +1,7 @@
 //! Criterion benchmarks of the hot paths on the feeds in benches/data: parsing, matching
 //! an article against 10,000 terms, the bare Aho-Corasick ceiling, and compiling.
-//! Run with `cargo bench`; the whole-corpus figures come from `bench/run.sh`.
+//! Run with `cargo bench`; the whole-corpus figures come from `bench/run.sh`. Times are the
+//! benchmark thread's CPU time (`support/cpu.rs`), not wall time: the machine may be shared.
 
 use std::path::Path;
 
@@ -11,6 +12,8 @@ use newshound::feeds::parse::{parse_feed, parse_feed_fast, parse_feed_slow};
 use newshound::feeds::Article;
 use newshound::watch::{compile, Document};
 
+#[path = "support/cpu.rs"]
+mod cpu;
 #[path = "support/terms.rs"]
 mod terms;
 
@@ -48,7 +51,7 @@ fn text_len(a: &Article) -> usize {
     a.title.len() + a.summary.len() + a.content.len()
 }
 
-fn bench(c: &mut Criterion) {
+fn bench(c: &mut Criterion<cpu::ThreadCpu>) {
     let files = feeds();
     let bytes: usize = files.iter().map(|(_, b)| b.len()).sum();
     let arts = articles(&files);
@@ -147,7 +150,7 @@ fn bench(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default().sample_size(20);
+    config = Criterion::default().with_measurement(cpu::ThreadCpu).sample_size(20);
     targets = bench
 }
 criterion_main!(benches);

@@ -8,7 +8,8 @@
 //! corpus's articles in file order, one `<item>` per line so that `rg` counts stories as
 //! lines), `OUT_DIR/config.toml` (the TERMS watch terms, default 10000, of
 //! `benches/support/terms.rs` as watchlists, everything else at its default except
-//! `max_age = "0s"`, since the corpus stories are old) and `OUT_DIR/terms.txt` (the same
+//! `max_age = "0s"`, since the corpus stories are old, and `http.max_items = 100000`, so that
+//! every item of the feed is read, as `rg` reads every line) and `OUT_DIR/terms.txt` (the same
 //! terms, one a line, for `rg -f`).
 
 use std::fmt::Write as _;
@@ -119,6 +120,7 @@ fn escape(s: &str) -> String {
 fn config_toml(specs: &[WatchlistSpec]) -> String {
     let mut t = String::from(
         "[daemon]\nstate_dir = \"state\"\nmax_age = \"0s\"\n\n\
+         [http]\nmax_items = 100000\n\n\
          [[feed]]\nname = \"bench\"\nurl = \"file://feed.xml\"\n",
     );
     for s in specs {

@@ -271,6 +271,17 @@ pub(crate) struct AtomTable {
 }
 
 impl AtomTable {
+    /// An empty table with room for about `patterns` folded patterns (so that compiling a
+    /// large watchlist set does not rehash its maps as it grows).
+    pub fn with_capacity(patterns: usize) -> Self {
+        AtomTable {
+            keys: Vec::with_capacity(patterns),
+            key_ids: HashMap::with_capacity(patterns),
+            owners: Vec::with_capacity(patterns),
+            ..AtomTable::default()
+        }
+    }
+
     /// Returns the atom for a folded pattern (case-sensitive when `cased` is given),
     /// recording `owner` as one of its watchlists.
     pub fn intern(
@@ -280,8 +291,19 @@ impl AtomTable {
         cased: Option<&str>,
         owner: usize,
     ) -> usize {
+        self.intern_keyed(pattern, prefix, cased, owner).0
+    }
+
+    /// [`AtomTable::intern`], also returning the index of the pattern's key.
+    pub fn intern_keyed(
+        &mut self,
+        pattern: String,
+        prefix: bool,
+        cased: Option<&str>,
+        owner: usize,
+    ) -> (usize, usize) {
         let next = self.owners.len();
-        let entry = self.shape(pattern);
+        let (key, entry) = self.shape(pattern);
         let atom = match cased {
             None if prefix => *entry.prefix.get_or_insert(next),
             None => *entry.exact.get_or_insert(next),
@@ -302,16 +324,12 @@ impl AtomTable {
                 }
             },
         };
-        self.own(atom, owner)
+        (self.own(atom, owner), key)
     }
 
-    /// Returns the split atom of the one-word pattern `word`, recording `owner`.
-    pub fn intern_split(&mut self, word: &str, owner: usize) -> usize {
+    /// Returns the split atom of key `key` (a one-word pattern's), recording `owner`.
+    pub fn intern_split(&mut self, key: usize, owner: usize) -> usize {
         let next = self.owners.len();
-        let key = match self.key_ids.get(word) {
-            Some(&key) => key,
-            None => self.key_id(word.to_string()),
-        };
         let atom = *self.keys[key].split.get_or_insert(next);
         self.own(atom, owner)
     }
@@ -330,13 +348,16 @@ impl AtomTable {
         self.own(atom, owner)
     }
 
-    /// The atoms of a folded pattern, found (or added) under its key.
-    fn shape(&mut self, pattern: String) -> &mut PatternAtoms {
+    /// The atoms of a folded pattern, found (or added) under its key, and the key's index.
+    fn shape(&mut self, pattern: String) -> (usize, &mut PatternAtoms) {
         let (key, bounds) = match pattern.contains(' ') {
             false => (pattern, Box::default()),
             true => split_key(&pattern),
         };
-        let id = self.key_id(key);
+        let id = match self.key_ids.get(key.as_str()) {
+            Some(&id) => id,
+            None => self.add_key(key),
+        };
         let shapes = &mut self.keys[id].shapes;
         let at = match shapes.iter().position(|s| s.bounds == bounds) {
             Some(at) => at,
@@ -346,13 +367,10 @@ impl AtomTable {
                 shapes.len() - 1
             }
         };
-        &mut shapes[at].atoms
+        (id, &mut shapes[at].atoms)
     }
 
-    fn key_id(&mut self, key: String) -> usize {
-        if let Some(&id) = self.key_ids.get(&key) {
-            return id;
-        }
+    fn add_key(&mut self, key: String) -> usize {
         let id = self.keys.len();
         self.key_ids.insert(key.clone(), id);
         self.keys.push(KeyEntry {

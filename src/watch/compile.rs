@@ -52,7 +52,7 @@ pub(crate) struct CompiledWatchlist {
 
 /// Compiles every watchlist into one matcher, or returns every error found.
 pub fn compile(specs: &[WatchlistSpec]) -> Result<Matcher, Vec<CompileError>> {
-    let mut atoms = AtomTable::default();
+    let mut atoms = AtomTable::with_capacity(specs.iter().map(pattern_estimate).sum());
     let mut errors = Vec::new();
     let mut watchlists = Vec::with_capacity(specs.len());
     for (index, spec) in specs.iter().enumerate() {
@@ -66,6 +66,16 @@ pub fn compile(specs: &[WatchlistSpec]) -> Result<Matcher, Vec<CompileError>> {
     let mut matcher = atoms.finish(watchlists).map_err(|e| vec![e])?;
     matcher.warnings = warnings(specs);
     Ok(matcher)
+}
+
+/// About how many folded patterns `spec` adds (its names and terms; other spellings and
+/// query terms aside), to size the tables once.
+fn pattern_estimate(spec: &WatchlistSpec) -> usize {
+    let people = spec.people.iter();
+    let names: usize = people
+        .map(|p| 1 + p.aliases.len() + p.short_forms.len())
+        .sum();
+    names + spec.keywords.len() + spec.exclude.len()
 }
 
 /// The warnings about every watchlist's query (see [`lint`]).
@@ -139,10 +149,11 @@ impl<'a> WatchlistBuilder<'a> {
 
     fn add_person(&mut self, i: usize, person: &PersonSpec) {
         let term = self.terms.len();
-        let key = format!("person[{i}].name");
+        let key = || format!("person[{i}].name");
         let mut atoms = match parse_name(&person.name) {
             Ok(patterns) if self.persons.contains_key(&patterns[0]) => {
-                self.error(key, format!("duplicate person \"{}\"", person.name.trim()));
+                let message = format!("duplicate person \"{}\"", person.name.trim());
+                self.error(key(), message);
                 Vec::new()
             }
             Ok(patterns) => {
@@ -150,12 +161,12 @@ impl<'a> WatchlistBuilder<'a> {
                 self.name_atoms(patterns)
             }
             Err(e) => {
-                self.error(key, e.to_string());
+                self.error(key(), e.to_string());
                 Vec::new()
             }
         };
-        atoms.extend(self.names(&person.aliases, &format!("person[{i}].aliases")));
-        let mut short = self.names(&person.short_forms, &format!("person[{i}].short_forms"));
+        atoms.extend(self.names(&person.aliases, i, "aliases"));
+        let mut short = self.names(&person.short_forms, i, "short_forms");
         for list in [&mut atoms, &mut short] {
             list.sort_unstable();
             list.dedup();
@@ -169,13 +180,13 @@ impl<'a> WatchlistBuilder<'a> {
         });
     }
 
-    /// The atoms of a list of names (aliases or short forms); `key` names the list.
-    fn names(&mut self, names: &[String], key: &str) -> Vec<usize> {
+    /// The atoms of person `i`'s list of names called `list` (aliases or short forms).
+    fn names(&mut self, names: &[String], i: usize, list: &str) -> Vec<usize> {
         let mut atoms = Vec::new();
         for (j, name) in names.iter().enumerate() {
             match parse_name(name) {
                 Ok(patterns) => atoms.extend(self.name_atoms(patterns)),
-                Err(e) => self.error(format!("{key}[{j}]"), e.to_string()),
+                Err(e) => self.error(format!("person[{i}].{list}[{j}]"), e.to_string()),
             }
         }
         atoms
@@ -183,10 +194,11 @@ impl<'a> WatchlistBuilder<'a> {
 
     fn name_atoms(&mut self, patterns: Vec<String>) -> Vec<usize> {
         let owner = self.index;
-        patterns
-            .into_iter()
-            .map(|p| self.atoms.intern(p, false, None, owner))
-            .collect()
+        let mut atoms = Vec::with_capacity(patterns.len());
+        for p in patterns {
+            atoms.push(self.atoms.intern(p, false, None, owner));
+        }
+        atoms
     }
 
     /// The atoms of a keyword, exclude or query term.
@@ -199,12 +211,17 @@ impl<'a> WatchlistBuilder<'a> {
                 cased,
                 split,
             } => {
-                let split = split.then(|| self.atoms.intern_split(&patterns[0], owner));
-                let mut atoms: Vec<usize> = patterns
-                    .into_iter()
-                    .map(|p| self.atoms.intern(p, prefix, cased.as_deref(), owner))
-                    .collect();
-                atoms.extend(split);
+                let mut atoms = Vec::with_capacity(patterns.len() + usize::from(split));
+                let mut first_key = None;
+                for p in patterns {
+                    let (atom, key) = self.atoms.intern_keyed(p, prefix, cased.as_deref(), owner);
+                    first_key.get_or_insert(key);
+                    atoms.push(atom);
+                }
+                // The split atom belongs to the term's own (first) pattern, a one-word key.
+                if let (true, Some(key)) = (split, first_key) {
+                    atoms.push(self.atoms.intern_split(key, owner));
+                }
                 Ok(atoms)
             }
             TermSpec::Regex(source) => {

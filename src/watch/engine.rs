@@ -144,9 +144,6 @@ impl<'a, A: Automaton> Feed<'a, A> {
     #[cold]
     fn record(&mut self) {
         let (a, state) = (self.automaton, self.state);
-        if !a.is_match(state) {
-            return;
-        }
         for i in 0..a.match_len(state) {
             let key: PatternID = a.match_pattern(state, i);
             self.found.push(Found {
@@ -162,7 +159,7 @@ impl<A: Automaton> Sink for Feed<'_, A> {
     fn push_byte(&mut self, b: u8) {
         self.state = self.automaton.next_state(Anchored::No, self.state, b);
         self.len += 1;
-        if self.automaton.is_special(self.state) {
+        if self.automaton.is_match(self.state) {
             self.record();
         }
     }

@@ -3,6 +3,7 @@
 
 use super::compile::{CompiledWatchlist, TermDef};
 use super::matcher::Scan;
+use super::query::FieldSet;
 use super::snippet::{collapse_whitespace, snippet};
 use super::types::{Field, Hit};
 
@@ -11,7 +12,12 @@ pub(crate) fn build_hits(watchlist: &CompiledWatchlist, scan: &Scan<'_>) -> Vec<
     let mut found: Vec<(usize, usize, Hit)> = Vec::new();
     for lit in &watchlist.hit_lits {
         let term = &watchlist.terms[lit.term];
-        for field in Field::ALL.into_iter().filter(|&f| lit.scope.contains(f)) {
+        // The fields any of the term's atoms (short forms too) occur in: only there can it
+        // have a hit (one search per atom instead of one per atom and field).
+        let atoms = term.atoms.iter().chain(&term.short);
+        let seen = atoms.fold(FieldSet::NONE, |set, &a| set.union(scan.fields_of(a)));
+        let fields = Field::ALL.into_iter();
+        for field in fields.filter(|&f| lit.scope.intersect(seen).contains(f)) {
             if let Some((start, hit)) = term_hit(term, scan, field) {
                 found.push((field.index(), start, hit));
             }

@@ -263,6 +263,15 @@ impl<'d> Scan<'d> {
         &self.occ[lo..hi]
     }
 
+    /// The fields `atom` occurs in (one search, whatever the scope asked about).
+    pub fn fields_of(&self, atom: usize) -> FieldSet {
+        let lo = self.occ.partition_point(|o| o.atom < atom);
+        let found = self.occ[lo..].iter().take_while(|o| o.atom == atom);
+        found.fold(FieldSet::NONE, |set, o| {
+            set.union(FieldSet::only(Field::ALL[o.field]))
+        })
+    }
+
     /// Whether `atom` occurs in title, summary, content or article (where excludes look).
     fn anywhere(&self, atom: usize) -> bool {
         let lo = self.occ.partition_point(|o| o.atom < atom);
@@ -346,14 +355,8 @@ impl WatchFacts<'_> {
 impl Facts for WatchFacts<'_> {
     fn present(&self, lit: Lit) -> bool {
         let atoms = &self.terms[lit.term].atoms;
-        Field::ALL
-            .into_iter()
-            .filter(|&f| lit.scope.contains(f))
-            .any(|f| {
-                atoms
-                    .iter()
-                    .any(|&atom| !self.scan.occurrences(atom, f).is_empty())
-            })
+        let scoped = |&atom: &usize| !self.scan.fields_of(atom).intersect(lit.scope).is_empty();
+        atoms.iter().any(scoped)
     }
 
     fn near(&self, a: Lit, b: Lit, dist: u32) -> bool {

@@ -21,6 +21,9 @@ impl FieldSet {
     /// in it is unscoped and looks in [`FieldSet::TEXT`].
     pub const EVERY: FieldSet = FieldSet(0b111_1111);
 
+    /// No field.
+    pub const NONE: FieldSet = FieldSet(0);
+
     /// The set holding just `field`.
     pub fn only(field: Field) -> Self {
         FieldSet(1 << field.index())

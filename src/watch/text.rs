@@ -70,7 +70,13 @@ impl Sink for String {
 
 /// Returns the canonical folded form of `text`, the form patterns and articles are matched in.
 pub fn normalise(text: &str) -> String {
-    analyse(text).norm
+    fold_only(text, true)
+}
+
+/// The folded text alone (no word list kept: what folding a term needs).
+fn fold_only(text: &str, lower: bool) -> String {
+    let sink = String::with_capacity(text.len());
+    fold_with::<String, true>(text, sink, lower, false).1
 }
 
 /// Folds `text` and splits it into words, recording where each came from.
@@ -80,7 +86,7 @@ pub(crate) fn analyse(text: &str) -> Analysed {
 
 /// The folded form of `text` with letter case kept (what a case-sensitive term compares).
 pub(crate) fn fold_cased(text: &str) -> String {
-    analyse_with::<true>(text, false).norm
+    fold_only(text, false)
 }
 
 /// [`analyse`] with the ASCII fast path on (`FAST`) or every character folded through the
@@ -97,7 +103,17 @@ pub(crate) fn fold_into<S: Sink, const FAST: bool>(
     sink: S,
     lower: bool,
 ) -> (Vec<Token>, S) {
-    let mut b = Builder::new(sink, lower);
+    fold_with::<S, FAST>(text, sink, lower, true)
+}
+
+/// [`fold_into`], keeping the words only when `record` (else the list comes back empty).
+fn fold_with<S: Sink, const FAST: bool>(
+    text: &str,
+    sink: S,
+    lower: bool,
+    record: bool,
+) -> (Vec<Token>, S) {
+    let mut b = Builder::new(sink, lower, record);
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -197,12 +213,15 @@ struct Builder<S> {
     seg_orig: usize,
     fold: String,
     compose: String,
+    /// Whether the words are kept in `tokens`.
+    record: bool,
 }
 
 impl<S: Sink> Builder<S> {
-    fn new(sink: S, lower: bool) -> Self {
+    fn new(sink: S, lower: bool, record: bool) -> Self {
         Builder {
             sink,
+            record,
             tokens: Vec::new(),
             open: false,
             orig_end: 0,
@@ -287,7 +306,9 @@ impl<S: Sink> Builder<S> {
             orig_start,
             orig_end: orig_start,
         };
-        self.tokens.push(token);
+        if self.record {
+            self.tokens.push(token);
+        }
         self.open = true;
         self.seg_orig = orig_start;
     }

@@ -45,6 +45,11 @@ pub(crate) enum Compounds {
 /// is only also matched closed, never split: `counterterror*` split would find too much).
 pub(crate) fn variants(raw: &str, norm: &str, compounds: Compounds) -> Vec<String> {
     let mut out = Vec::new();
+    // One word without `đ` or `dj` (most terms) has no other spelling: gluing letters and
+    // writing it closed need two words, the dotted forms a space.
+    if !norm.contains(' ') && !norm.contains("dj") && !raw.contains(['đ', 'Đ']) {
+        return out;
+    }
     if raw.contains(['đ', 'Đ']) {
         out.push(normalise(&raw.replace('đ', "dj").replace('Đ', "Dj")));
     }

@@ -40,10 +40,15 @@ impl Db {
         Ok(())
     }
 
-    /// Runs `write` inside the batch (opening one if needed) under a savepoint, so a
-    /// failed write leaves the batch as it was. `spawn_flush` arranges a commit after
-    /// [`BATCH_AGE`] when a new batch opens; false means none can be arranged, and the
-    /// batch commits at once.
+    /// Runs `write` inside the batch (opening one if needed). `spawn_flush` arranges a
+    /// commit after [`BATCH_AGE`] when a new batch opens; false means none can be arranged,
+    /// and the batch commits at once.
+    ///
+    /// No savepoint per write: FTS5 writes its pending index to disk at every savepoint,
+    /// which made each poll a segment of its own to merge (about half of a new feed's CPU
+    /// time). A write that fails before changing anything (a lost lease) leaves the batch
+    /// as it was; one that fails after changing rows rolls the whole batch back, as a crash
+    /// would (see the module documentation: those polls are simply processed again).
     pub(super) fn in_batch<T>(
         &mut self,
         spawn_flush: impl FnOnce() -> bool,
@@ -54,14 +59,12 @@ impl Db {
                 .execute_batch("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE;")?;
             self.batch = Some((Instant::now(), if spawn_flush() { 0 } else { BATCH_POLLS }));
         }
-        self.conn.execute_batch("SAVEPOINT poll")?;
+        let before = self.conn.total_changes();
         let out = write(&self.conn);
-        let end = if out.is_ok() {
-            "RELEASE poll"
-        } else {
-            "ROLLBACK TO poll; RELEASE poll"
-        };
-        self.conn.execute_batch(end)?;
+        if out.is_err() && (self.conn.is_autocommit() || self.conn.total_changes() != before) {
+            self.abandon_batch();
+            return out;
+        }
         if let Some((opened, polls)) = &mut self.batch {
             *polls += 1;
             if *polls >= BATCH_POLLS || opened.elapsed() >= BATCH_AGE {
@@ -69,6 +72,24 @@ impl Db {
             }
         }
         out
+    }
+
+    /// Rolls the open batch back (SQLite may have done so already, on a full disk or an
+    /// I/O error) and goes back to `synchronous = FULL`.
+    fn abandon_batch(&mut self) {
+        self.batch = None;
+        let undo = if self.conn.is_autocommit() {
+            ""
+        } else {
+            "ROLLBACK;"
+        };
+        if let Err(e) = self
+            .conn
+            .execute_batch(&format!("{undo} PRAGMA synchronous = FULL;"))
+        {
+            tracing::warn!(error = %e, "rolling back the poll batch failed");
+        }
+        tracing::warn!("a write in the poll batch failed: the batch was rolled back (those polls are processed again)");
     }
 }
 
