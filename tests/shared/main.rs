@@ -35,3 +35,4 @@ mod revision_site;
 mod revisions_pg;
 mod rounds_contract;
 mod store_contract;
+mod tls;

@@ -2,7 +2,8 @@
 //! processes poll 36 feeds of one 127.0.0.1 host whose server answers slowly and records
 //! how many requests it holds at once; it never holds more than `per_host` (not
 //! `per_host` × 3). And the shared slots themselves: taken up to the limit, given back,
-//! and an expired one taken over without its old holder freeing the new one's.
+//! an expired one taken over without its old holder freeing the new one's, and one held by
+//! a killed process of this machine taken over at once.
 
 use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -101,9 +102,8 @@ async fn three_instances_keep_one_hosts_limit_together() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn shared_slots_are_limited_given_back_and_expire() {
-    let store = PgStore::connect(&crate::pg::fresh_database().await)
-        .await
-        .unwrap();
+    let url = crate::pg::fresh_database().await;
+    let store = PgStore::connect(&url).await.unwrap();
     let slots = store.host_slots().expect("PostgreSQL shares host slots");
     let long = Duration::from_secs(600);
     let a = slots

@@ -19,13 +19,13 @@ mod read;
 mod rounds;
 pub mod schema;
 mod slots;
+pub mod tls;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio::sync::Notify;
-use tokio_postgres::NoTls;
 
 use crate::config::Config;
 use crate::store::{Backend, StoreError};
@@ -78,10 +78,10 @@ impl PgStore {
             what: what.to_string(),
             source: Box::new(e),
         };
-        let pg: tokio_postgres::Config = url.parse().map_err(open)?;
+        let pg = tls::parse(url).map_err(open)?;
         let manager = Manager::from_config(
             pg.clone(),
-            NoTls,
+            tls::connector(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -128,7 +128,7 @@ impl PgStore {
 async fn listen(pg: tokio_postgres::Config, wake: Arc<Notify>, what: Arc<str>) {
     use futures_util::future::poll_fn;
     loop {
-        match pg.connect(NoTls).await {
+        match pg.connect(tls::connector()).await {
             Ok((client, mut conn)) => {
                 let driver = async {
                     while let Some(msg) = poll_fn(|cx| conn.poll_message(cx)).await {

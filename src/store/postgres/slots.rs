@@ -1,7 +1,8 @@
 //! Per-host request slots on PostgreSQL ([`HostSlots`]): one `host_slots` row per host and
 //! slot, held by a token until an expiry on the database's own clock (so instances' clocks
 //! need not agree). A free row is taken with `FOR UPDATE SKIP LOCKED` in one statement: two
-//! instances never take the same slot, and none waits on another's lock.
+//! instances never take the same slot, and none waits on another's lock. When every slot
+//! is held, those of gone processes of this machine are freed at once (as claims are).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,6 +48,36 @@ impl PgHostSlots {
     }
 }
 
+/// Frees the slots of `host` held by processes of this machine that are gone (a killed
+/// instance's leases would otherwise block the host until they expire); returns how many.
+async fn free_dead_holders(
+    client: &tokio_postgres::Client,
+    host: &str,
+    n: i32,
+) -> Result<u64, StoreError> {
+    let held = client
+        .query(
+            "SELECT slot, owner FROM host_slots WHERE host = $1 AND slot < $2 AND owner IS NOT NULL",
+            &[&host, &n],
+        )
+        .await?;
+    let mut freed = 0;
+    for row in held {
+        let (slot, owner): (i32, String) = (row.get(0), row.get(1));
+        let process = owner.split_once('#').map_or(owner.as_str(), |(p, _)| p);
+        if crate::store::owner_is_gone(process) {
+            freed += client
+                .execute(
+                    "UPDATE host_slots SET owner = NULL, until = 0
+                     WHERE host = $1 AND slot = $2 AND owner = $3",
+                    &[&host, &slot, &owner],
+                )
+                .await?;
+        }
+    }
+    Ok(freed)
+}
+
 fn failed(e: impl std::error::Error + Send + Sync + 'static) -> StoreError {
     StoreError::Query(Box::new(e))
 }
@@ -85,9 +116,14 @@ impl HostSlots for PgHostSlots {
              WHERE h.host = free.host AND h.slot = free.slot
              RETURNING h.slot"
         );
-        let row = client
+        let mut row = client
             .query_opt(&sql, &[&host, &n, &token, &ttl_ms])
             .await?;
+        if row.is_none() && free_dead_holders(&client, host, n).await? > 0 {
+            row = client
+                .query_opt(&sql, &[&host, &n, &token, &ttl_ms])
+                .await?;
+        }
         Ok(row.map(|r| SlotLease {
             host: host.to_string(),
             slot: r.get(0),
