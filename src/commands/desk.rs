@@ -36,11 +36,11 @@ pub async fn list(
     out: &mut dyn Write,
 ) -> Result<(), CommandError> {
     let cfg = config::load(path)?;
-    if crate::store::is_shared(&cfg) {
-        // No desk on the shared backend yet: the outbox listing, as before the desk.
+    let store = existing(&cfg, false).await?;
+    if !store.has_desk() {
+        // A backend without the desk: the outbox listing, as before the desk.
         return super::alerts::outbox_listing(&cfg, status, json, limit, out).await;
     }
-    let store = existing(&cfg, false).await?;
     let mut left = limit;
     let mut after = None;
     let mut shown = 0;

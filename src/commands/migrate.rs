@@ -39,11 +39,10 @@ pub async fn migrate_state(path: &Path, to: &str, out: &mut dyn Write) -> Result
     writeln!(out, "copying {} into {shown}", from.path().display()).map_err(io("writing"))?;
     let target = PgStore::connect(to).await?;
     let done = import::import(&from, &target).await?;
-    report(&from, &done, &shown, out).await
+    report(&done, &shown, out).await
 }
 
 async fn report(
-    from: &SqliteStore,
     done: &import::Imported,
     shown: &str,
     out: &mut dyn Write,
@@ -58,18 +57,6 @@ async fn report(
         done.banded
     )
     .map_err(w())?;
-    let store = from.clone();
-    let desk =
-        sqlite::blocking(move || Ok((store.count_rows("feedback")?, store.count_rows("mutes")?)))
-            .await?;
-    if desk != (0, 0) {
-        writeln!(
-            out,
-            "  not copied: {} feedback verdicts and {} mutes (the PostgreSQL backend has no desk yet)",
-            desk.0, desk.1
-        )
-        .map_err(w())?;
-    }
     writeln!(
         out,
         "done: set [store] url (or url_file) to {shown} and start the instances"

@@ -1,13 +1,12 @@
 //! `newshound migrate-state`: a SQLite state built by `once` is copied into an empty
 //! PostgreSQL database; run against it, nothing alerts again and the history reads the same
-//! through `alerts --json`. A database that is not empty is refused, and the password of
+//! through `alerts --json`, the desk's feedback and mutes included. A database that is not empty is refused, and the password of
 //! the URL is never printed.
 
 use crate::common::{feed_server, hooks, it_config, newshound, text};
 
-/// `alerts --json` of `config`: per alert, the fields both backends list (id, watchlist,
-/// title, created_at, each sink's status and attempts), sorted by id. (The embedded backend
-/// adds the desk's fields; PostgreSQL has no desk yet.)
+/// `alerts --json` of `config`: per alert, its id, watchlist, title, created_at, feedback
+/// and each sink's status and attempts, sorted by id.
 async fn history(config: &str) -> Vec<serde_json::Value> {
     let out = newshound(&["alerts", "--json", "-c", config]).await;
     let (stdout, stderr) = text(&out);
@@ -27,6 +26,7 @@ async fn history(config: &str) -> Vec<serde_json::Value> {
                 v["watchlist"],
                 v["title"],
                 v["created_at"],
+                v["feedback"],
                 deliveries
             ])
         })
@@ -44,7 +44,37 @@ async fn a_migrated_state_goes_on_without_alerting_again() {
     let out = newshound(&["once", "-c", c]).await;
     assert!(out.status.success(), "{:?}", text(&out));
     assert_eq!(hooks(&server).await.len(), 6);
+    let first = history(c).await[0][0].as_str().unwrap().to_string();
+    let desk_writes: [&[&str]; 2] = [
+        &[
+            "alerts",
+            "feedback",
+            "-c",
+            c,
+            &first,
+            "false-positive",
+            "--note",
+            "moved",
+        ],
+        &[
+            "mute",
+            "-c",
+            c,
+            "--watchlist",
+            "us-china-defence",
+            "--for",
+            "1d",
+        ],
+    ];
+    for args in desk_writes {
+        let out = newshound(args).await;
+        assert!(out.status.success(), "{args:?}: {:?}", text(&out));
+    }
     let before = history(c).await;
+    assert!(
+        before.iter().any(|r| r[4]["verdict"] == "false-positive"),
+        "{before:?}"
+    );
     assert_eq!(before.len(), 6);
 
     // Trust authentication: the password is accepted, and must never be shown.
@@ -62,6 +92,8 @@ async fn a_migrated_state_goes_on_without_alerting_again() {
     assert!(stdout.contains(&format!("into {shown}")), "{stdout}");
     for line in [
         "alerts: 6 rows",
+        "feedback: 1 rows",
+        "mutes: 1 rows",
         "seen: 12 rows",
         "deliveries: 11 rows",
         "feeds: 6 rows",
@@ -76,6 +108,13 @@ async fn a_migrated_state_goes_on_without_alerting_again() {
         history(c).await,
         before,
         "the history reads the same from PostgreSQL"
+    );
+    let out = newshound(&["mute", "-c", c, "--list"]).await;
+    let (listed, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        listed.contains("us-china-defence"),
+        "the mute moved: {listed}"
     );
     let out = newshound(&["once", "-c", c]).await;
     let (stdout, stderr) = text(&out);
