@@ -189,10 +189,14 @@ pub(super) fn set_feedback(c: &Connection, id: &str, f: &Feedback) -> Result<boo
 }
 
 /// Feedback counts per watchlist.
+/// `CROSS JOIN` keeps SQLite's loop order as written: over the feedback (a few rows),
+/// looking each alert up by id. Left to the planner without statistics, it scanned all
+/// alerts instead (160–200 ms at 100,000 alerts, on every inbox page).
 pub(super) fn precision(c: &Connection) -> Result<Vec<Precision>, StoreError> {
     let mut stmt = c.prepare_cached(
         "SELECT a.watchlist, SUM(f.verdict = 'useful'), SUM(f.verdict = 'false-positive')
-         FROM feedback f JOIN alerts a ON a.id = f.alert_id GROUP BY a.watchlist ORDER BY a.watchlist",
+         FROM feedback f CROSS JOIN alerts a ON a.id = f.alert_id
+         GROUP BY a.watchlist ORDER BY a.watchlist",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(Precision {
@@ -208,7 +212,7 @@ pub(super) fn precision(c: &Connection) -> Result<Vec<Precision>, StoreError> {
 pub(super) fn marked_alerts(c: &Connection) -> Result<Vec<MarkedAlert>, StoreError> {
     let mut stmt = c.prepare_cached(
         "SELECT a.id, a.watchlist, a.article_feed, a.article_id, f.verdict
-         FROM feedback f JOIN alerts a ON a.id = f.alert_id ORDER BY a.created_at, a.id",
+         FROM feedback f CROSS JOIN alerts a ON a.id = f.alert_id ORDER BY a.created_at, a.id",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok((
