@@ -180,10 +180,22 @@ fn push_cluster_at<S: Sink>(b: &mut Builder<S>, text: &str, start: usize) -> usi
 }
 
 /// Whether `c` folds into the character before it: a combining mark, a half-width voicing
-/// mark (which NFKC turns into one), or a Hangul vowel or final jamo (which NFC composes).
+/// mark (which NFKC turns into one), a Hangul vowel or final jamo (which NFC composes), or
+/// one of the Tibetan vowel signs that are starters themselves but decompose into combining
+/// marks (U+0F73, U+0F75, U+0F81), which canonical ordering then sorts among the marks
+/// before them.
 fn joins_previous(c: char) -> bool {
     canonical_combining_class(c) != 0
-        || matches!(c, '\u{FF9E}' | '\u{FF9F}' | '\u{1160}'..='\u{11FF}' | '\u{D7B0}'..='\u{D7FF}')
+        || matches!(
+            c,
+            '\u{FF9E}'
+                | '\u{FF9F}'
+                | '\u{1160}'..='\u{11FF}'
+                | '\u{D7B0}'..='\u{D7FF}'
+                | '\u{0F73}'
+                | '\u{0F75}'
+                | '\u{0F81}'
+        )
 }
 
 /// How a folded character takes part in words.
