@@ -40,6 +40,14 @@ async fn once_alerts_and_backtest_work_against_a_shared_state() {
     assert!(stdout.contains("0 new alerts"), "{stdout}");
     assert_eq!(hooks(&server).await.len(), 6, "nothing sent twice");
 
+    // A dry run polls from a scratch copy of the shared state: nothing is new to it, so it
+    // prints no alert (it would print all six from an empty copy).
+    let out = newshound(&["once", "--dry-run", "-c", c]).await;
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.lines().count(), 0, "{stdout}");
+    assert_eq!(hooks(&server).await.len(), 6, "a dry run sends nothing");
+
     let out = newshound(&["alerts", "--json", "-c", c]).await;
     let (stdout, stderr) = text(&out);
     assert!(out.status.success(), "{stderr}");

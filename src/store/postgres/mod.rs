@@ -177,7 +177,10 @@ pub async fn copy_into_scratch(
 ) -> Result<(), StoreError> {
     let client = pg.client().await?;
     let mut tables = Vec::new();
-    for (table, columns) in SCRATCH_TABLES {
+    let copied = import::TABLES
+        .iter()
+        .filter(|(table, _)| SCRATCH_TABLES.contains(table));
+    for (table, columns) in copied {
         let rows = client
             .query(&format!("SELECT {columns} FROM {table}"), &[])
             .await?;
@@ -188,25 +191,8 @@ pub async fn copy_into_scratch(
     crate::store::sqlite::blocking(move || scratch.load_rows(tables)).await
 }
 
-/// The tables (and columns) a dry run copies.
-const SCRATCH_TABLES: &[(&str, &str)] = &[
-    (
-        "feeds",
-        "name, etag, last_modified, last_poll, last_result, last_error, consecutive_failures, \
-         next_poll, poll_interval_ms, poll_reason, polled_by",
-    ),
-    (
-        "articles",
-        "feed, id, content_hash, matched_with, url, guid, title, published, first_seen, summary, \
-         content, updated, fingerprint",
-    ),
-    ("seen", "watchlist, story_key, alert_id"),
-    (
-        "alerts",
-        "id, watchlist, created_at, body, article_feed, article_id",
-    ),
-    ("copies", "alert_id, feed, article_id, url, title, seen_at"),
-];
+/// The tables a dry run copies (with the columns [`import::TABLES`] gives them).
+const SCRATCH_TABLES: &[&str] = &["feeds", "articles", "alerts", "seen", "copies"];
 
 /// One row as plain values.
 fn cells(row: &tokio_postgres::Row) -> Vec<crate::store::sqlite::Cell> {
