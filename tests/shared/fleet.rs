@@ -134,7 +134,8 @@ fn config(dir: &Path, n: usize, addr: SocketAddr, url: &str) -> std::path::PathB
     path
 }
 
-fn start(config: &Path) -> Child {
+/// Starts `newshound run -c config`, quiet (warnings only, stderr dropped), killed on drop.
+pub(crate) fn start(config: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_newshound"))
         .args(["run", "-c", config.to_str().unwrap()])
         .env("RUST_LOG", "warn")

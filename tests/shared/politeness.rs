@@ -5,7 +5,6 @@
 //! an expired one taken over without its old holder freeing the new one's, and one held by
 //! a killed process of this machine taken over at once.
 
-use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +14,7 @@ use axum::routing::get;
 use axum::Router;
 use newshound::store::postgres::PgStore;
 use newshound::store::Backend;
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 const FEEDS: usize = 36;
 const PER_HOST: usize = 2;
@@ -54,17 +53,7 @@ fn start(dir: &std::path::Path, n: usize, base: &str, url: &str) -> Child {
     }
     let config = dir.join(format!("config-{n}.toml"));
     std::fs::write(&config, text).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_newshound"))
-        .args(["run", "-c", config.to_str().unwrap()])
-        .env("RUST_LOG", "warn")
-        .env_remove("NOTIFY_SOCKET")
-        .env_remove("NEWSHOUND_CONFIG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start newshound run")
+    crate::fleet::start(&config)
 }
 
 #[tokio::test(flavor = "multi_thread")]
