@@ -45,18 +45,6 @@ struct ListedDelivery<'a> {
     digest_id: Option<&'a str>,
 }
 
-/// `alerts`: lists the outbox (newest alerts first) as a table, or JSON lines.
-pub async fn alerts(
-    path: &Path,
-    status: Option<StatusArg>,
-    json: bool,
-    limit: usize,
-    out: &mut dyn Write,
-) -> Result<(), CommandError> {
-    let cfg = config::load(path)?;
-    outbox_listing(&cfg, status.map(DeliveryStatus::from), json, limit, out).await
-}
-
 /// The outbox listing of `cfg`'s existing state (what `alerts` shows on a backend
 /// without the desk).
 pub(crate) async fn outbox_listing(

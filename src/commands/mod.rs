@@ -13,7 +13,7 @@ mod opml;
 mod reload;
 pub mod state;
 
-pub use alerts::{alerts, replay};
+pub use alerts::replay;
 pub use backtest::backtest;
 pub use check::check;
 pub use completions::{completions, man};
