@@ -234,44 +234,43 @@ fn upsert_article(
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
     let hash = a.content_hash();
-    // The stored row's text, by its hash: the index is rewritten only when it changed.
-    let before: Option<String> = tx
-        .prepare_cached("SELECT content_hash FROM articles WHERE feed = ?1 AND id = ?2")?
-        .query_row(params![a.feed, a.id.as_str()], |r| r.get(0))
+    // The stored row and its text's hash: the index is rewritten only when it changed.
+    let before: Option<(i64, String)> = tx
+        .prepare_cached("SELECT rowid, content_hash FROM articles WHERE feed = ?1 AND id = ?2")?
+        .query_row(params![a.feed, a.id.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .optional()?;
-    let rowid: i64 = tx
-        .prepare_cached(
-            "INSERT INTO articles (feed, id, content_hash, url, guid, title, published, first_seen,
+    // No RETURNING: SQLite runs it as a trigger, and a statement with a trigger opens a
+    // statement journal, whose savepoint makes FTS5 write its pending index to disk.
+    tx.prepare_cached(
+        "INSERT INTO articles (feed, id, content_hash, url, guid, title, published, first_seen,
                matched_with, summary, content, updated, fingerprint)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT(feed, id) DO UPDATE SET content_hash = ?3, url = ?4, guid = ?5, title = ?6,
                published = ?7, matched_with = ?9, summary = ?10, content = ?11, updated = ?12,
-               fingerprint = COALESCE(?13, fingerprint)
-             RETURNING rowid",
-        )?
-        .query_row(
-            params![
-                a.feed,
-                a.id.as_str(),
-                hash,
-                a.url,
-                a.guid,
-                a.title,
-                a.published
-                    .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
-                now.to_rfc3339_opts(SecondsFormat::Secs, true),
-                matcher,
-                a.summary,
-                a.content,
-                a.updated
-                    .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
-                fingerprint,
-            ],
-            |r| r.get(0),
-        )?;
+               fingerprint = COALESCE(?13, fingerprint)",
+    )?
+    .execute(params![
+        a.feed,
+        a.id.as_str(),
+        hash,
+        a.url,
+        a.guid,
+        a.title,
+        a.published
+            .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        matcher,
+        a.summary,
+        a.content,
+        a.updated
+            .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        fingerprint,
+    ])?;
     match before {
-        None => super::desk::index_article(tx, rowid, a),
-        Some(stored) if stored != hash => {
+        None => super::desk::index_article(tx, tx.last_insert_rowid(), a),
+        Some((rowid, stored)) if stored != hash => {
             super::desk::unindex_article(tx, rowid)?;
             super::desk::index_article(tx, rowid, a)
         }
