@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     article_id TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS alerts_watchlist_created ON alerts (watchlist, created_at);
+CREATE INDEX IF NOT EXISTS alerts_feed ON alerts (article_feed);
 CREATE TABLE IF NOT EXISTS copies (
     alert_id TEXT NOT NULL REFERENCES alerts(id),
     feed TEXT NOT NULL,
