@@ -28,7 +28,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
 /// How often `run` hands the heap pages freed meanwhile back to the system
 /// ([`trim_heap`]).
-pub const TRIM_EVERY: Duration = Duration::from_secs(60);
+pub const TRIM_EVERY: Duration = Duration::from_secs(15);
 
 /// A failure that stops `once` or `run`.
 #[derive(Debug, thiserror::Error)]
