@@ -20,13 +20,17 @@ export NEWSHOUND_FLEET_INTERVAL=${3:-120}
 out=target/scale
 mkdir -p "$out"
 echo "== $NEWSHOUND_FLEET_FEEDS feeds x $NEWSHOUND_FLEET_INSTANCES instances, interval ${NEWSHOUND_FLEET_INTERVAL}s"
+# Built first, so the CPU time below is the run's, not the compiler's.
+cargo test --release --quiet --test shared --no-run
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 set +e
-/usr/bin/env time -f "test process: %U s user + %S s sys" \
+/usr/bin/env time -f "test process and its children (farm + instances): %U s user + %S s sys, %e s wall" \
     cargo test --release --quiet --test shared fleet -- --nocapture --test-threads 1 \
     > "$out/run.log" 2>&1
 status=$?
 set -e
-grep -E "^fleet:|test process:|panicked|assert" "$out/run.log" || true
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+grep -E "^fleet:|test process|panicked|assert" "$out/run.log" || true
 if [[ $status -eq 0 ]]; then
     echo "checks: all passed (every alert delivered, no duplicates, no feed polled twice within an interval, the killed instance's feeds re-polled within one)"
 else

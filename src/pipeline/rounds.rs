@@ -23,6 +23,7 @@ use crate::feeds::gate::Gate;
 use crate::feeds::schedule::initial_delay;
 use crate::health::{Board, ROUNDS};
 use crate::net::error_chain;
+use crate::store::decide::SEND_MARGIN;
 use crate::store::{Claimed, DueFeeds, FeedSet, PlannedFeed, StoreError};
 
 /// The most feeds one round claims.
@@ -32,9 +33,16 @@ pub const ROUND_MAX: usize = 500;
 /// sooner, a dead instance's claim) is seen at least this often.
 pub const IDLE_MAX: Duration = Duration::from_secs(30);
 
-/// A poll that waited longer than this for its fetch slot renews its claim first, so a
-/// poll that dies is retried a whole hold after it began, not after it was claimed.
-const RENEW_AFTER: Duration = Duration::from_millis(250);
+/// A poll that has not begun fetching this long after its claim (or its last renewal)
+/// renews the claim first: half the [`SEND_MARGIN`] a claim holds beyond its hold, the
+/// other half for the request to reach the server. So another instance claims the feed
+/// a whole hold after the request at the earliest, even if this poll dies or outlives
+/// its claim, however long it waited for its fetch slot.
+const RENEW_AFTER: Duration = Duration::from_millis(SEND_MARGIN.as_millis() as u64 / 2);
+
+/// A round starts this long after the next feed falls due, so it claims the feeds due
+/// close together in one batch: a poll may be late by this, never early.
+const GATHER: Duration = Duration::from_millis(500);
 
 /// The most claims that wait for a busy host beyond the capacity.
 const PARKED_MAX: usize = ROUND_MAX;
@@ -245,11 +253,11 @@ impl<R: Rounds> Run<R> {
                 let idle = now + chrono::Duration::from_std(IDLE_MAX).unwrap_or_default();
                 self.next_round = match (self.backlog, due.next_due) {
                     (true, _) => now,
-                    (false, Some(at)) => at.min(idle),
+                    (false, Some(at)) => gathered(at).min(idle),
                     (false, None) => idle,
                 };
                 for claimed in due.claimed {
-                    self.start(claimed);
+                    self.start(claimed, now);
                 }
             }
             Err(e) => {
@@ -259,8 +267,8 @@ impl<R: Rounds> Run<R> {
         }
     }
 
-    /// Starts polling a claimed feed.
-    fn start(&mut self, claimed: Claimed) {
+    /// Starts polling a feed claimed at `claimed_at` (no later than the claim's own time).
+    fn start(&mut self, claimed: Claimed, claimed_at: DateTime<Utc>) {
         let Some(feed) = self
             .set
             .position(&claimed.feed)
@@ -283,12 +291,15 @@ impl<R: Rounds> Run<R> {
         );
         board.waiting(&feed.name);
         self.running.spawn(async move {
-            let claimed_at = tokio::time::Instant::now();
             parked.fetch_add(1, Ordering::Relaxed);
             let host = gate.enter_host(&feed.source).await;
             parked.fetch_sub(1, Ordering::Relaxed);
             let _pass = gate.enter_global(host).await;
-            if claimed_at.elapsed() > RENEW_AFTER {
+            // Renewed until the fetch begins within RENEW_AFTER of the claim's last move.
+            let mut since = claimed_at;
+            while rounds.now() - since > chrono::Duration::from_std(RENEW_AFTER).unwrap_or_default()
+            {
+                since = rounds.now();
                 match rounds.renew(&feed, &claimed).await {
                     Ok(true) => {}
                     Ok(false) => {
@@ -316,9 +327,14 @@ impl<R: Rounds> Run<R> {
         let next = after_poll(&feed, outcome, &self.polling.wake);
         self.polling.board.scheduled(&feed, next);
         if let Some(at) = next {
-            self.next_round = self.next_round.min(at);
+            self.next_round = self.next_round.min(gathered(at));
         }
     }
+}
+
+/// When to claim a feed due at `at`: [`GATHER`] later.
+fn gathered(at: DateTime<Utc>) -> DateTime<Utc> {
+    at + chrono::Duration::from_std(GATHER).unwrap_or_default()
 }
 
 /// Logs a poll's outcome, wakes the delivery loop for its alerts, and returns when the

@@ -27,30 +27,34 @@ use crate::feeds::Article;
 pub trait PollStore: Send + Sync {
     /// Called by the poll loop when `claim.feed` falls due, before fetching. `Mine` when
     /// the feed is due (or was never scheduled) and no other claim holds it; the claim
-    /// moves its next poll `claim.hold` forward, so a poll that dies is retried by any
-    /// instance after that. `Taken` with the time to try again otherwise.
+    /// moves its next poll `claim.hold` and [`super::decide::SEND_MARGIN`] forward, so a
+    /// poll that dies is retried by any instance after that. `Taken` with the time to
+    /// try again otherwise.
     async fn claim_feed(&self, claim: FeedClaim) -> Result<Claim, StoreError>;
 
     /// Called when a config starts polling (the daemon's start, each reload), before its
     /// first claim round: every feed of `feeds` gets a row if it has none, and its next
     /// poll is settled as [`super::decide::start_at`] says (a remembered time honoured up
     /// to its cap, none or a past one spread over the start-up jitter, an orphaned claim
-    /// due at once). A row another instance changed meanwhile keeps its change.
+    /// due when its hold ends). A row another instance changed meanwhile keeps its change.
     async fn plan_feeds(&self, feeds: Arc<FeedSet>, now: DateTime<Utc>) -> Result<(), StoreError>;
 
     /// Called by the claim loop each round: claims up to `claim.limit` of `claim.feeds`
-    /// whose next poll is at or before `claim.now` (with [`super::decide::CLAIM_SLACK`]),
-    /// the longest overdue first, skipping any another instance is claiming at this
-    /// moment. Each claimed feed's next poll moves its `hold` forward, so no other
-    /// instance claims it until the poll finishes ([`PollStore::finish_poll`] writes the
-    /// real next poll) or, if the poll dies, until `hold` passes. Concurrent rounds of any
+    /// whose next poll is at or before `claim.now` (never early), the longest overdue
+    /// first, skipping any another instance is claiming at this moment. Each claimed
+    /// feed's next poll moves its `hold` and [`super::decide::SEND_MARGIN`] forward, so
+    /// no other instance claims it until the poll finishes ([`PollStore::finish_poll`]
+    /// writes the real next poll, an interval after the request) or, if the poll dies or
+    /// outlives its claim, until that passes: the caller sends the request within the
+    /// margin of `claim.now` or renews the claim first ([`PollStore::renew_claim`]). Concurrent rounds of any
     /// number of instances never claim one feed twice. With fewer than `limit` claimed,
     /// also says when the next feed of the set falls due.
     async fn claim_due(&self, claim: DueClaim) -> Result<DueFeeds, StoreError>;
 
     /// Called by the claim loop when a claimed feed's poll starts after waiting for a
-    /// fetch slot: moves the feed's next poll to `hold` after `now` if `lease` still holds
-    /// it, so a poll that dies is retried no sooner than one hold after it began. `false`
+    /// fetch slot: moves the feed's next poll to `hold` and
+    /// [`super::decide::SEND_MARGIN`] after `now` if `lease` still holds it, so a poll
+    /// that dies is retried no sooner than one hold after its request. `false`
     /// when the claim was lost meanwhile (it passed its hold and another claim took the
     /// feed): the poll is then not made.
     async fn renew_claim(

@@ -71,14 +71,24 @@ pub fn split_shared_guids(articles: &mut [Article]) -> Vec<String> {
     shared
 }
 
-/// How early a claim may come: a timer may fire a little before the stored next poll
-/// (clocks are read at different moments), never by more than this.
-pub const CLAIM_SLACK: Duration = Duration::from_millis(500);
+/// How long after a claim (or its renewal) the poll's request may still be on its way to
+/// the server: a claim keeps other claims off for its hold plus this, and the poll loop
+/// renews a claim it has not begun fetching within half of it. So the next claim, of any
+/// instance, comes at least a hold after the request reached the server, even when the
+/// poll dies (a `kill -9`) or outlives its claim (a slow server) before it writes the
+/// real next poll. A killed instance's feeds wait this much longer than their interval.
+pub const SEND_MARGIN: Duration = Duration::from_secs(2);
 
-/// Whether a feed whose next poll is `next_poll` may be claimed at `now`.
+/// Whether a feed whose next poll is `next_poll` may be claimed at `now`: never early,
+/// since a next poll a poll wrote is a whole interval after its request and no earlier.
 pub fn claimable(next_poll: Option<i64>, now: DateTime<Utc>) -> bool {
-    let slack = CLAIM_SLACK.as_millis() as i64;
-    next_poll.is_none_or(|at| at <= now.timestamp_millis() + slack)
+    next_poll.is_none_or(|at| at <= now.timestamp_millis())
+}
+
+/// Where a claim (or renewal) at `now` moves a feed's next poll: `hold` and
+/// [`SEND_MARGIN`] ahead, in unix milliseconds.
+pub fn lease_until(now: DateTime<Utc>, hold: Duration) -> i64 {
+    after_ms(now, hold.saturating_add(SEND_MARGIN))
 }
 
 /// Unix milliseconds `d` after `now`, saturating.
@@ -92,7 +102,8 @@ pub fn after_ms(now: DateTime<Utc>, d: Duration) -> i64 {
 /// claim's owner is gone): `None` keeps it. A remembered time ahead is honoured up to
 /// `feed.cap` (a server's `Retry-After` up to a day); none, or one past, becomes `first`
 /// from now (the start-up jitter, so a restart does not poll everything at once); an
-/// orphaned claim is due at once.
+/// orphaned claim is due when its hold ends (its request may have reached the server
+/// just before its process died), at once if that has passed.
 pub fn start_at(
     stored: Option<i64>,
     reason: Option<&str>,
@@ -102,7 +113,7 @@ pub fn start_at(
 ) -> Option<i64> {
     let now_ms = now.timestamp_millis();
     if orphaned {
-        return Some(now_ms);
+        return Some(stored.map_or(now_ms, |at| at.max(now_ms)));
     }
     let Some(at) = stored.filter(|at| *at > now_ms) else {
         return Some(after_ms(now, feed.first));
@@ -138,8 +149,30 @@ mod tests {
         let ms = now.timestamp_millis();
         assert!(claimable(None, now));
         assert!(claimable(Some(ms - 1), now));
-        assert!(claimable(Some(ms + 100), now), "within the slack");
+        assert!(claimable(Some(ms), now));
+        assert!(!claimable(Some(ms + 1), now), "never early");
         assert!(!claimable(Some(ms + 60_000), now));
+    }
+
+    #[test]
+    fn a_claim_holds_past_its_hold_by_the_send_margin() {
+        let now = Utc::now();
+        let until = lease_until(now, Duration::from_secs(60));
+        assert_eq!(
+            until - now.timestamp_millis(),
+            60_000 + SEND_MARGIN.as_millis() as i64
+        );
+        let feed = crate::store::PlannedFeed {
+            name: "f".into(),
+            hold: Duration::from_secs(60),
+            first: Duration::from_secs(6),
+            cap: Duration::from_secs(3600),
+        };
+        let ms = now.timestamp_millis();
+        // An orphaned claim is due when its hold ends, not at once.
+        assert_eq!(start_at(Some(until), None, true, now, &feed), Some(until));
+        assert_eq!(start_at(Some(ms - 5), None, true, now, &feed), Some(ms));
+        assert_eq!(start_at(None, None, true, now, &feed), Some(ms));
     }
 
     fn item(guid: &str, title: &str, url: &str) -> Article {

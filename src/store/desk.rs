@@ -306,7 +306,8 @@ pub trait DeskStore: Send + Sync {
     ) -> Result<usize, StoreError>;
 
     /// Stored articles matching `query` (every term in the title or the summary and
-    /// content), title hits first, then newest, at most `limit`.
+    /// content): those with every term in the title first, then the others, newest
+    /// (first seen) first within each; at most `limit`.
     async fn search_articles(
         &self,
         query: &SearchQuery,

@@ -266,12 +266,50 @@ async fn search_folds_like_the_matcher(store: Store) {
     assert!(best.iter().all(|h| h.text.contains("Shangfu")));
 }
 
+/// Articles with every term in the title come before the others, however new those are.
+async fn search_puts_every_term_in_the_title_first(store: Store) {
+    let stories = [
+        ("t1", "Harbour talks in Zürich", "The port reopens."),
+        ("t2", "Zürich", "Harbour talks went on."),
+        (
+            "t3",
+            "News of the day",
+            "In Zürich the harbour talks ended.",
+        ),
+    ];
+    for (guid, title, summary) in stories {
+        poll(&store, &article("wire", guid, title, summary), &["w"], &[]).await;
+    }
+    let titles = |q: &str, limit| {
+        let store = store.clone();
+        let q = SearchQuery::parse(q).unwrap();
+        async move {
+            let hits = store.desk().search_articles(&q, limit).await.unwrap();
+            hits.into_iter().map(|h| h.title).collect::<Vec<_>>()
+        }
+    };
+    let all = titles("zurich harbour", 10).await;
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0], "Harbour talks in Zürich", "{all:?}");
+    assert_eq!(
+        titles("talks zurich", 1).await,
+        ["Harbour talks in Zürich"],
+        "the title hit, though stored first"
+    );
+    let in_title = titles("zurich", 10).await;
+    assert_eq!(
+        in_title[2], "News of the day",
+        "after both with the word in the title: {in_title:?}"
+    );
+}
+
 mod each_backend {
     use super::*;
     contract!(
         pages_filter_and_follow_the_cursor,
         one_alert_feedback_and_precision,
         search_folds_like_the_matcher,
+        search_puts_every_term_in_the_title_first,
     );
 }
 

@@ -1,12 +1,14 @@
 //! The claim rounds' storage contract, against every backend: a config's feeds planned
 //! (remembered times honoured up to their cap, new ones spread), due feeds claimed once
-//! across instances claiming at the same moment, a claim held until its hold passes.
+//! across instances claiming at the same moment, a claim held until its hold and the send
+//! margin pass, a next poll never claimed early.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use newshound::store::decide::SEND_MARGIN;
 use newshound::store::{DueClaim, FeedSchedule, FeedSet, PlannedFeed, Store, StoreError};
 
 use crate::backends::backends;
@@ -76,7 +78,10 @@ async fn due_feeds_are_claimed_once_across_instances(store: Store) {
         .unwrap();
     assert!(idle.claimed.is_empty());
     let next = (idle.next_due.expect("scheduled") - now).num_seconds();
-    assert!((59..=60).contains(&next), "the holds' end: {next}");
+    assert!(
+        (61..=62).contains(&next),
+        "the holds' end and the margin: {next}"
+    );
 }
 
 async fn a_claim_holds_until_its_hold_passes(store: Store) {
@@ -95,7 +100,7 @@ async fn a_claim_holds_until_its_hold_passes(store: Store) {
     assert!(held.claimed.is_empty(), "held by a/1");
     // a/1 died: after the hold another instance claims the feed, and a/1's late write
     // is refused.
-    let later = now + chrono::Duration::seconds(61);
+    let later = now + chrono::Duration::seconds(62);
     let second = store
         .claim_due(due("b/2", later, 10, &only_f))
         .await
@@ -168,9 +173,61 @@ async fn planning_honours_remembered_times_up_to_their_cap(store: Store) {
     assert!((89..=90).contains(&by_name["past"]), "{by_name:?}");
 }
 
+/// A claim keeps the feed from other claims for its hold and the send margin (its
+/// request may reach the server a moment after the claim, and the poll may die or outlive
+/// its claim before writing the next poll), and a written next poll is never claimed early:
+/// so no feed is requested twice within its interval.
+async fn a_claim_is_neither_taken_over_nor_repeated_early(store: Store) {
+    let only_f = set(&["f".to_string()], Duration::ZERO);
+    // Whole milliseconds, as the state keeps times.
+    let now = DateTime::from_timestamp_millis(Utc::now().timestamp_millis()).unwrap();
+    store.plan_feeds(only_f.clone(), now).await.unwrap();
+    let first = store.claim_due(due("a/1", now, 10, &only_f)).await.unwrap();
+    assert_eq!(first.claimed.len(), 1);
+    let margin = chrono::Duration::from_std(SEND_MARGIN).unwrap();
+    let held_until = now + chrono::Duration::seconds(60) + margin;
+    // a/1's request went out up to the margin after its claim, and a/1 died.
+    let just_before = held_until - chrono::Duration::milliseconds(1);
+    let early = store
+        .claim_due(due("b/2", just_before, 10, &only_f))
+        .await
+        .unwrap();
+    assert!(early.claimed.is_empty(), "held for its hold and the margin");
+    assert_eq!(early.next_due, Some(held_until));
+    let second = store
+        .claim_due(due("b/2", held_until, 10, &only_f))
+        .await
+        .unwrap();
+    assert_eq!(second.claimed.len(), 1, "taken over when both pass");
+    // b/2 polls and writes the next poll: not claimed a moment before it.
+    let next_poll = held_until + chrono::Duration::seconds(60);
+    let mut w = write("f", Some(second.claimed[0].lease.clone()), Vec::new());
+    w.schedule = Some(FeedSchedule {
+        next_poll,
+        interval: Duration::from_secs(60),
+        reason: "interval".into(),
+    });
+    store.finish_poll(w).await.unwrap();
+    let before = next_poll - chrono::Duration::milliseconds(100);
+    let early = store
+        .claim_due(due("a/1", before, 10, &only_f))
+        .await
+        .unwrap();
+    assert!(
+        early.claimed.is_empty(),
+        "a next poll is never claimed early"
+    );
+    let due_now = store
+        .claim_due(due("a/1", next_poll, 10, &only_f))
+        .await
+        .unwrap();
+    assert_eq!(due_now.claimed.len(), 1);
+}
+
 mod each_backend {
     use super::*;
     contract!(
+        a_claim_is_neither_taken_over_nor_repeated_early,
         due_feeds_are_claimed_once_across_instances,
         a_claim_holds_until_its_hold_passes,
         planning_honours_remembered_times_up_to_their_cap,

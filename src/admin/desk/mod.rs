@@ -73,7 +73,8 @@ pub struct SearchResults {
     pub query: String,
     /// Alerts, newest first.
     pub alerts: Vec<AlertResult>,
-    /// Stored articles, best first.
+    /// Stored articles: those with every term in the title first, then the others,
+    /// newest first within each.
     pub articles: Vec<ArticleResult>,
 }
 

@@ -70,7 +70,7 @@ impl PollStore for PgStore {
             owner: c.owner.clone(),
             token: decide::lease_token(),
         };
-        let until = decide::after_ms(c.now, c.hold);
+        let until = decide::lease_until(c.now, c.hold);
         let Some(row) = row else {
             // New, or locked by another claim right now.
             let inserted = tx
@@ -126,7 +126,7 @@ impl PollStore for PgStore {
         let n = client
             .execute(
                 "UPDATE feeds SET next_poll = $3 WHERE name = $1 AND lease_token = $2",
-                &[&feed, &lease.token, &decide::after_ms(now, hold)],
+                &[&feed, &lease.token, &decide::lease_until(now, hold)],
             )
             .await?;
         Ok(n == 1)
@@ -153,7 +153,7 @@ impl PollStore for PgStore {
             let ((_, schedule), _, orphaned) = known_row(&r);
             let mut schedule = schedule?;
             if orphaned {
-                schedule.next_poll = Utc::now();
+                schedule.next_poll = schedule.next_poll.max(Utc::now());
             }
             Some(schedule)
         }))

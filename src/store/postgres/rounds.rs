@@ -2,7 +2,8 @@
 //! writes (an instance starting beside running ones changes only rows nobody changed
 //! meanwhile), then each round one statement that picks the due feeds of this instance's
 //! set under `FOR UPDATE SKIP LOCKED`, oldest due first, and moves their next poll
-//! forward by each feed's hold. The set travels as two arrays joined with `unnest`.
+//! forward by each feed's hold and [`decide::SEND_MARGIN`]. The set travels as two
+//! arrays joined with `unnest`.
 
 use std::collections::HashMap;
 
@@ -14,8 +15,9 @@ use crate::store::{
     decide, owner_is_gone, Claimed, DueClaim, DueFeeds, FeedSet, Lease, StoreError,
 };
 
-/// The due feeds of the set, locked and moved forward in one statement; returns the
-/// columns [`known_row`] maps as they were before the claim.
+/// The due feeds of the set, locked and moved forward in one statement (to `$5`, now and
+/// [`decide::SEND_MARGIN`], plus each one's hold); returns the columns [`known_row`] maps
+/// as they were before the claim.
 const CLAIM_DUE: &str = "
 WITH c AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS c(name, hold)),
 due AS (
@@ -93,7 +95,9 @@ impl PgStore {
     pub(super) async fn claim_due_pg(&self, c: &DueClaim) -> Result<DueFeeds, StoreError> {
         let client = self.client().await?;
         let now = c.now.timestamp_millis();
-        let horizon = now + decide::CLAIM_SLACK.as_millis() as i64;
+        // Due by now, never early; each claimed feed held for its hold and the margin.
+        let horizon = now;
+        let from = decide::lease_until(c.now, std::time::Duration::ZERO);
         let limit = i64::try_from(c.limit).unwrap_or(i64::MAX);
         let token = decide::lease_token();
         let rows = client
@@ -104,7 +108,7 @@ impl PgStore {
                     &c.feeds.holds_ms(),
                     &horizon,
                     &limit,
-                    &now,
+                    &from,
                     &c.owner,
                     &token,
                 ],

@@ -8,14 +8,14 @@ use rusqlite::Connection;
 
 use super::bands::{self, MIGRATE_V6};
 use super::batch::Db;
-use super::desk::MIGRATE_V5;
+use super::desk::{FILL_INDEXES, MIGRATE_V5, MIGRATE_V8};
 use super::integrity::{self, StateFiles};
 use crate::store::StoreError;
 
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-pub(super) const SCHEMA_VERSION: i64 = 7;
+pub(super) const SCHEMA_VERSION: i64 = 8;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -59,6 +59,7 @@ CREATE TABLE IF NOT EXISTS alerts (
     article_id TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS alerts_watchlist_created ON alerts (watchlist, created_at);
+CREATE INDEX IF NOT EXISTS alerts_feed ON alerts (article_feed);
 CREATE TABLE IF NOT EXISTS copies (
     alert_id TEXT NOT NULL REFERENCES alerts(id),
     feed TEXT NOT NULL,
@@ -189,7 +190,7 @@ impl SqliteStore {
         let mut conn = Connection::open(&path).map_err(&open_err)?;
         super::desk::register_functions(&conn).map_err(&open_err)?;
         conn.busy_timeout(busy).map_err(&open_err)?;
-        integrity::check_pages(&conn, &path, "quick_check")?;
+        integrity::check_tables(&conn, &path)?;
         configure(&conn).map_err(|e| integrity::unreadable(&path, e))?;
         migrate(&mut conn, &path)?;
         let guard = integrity::OpenGuard::mark(&files)?;
@@ -221,6 +222,7 @@ impl SqliteStore {
                  INSERT INTO main.copies SELECT * FROM disk.copies;",
             )
             .map_err(&open_err)?;
+            conn.execute_batch(FILL_INDEXES).map_err(&open_err)?;
             copy_bands(&conn)?;
             conn.execute_batch("DETACH DATABASE disk;")
                 .map_err(&open_err)?;
@@ -353,7 +355,7 @@ fn memory_schema() -> rusqlite::Result<Connection> {
     let conn = Connection::open_in_memory()?;
     super::desk::register_functions(&conn)?;
     for step in [
-        SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6, MIGRATE_V7,
+        SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6, MIGRATE_V7, MIGRATE_V8,
     ] {
         conn.execute_batch(step)?;
     }
@@ -399,7 +401,254 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     if version < 7 {
         tx.execute_batch(MIGRATE_V7)?;
     }
+    if version < 8 {
+        tx.execute_batch(MIGRATE_V8)?;
+    }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeZone, Utc};
+    use rusqlite::params;
+
+    use super::*;
+    use crate::alert::Alert;
+    use crate::desk::SearchQuery;
+    use crate::feeds::Article;
+    use crate::store::desk::{AlertFilter, DeskStore};
+    use crate::store::NewAlert;
+
+    fn article(guid: &str, title: &str, content: &str) -> Article {
+        Article::new(
+            "f",
+            Some(guid.into()),
+            Some(format!("https://x.org/{guid}")),
+            title.into(),
+            String::new(),
+            content.into(),
+            None,
+            None,
+        )
+    }
+
+    fn alert_for(a: &Article) -> NewAlert {
+        NewAlert {
+            alert: Alert::new("w", None, a, &[], Utc::now()),
+            sinks: vec!["hook".into()],
+            story_keys: a.story_keys(),
+        }
+    }
+
+    /// The rowids of `table` (`articles_fts` or `alerts_fts`) whose index has `word`: the
+    /// index itself, not a join with the rows it indexes (which would hide stale entries).
+    fn indexed(store: &SqliteStore, table: &str, word: &str) -> Vec<i64> {
+        let conn = store.conn();
+        let mut stmt = conn
+            .prepare(&format!(
+                "SELECT rowid FROM {table} WHERE {table} MATCH ?1 ORDER BY rowid"
+            ))
+            .unwrap();
+        let rows = stmt.query_map([word], |r| r.get(0)).unwrap();
+        rows.collect::<Result<_, _>>().unwrap()
+    }
+
+    async fn found_articles(store: &SqliteStore, q: &str) -> Vec<String> {
+        let q = SearchQuery::parse(q).unwrap();
+        let hits = store.search_articles(&q, 10).await.unwrap();
+        hits.into_iter().map(|h| h.id).collect()
+    }
+
+    async fn found_alerts(store: &SqliteStore, q: &str) -> Vec<String> {
+        let filter = AlertFilter {
+            text: Some(SearchQuery::parse(q).unwrap()),
+            limit: 10,
+            ..AlertFilter::default()
+        };
+        let page = store.list_alerts(filter).await.unwrap();
+        page.alerts.into_iter().map(|r| r.alert.id).collect()
+    }
+
+    /// A state as version 7 made it: the schema up to 7, with the index triggers, and one
+    /// article and its alert written by plain SQL (so the triggers indexed them).
+    fn version_7_state(dir: &Path, old: &Article) -> String {
+        let conn = Connection::open(dir.join(DB_FILE)).unwrap();
+        configure(&conn).unwrap();
+        super::super::desk::register_functions(&conn).unwrap();
+        for step in [
+            SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6, MIGRATE_V7,
+        ] {
+            conn.execute_batch(step).unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 7").unwrap();
+        conn.execute(
+            "INSERT INTO articles (feed, id, content_hash, title, first_seen, summary, content)
+             VALUES (?1, ?2, ?3, ?4, '2020-01-01T00:00:00Z', ?5, ?6)",
+            params![
+                old.feed,
+                old.id.as_str(),
+                old.content_hash(),
+                old.title,
+                old.summary,
+                old.content
+            ],
+        )
+        .unwrap();
+        let alert = alert_for(old).alert;
+        conn.execute(
+            "INSERT INTO alerts (id, watchlist, created_at, body, article_feed, article_id)
+             VALUES (?1, 'w', '2020-01-01T00:00:00Z', ?2, ?3, ?4)",
+            params![
+                alert.id,
+                serde_json::to_string(&alert).unwrap(),
+                old.feed,
+                old.id.as_str()
+            ],
+        )
+        .unwrap();
+        let triggers: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(triggers, 5, "version 7 indexed by triggers");
+        alert.id
+    }
+
+    #[tokio::test]
+    async fn a_state_indexed_by_triggers_is_migrated_and_old_new_changed_and_pruned_rows_stay_right(
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let old = article(
+            "old",
+            "Zeppelin over the harbour",
+            "An airship drifted east.",
+        );
+        let old_alert = version_7_state(dir.path(), &old);
+        let new = article("new", "Quokka census", "Rottnest counts its marsupials.");
+
+        let store = SqliteStore::open(dir.path()).unwrap();
+        {
+            let conn = store.conn();
+            let (version, triggers): (i64, i64) = conn
+                .query_row(
+                    "SELECT (SELECT user_version FROM pragma_user_version),
+                            (SELECT count(*) FROM sqlite_schema WHERE type = 'trigger')",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            assert_eq!((version, triggers), (SCHEMA_VERSION, 0));
+        }
+        // What the triggers indexed is still found.
+        let (old_id, new_id) = (old.id.as_str().to_string(), new.id.as_str().to_string());
+        assert_eq!(found_articles(&store, "zeppelin").await, [old_id.as_str()]);
+        assert_eq!(found_articles(&store, "airship").await, [old_id.as_str()]);
+        assert_eq!(found_alerts(&store, "zeppelin").await, [old_alert.as_str()]);
+
+        // A new article and its alert are indexed by the recording code.
+        let queued = store
+            .record_article(&new, "m", vec![alert_for(&new)], None, Utc::now())
+            .unwrap()
+            .queued;
+        assert_eq!(queued.len(), 1);
+        assert_eq!(found_articles(&store, "quokka").await, [new_id.as_str()]);
+        assert_eq!(
+            found_articles(&store, "marsupials").await,
+            [new_id.as_str()]
+        );
+        assert_eq!(
+            found_alerts(&store, "quokka").await,
+            [queued[0].id.as_str()]
+        );
+        // Recording it again unchanged adds nothing to the index.
+        store
+            .record_article(&new, "m", Vec::new(), None, Utc::now())
+            .unwrap();
+        assert_eq!(indexed(&store, "articles_fts", "quokka").len(), 1);
+
+        // The old article, changed: its old words leave the index, its new ones enter it.
+        let changed = article("old", "Dirigible over the harbour", "It moored at noon.");
+        store
+            .record_article(&changed, "m", Vec::new(), None, Utc::now())
+            .unwrap();
+        assert!(indexed(&store, "articles_fts", "zeppelin").is_empty());
+        assert!(indexed(&store, "articles_fts", "airship").is_empty());
+        assert_eq!(found_articles(&store, "dirigible").await, [old_id.as_str()]);
+        assert_eq!(found_articles(&store, "moored").await, [old_id.as_str()]);
+
+        // Pruning (the old article was first seen in 2020) takes its index rows too.
+        let cut = Utc.with_ymd_and_hms(2021, 1, 1, 0, 0, 0).unwrap();
+        assert_eq!(store.prune_articles(cut).unwrap(), 1);
+        assert!(indexed(&store, "articles_fts", "dirigible").is_empty());
+        assert!(indexed(&store, "articles_fts", "moored").is_empty());
+        assert!(found_articles(&store, "dirigible").await.is_empty());
+        assert_eq!(found_articles(&store, "quokka").await, [new_id.as_str()]);
+        // Alerts are kept, and so is their index.
+        assert_eq!(found_alerts(&store, "zeppelin").await, [old_alert.as_str()]);
+
+        // The dry run's scratch copy indexes what it copied.
+        drop(store);
+        let scratch = SqliteStore::open_scratch(dir.path()).unwrap();
+        assert_eq!(
+            found_articles(&scratch, "marsupials").await,
+            [new_id.as_str()]
+        );
+        assert_eq!(found_alerts(&scratch, "quokka").await.len(), 1);
+        assert!(indexed(&scratch, "articles_fts", "moored").is_empty());
+    }
+
+    /// Overwrites the root page of `table` in the state in `dir` (closed) with garbage.
+    fn corrupt_root_of(dir: &Path, table: &str) {
+        let db = dir.join(DB_FILE);
+        let root: i64 = {
+            let conn = Connection::open(&db).unwrap();
+            conn.query_row(
+                "SELECT rootpage FROM sqlite_schema WHERE name = ?1",
+                [table],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        let mut bytes = std::fs::read(&db).unwrap();
+        let page = usize::from(u16::from_be_bytes([bytes[16], bytes[17]]));
+        let at = (root as usize - 1) * page;
+        assert!(
+            bytes.len() >= at + page,
+            "page {root} of {table} is in the file"
+        );
+        bytes[at..at + page].fill(0x5a);
+        std::fs::write(&db, bytes).unwrap();
+    }
+
+    #[test]
+    fn a_corrupted_page_of_any_table_is_refused_at_open_fts_shadow_tables_included() {
+        for table in ["articles_fts_data", "alerts_fts_idx", "feeds", "near_bands"] {
+            let dir = tempfile::tempdir().unwrap();
+            {
+                let store = SqliteStore::open(dir.path()).unwrap();
+                let a = article("a", "Quokka census", "Rottnest counts its marsupials.");
+                store
+                    .record_article(&a, "m", vec![alert_for(&a)], None, Utc::now())
+                    .unwrap();
+            }
+            // Opens fine before.
+            drop(SqliteStore::open(dir.path()).unwrap());
+            corrupt_root_of(dir.path(), table);
+            match SqliteStore::open(dir.path()) {
+                Err(StoreError::Damaged { problem, .. }) => {
+                    assert!(
+                        problem.contains(&format!("quick_check found: {table}")),
+                        "{table}: {problem}"
+                    );
+                }
+                Err(other) => panic!("{table}: not refused as damaged: {other}"),
+                Ok(_) => panic!("{table}: a corrupted page was not found"),
+            }
+        }
+    }
 }

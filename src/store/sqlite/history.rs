@@ -98,25 +98,30 @@ impl SqliteStore {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Deletes stored articles first seen before `before`; returns how many. The
-    /// once-per-story record and the outbox are kept.
+    /// Deletes stored articles first seen before `before`, with their search index rows,
+    /// in one transaction; returns how many. The once-per-story record and the outbox
+    /// are kept.
     pub fn prune_articles(&self, before: DateTime<Utc>) -> Result<usize, StoreError> {
-        let conn = self.conn();
-        let n = conn.execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let before = rfc3339(before);
+        super::desk::unindex_articles_before(&tx, &before)?;
+        let n = tx.execute(
             "DELETE FROM articles WHERE first_seen < ?1",
-            params![rfc3339(before)],
+            params![before],
         )?;
         // Fetched pages go with their articles.
-        conn.execute(
+        tx.execute(
             "DELETE FROM pages WHERE NOT EXISTS (SELECT 1 FROM articles a
                WHERE a.feed = pages.feed AND a.id = pages.article_id)",
             [],
         )?;
         // So do the band keys of alerts that old: their fingerprints went with them.
-        conn.execute(
+        tx.execute(
             "DELETE FROM near_bands WHERE alert_id IN (SELECT id FROM alerts WHERE created_at < ?1)",
-            params![rfc3339(before)],
+            params![before],
         )?;
+        tx.commit()?;
         Ok(n)
     }
 }

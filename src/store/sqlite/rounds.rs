@@ -69,7 +69,7 @@ impl SqliteStore {
                     .prepare_cached(
                         "UPDATE feeds SET next_poll = ?3 WHERE name = ?1 AND lease_token = ?2",
                     )?
-                    .execute(params![feed, lease.token, decide::after_ms(now, hold)])?;
+                    .execute(params![feed, lease.token, decide::lease_until(now, hold)])?;
                 Ok(n == 1)
             },
         )
@@ -87,7 +87,7 @@ fn stored_schedules(tx: &Connection) -> Result<HashMap<String, Stored>, StoreErr
 }
 
 fn claim_due_in(tx: &Connection, c: &DueClaim) -> Result<DueFeeds, StoreError> {
-    let horizon = c.now.timestamp_millis() + decide::CLAIM_SLACK.as_millis() as i64;
+    let horizon = c.now.timestamp_millis();
     let mut due = Vec::new();
     {
         let mut stmt =
@@ -115,7 +115,7 @@ fn claim_due_in(tx: &Connection, c: &DueClaim) -> Result<DueFeeds, StoreError> {
         let lease = lease(&c.owner);
         update.execute(params![
             name,
-            decide::after_ms(c.now, hold),
+            decide::lease_until(c.now, hold),
             lease.owner,
             lease.token
         ])?;

@@ -40,8 +40,9 @@ fn from_row((next, interval, reason): Row) -> Option<FeedSchedule> {
 }
 
 impl SqliteStore {
-    /// The remembered schedule of `feed`, if it was polled since schedules were kept; due
-    /// now when a claim on it was left unfinished by a process that is gone.
+    /// The remembered schedule of `feed`, if it was polled since schedules were kept; a
+    /// claim left unfinished by a process that is gone is due when its hold ends, at once
+    /// if that has passed.
     pub fn feed_schedule(&self, feed: &str) -> Result<Option<FeedSchedule>, StoreError> {
         let conn = self.poll_conn();
         let mut stmt = conn.prepare_cached(&format!("{KNOWN} WHERE name = ?1"))?;
@@ -49,7 +50,7 @@ impl SqliteStore {
         Ok(row.and_then(|((_, schedule), _, orphaned)| {
             let mut schedule = schedule?;
             if orphaned {
-                schedule.next_poll = chrono::Utc::now();
+                schedule.next_poll = schedule.next_poll.max(chrono::Utc::now());
             }
             Some(schedule)
         }))
@@ -122,7 +123,7 @@ fn claim_in(tx: &Connection, c: &FeedClaim) -> Result<Claim, StoreError> {
     )?
     .execute(params![
         c.feed,
-        decide::after_ms(c.now, c.hold),
+        decide::lease_until(c.now, c.hold),
         lease.owner,
         lease.token
     ])?;

@@ -193,18 +193,22 @@ pub(super) fn queue_alert(
         source,
     })?;
     let at = now.to_rfc3339_opts(SecondsFormat::Secs, true);
-    tx.execute(
-        "INSERT OR IGNORE INTO alerts (id, watchlist, created_at, body, article_feed, article_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![
+    let inserted = tx
+        .prepare_cached(
+            "INSERT OR IGNORE INTO alerts (id, watchlist, created_at, body, article_feed, article_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
             a.id,
             a.watchlist,
             at,
             body,
             article.map_or("", |a| a.feed.as_str()),
             article.map_or("", |a| a.id.as_str())
-        ],
-    )?;
+        ])?;
+    if inserted == 1 {
+        super::desk::index_alert(tx, tx.last_insert_rowid(), a)?;
+    }
     for key in &new.story_keys {
         tx.execute(
             "INSERT OR IGNORE INTO seen (watchlist, story_key, alert_id) VALUES (?1, ?2, ?3)",
@@ -229,30 +233,48 @@ fn upsert_article(
     fingerprint: Option<Vec<u8>>,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
-    tx.prepare_cached(
-        "INSERT INTO articles (feed, id, content_hash, url, guid, title, published, first_seen,
-           matched_with, summary, content, updated, fingerprint)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
-         ON CONFLICT(feed, id) DO UPDATE SET content_hash = ?3, url = ?4, guid = ?5, title = ?6,
-           published = ?7, matched_with = ?9, summary = ?10, content = ?11, updated = ?12,
-           fingerprint = COALESCE(?13, fingerprint)",
-    )?
-    .execute(params![
-        a.feed,
-        a.id.as_str(),
-        a.content_hash(),
-        a.url,
-        a.guid,
-        a.title,
-        a.published
-            .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
-        now.to_rfc3339_opts(SecondsFormat::Secs, true),
-        matcher,
-        a.summary,
-        a.content,
-        a.updated
-            .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
-        fingerprint,
-    ])?;
-    Ok(())
+    let hash = a.content_hash();
+    // The stored row's text, by its hash: the index is rewritten only when it changed.
+    let before: Option<String> = tx
+        .prepare_cached("SELECT content_hash FROM articles WHERE feed = ?1 AND id = ?2")?
+        .query_row(params![a.feed, a.id.as_str()], |r| r.get(0))
+        .optional()?;
+    let rowid: i64 = tx
+        .prepare_cached(
+            "INSERT INTO articles (feed, id, content_hash, url, guid, title, published, first_seen,
+               matched_with, summary, content, updated, fingerprint)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+             ON CONFLICT(feed, id) DO UPDATE SET content_hash = ?3, url = ?4, guid = ?5, title = ?6,
+               published = ?7, matched_with = ?9, summary = ?10, content = ?11, updated = ?12,
+               fingerprint = COALESCE(?13, fingerprint)
+             RETURNING rowid",
+        )?
+        .query_row(
+            params![
+                a.feed,
+                a.id.as_str(),
+                hash,
+                a.url,
+                a.guid,
+                a.title,
+                a.published
+                    .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                now.to_rfc3339_opts(SecondsFormat::Secs, true),
+                matcher,
+                a.summary,
+                a.content,
+                a.updated
+                    .map(|d| d.to_rfc3339_opts(SecondsFormat::Secs, true)),
+                fingerprint,
+            ],
+            |r| r.get(0),
+        )?;
+    match before {
+        None => super::desk::index_article(tx, rowid, a),
+        Some(stored) if stored != hash => {
+            super::desk::unindex_article(tx, rowid)?;
+            super::desk::index_article(tx, rowid, a)
+        }
+        Some(_) => Ok(()),
+    }
 }

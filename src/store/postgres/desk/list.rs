@@ -228,7 +228,8 @@ pub(super) async fn marked_alerts<C: GenericClient>(c: &C) -> Result<Vec<MarkedA
         .collect())
 }
 
-/// Stored articles matching `query`, those with more terms in the title first, then newest.
+/// Stored articles matching `query`, those with every term in the title first, then the
+/// others, newest first within each.
 pub(super) async fn search_articles<C: GenericClient>(
     c: &C,
     query: &SearchQuery,
@@ -247,11 +248,11 @@ pub(super) async fn search_articles<C: GenericClient>(
         q.add(" AND (fold_title LIKE $ OR fold_body LIKE $)", &[p, p]);
     }
     for (i, p) in patterns.iter().enumerate() {
-        let join = if i == 0 { " ORDER BY" } else { " +" };
-        q.add(&format!("{join} (fold_title LIKE $)::int"), &[p]);
+        let join = if i == 0 { " ORDER BY (" } else { " AND " };
+        q.add(&format!("{join}fold_title LIKE $"), &[p]);
     }
     q.text
-        .push_str(&format!(" DESC, first_seen DESC LIMIT {}", limit));
+        .push_str(&format!(") DESC, first_seen DESC LIMIT {}", limit));
     let params: Vec<&(dyn ToSql + Sync)> = q.args.iter().map(|a| a as _).collect();
     let rows = c.query(&q.text, &params).await?;
     Ok(rows

@@ -1,7 +1,13 @@
 //! The desk's tables in the embedded backend: feedback, mutes, and two FTS5 indexes
-//! (stored articles, alerts) over text folded by the matcher's folding, kept current by
-//! triggers that call [`FOLD_FUNCTION`] — registered on every connection this backend
-//! opens, so any write through newshound keeps the indexes right.
+//! (stored articles, alerts) over text folded by the matcher's folding. The code that
+//! stores, changes or prunes an article or an alert writes its index rows in the same
+//! transaction ([`index_article`], [`unindex_article`], [`index_alert`]): one plain insert
+//! into the index per row. (Up to schema version 7 triggers did this; SQLite opens a
+//! statement journal for every statement that fires a trigger inside a transaction, and
+//! FTS5 writes its pending index to disk at every such savepoint, so each article became
+//! an index segment of its own, merged again and again: over half of a new feed's CPU
+//! time. Version 8 drops them.) [`FOLD_FUNCTION`] is registered on every connection
+//! this backend opens for the migrations and copies that fill an index in SQL.
 
 mod list;
 mod mutes;
@@ -9,15 +15,19 @@ mod mutes;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::functions::FunctionFlags;
-use rusqlite::Connection;
+use rusqlite::{params, Connection};
 
 use super::SqliteStore;
+use crate::alert::Alert;
+use crate::desk::fold_for_index;
+use crate::feeds::Article;
 use crate::store::desk::*;
 use crate::store::StoreError;
 
 pub(super) use mutes::hold_if_muted;
 
-/// The SQL function the index triggers fold text with.
+/// The SQL function the migrations and the dry run's copy fold indexed text with (the
+/// same folding as [`crate::desk::fold_for_index`]).
 pub const FOLD_FUNCTION: &str = "newshound_fold";
 
 /// Schema version 5: feedback, mutes, the search indexes (filled from what is stored),
@@ -71,6 +81,69 @@ INSERT INTO alerts_fts (rowid, title, body)
     SELECT rowid, newshound_fold(json_extract(body, '$.article.title')),
         newshound_fold(json_extract(body, '$.article.summary')) FROM alerts;
 ";
+
+/// Schema version 8: the search indexes are written by the recording code, not by
+/// triggers (see the module documentation). The index rows stay as they are.
+pub(super) const MIGRATE_V8: &str = "
+DROP TRIGGER IF EXISTS articles_fts_insert;
+DROP TRIGGER IF EXISTS articles_fts_update;
+DROP TRIGGER IF EXISTS articles_fts_delete;
+DROP TRIGGER IF EXISTS alerts_fts_insert;
+DROP TRIGGER IF EXISTS alerts_fts_delete;
+";
+
+/// Fills both search indexes from the stored rows (into empty indexes: the dry run's
+/// scratch copy, whose rows were copied in without them).
+pub(super) const FILL_INDEXES: &str = "
+INSERT INTO articles_fts (rowid, title, body)
+    SELECT rowid, newshound_fold(title), newshound_fold(summary || ' ' || content) FROM articles;
+INSERT INTO alerts_fts (rowid, title, body)
+    SELECT rowid, newshound_fold(json_extract(body, '$.article.title')),
+        newshound_fold(json_extract(body, '$.article.summary')) FROM alerts;
+";
+
+/// Adds the article stored at `rowid` of `articles` to the search index: its title, and
+/// its summary and content as one text.
+pub(super) fn index_article(tx: &Connection, rowid: i64, a: &Article) -> Result<(), StoreError> {
+    let body = format!("{} {}", a.summary, a.content);
+    tx.prepare_cached("INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![
+            rowid,
+            fold_for_index(&a.title),
+            fold_for_index(&body)
+        ])?;
+    Ok(())
+}
+
+/// Removes the article stored at `rowid` of `articles` from the search index (the index
+/// is contentless with `contentless_delete`, so the rowid is enough).
+pub(super) fn unindex_article(tx: &Connection, rowid: i64) -> Result<(), StoreError> {
+    tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?
+        .execute([rowid])?;
+    Ok(())
+}
+
+/// Removes from the search index every stored article first seen before `before` (an
+/// RFC 3339 time, as `articles.first_seen` holds), ahead of deleting those rows.
+pub(super) fn unindex_articles_before(tx: &Connection, before: &str) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM articles_fts WHERE rowid IN (SELECT rowid FROM articles WHERE first_seen < ?1)",
+        [before],
+    )?;
+    Ok(())
+}
+
+/// Adds the alert stored at `rowid` of `alerts` to the search index: its article's title
+/// and summary.
+pub(super) fn index_alert(tx: &Connection, rowid: i64, a: &Alert) -> Result<(), StoreError> {
+    tx.prepare_cached("INSERT INTO alerts_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?
+        .execute(params![
+            rowid,
+            fold_for_index(&a.article.title),
+            fold_for_index(&a.article.summary)
+        ])?;
+    Ok(())
+}
 
 /// Registers [`FOLD_FUNCTION`] on `conn` (NULL folds to the empty string).
 pub(super) fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
