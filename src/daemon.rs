@@ -26,6 +26,10 @@ use crate::systemd::{self, Notifier};
 /// How long shutdown waits for in-flight work before leaving it to the next start.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 
+/// How often `run` hands the heap pages freed meanwhile back to the system
+/// ([`trim_heap`]).
+pub const TRIM_EVERY: Duration = Duration::from_secs(15);
+
 /// A failure that stops `once` or `run`.
 #[derive(Debug, thiserror::Error)]
 pub enum DaemonError {
@@ -126,6 +130,7 @@ pub async fn run(
         ));
     }
     spawn_notifications(&notifier, &monitor, &root, &tracker);
+    tracker.spawn(trim_loop(root.clone()));
     notifier.notify(&ready_message(&monitor).await);
     tokio::pin!(shutdown);
     let watch = crate::statewatch::watch(store.clone(), monitor.board().clone(), root.clone());
@@ -198,9 +203,25 @@ async fn reload_config(
     started
 }
 
-/// Hands the heap pages freed by a reload back to the system. glibc keeps freed memory
+/// Trims the heap every [`TRIM_EVERY`] until `cancel` fires. Polls free what they
+/// parsed in pieces scattered over the heap, and glibc returns only the top of it by
+/// itself: at 20,000 feeds a third of the heap was free memory held resident
+/// (`mallinfo2`: 37 of 84 MB, in 31,000 free chunks).
+async fn trim_loop(cancel: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => return,
+            _ = tokio::time::sleep(TRIM_EVERY) => {}
+        }
+        // It holds each arena's lock while it walks the free chunks (milliseconds):
+        // off the async workers.
+        let _ = tokio::task::spawn_blocking(trim_heap).await;
+    }
+}
+
+/// Hands the heap pages freed meanwhile back to the system. glibc keeps freed memory
 /// for reuse, so without this each reload's peak (two configurations and their matchers
-/// alive at once) stays resident.
+/// alive at once) and each busy round's stays resident.
 fn trim_heap() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only walks glibc's own free lists, under its own locks; it

@@ -386,3 +386,23 @@ async fn one_host_gets_at_most_per_host_polls_at_once_while_others_go_on() {
         "{big_done} of 300 polled in 30 minutes"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_later_duplicate_name_is_ignored_and_each_feed_keeps_its_own_config() {
+    let poller = Scripted::new(Duration::ZERO, |_, _| Inputs::default());
+    let feeds = vec![
+        feed("a", "a.example", 10 * MIN),
+        feed("b", "b.example", 30 * MIN),
+        feed("a", "other.example", MIN),
+        feed("c", "c.example", 7 * MIN),
+    ];
+    run(&poller, feeds, 35 * MIN, 4, 2).await;
+    for (name, interval) in [("a", 10 * MIN), ("b", 30 * MIN), ("c", 7 * MIN)] {
+        let times = poller.times(name);
+        assert!(times.len() >= 2, "{name} polled again: {times:?}");
+        assert!(
+            gaps(&times).iter().all(|g| within_jitter(*g, interval)),
+            "{name} every {interval:?}: {times:?}"
+        );
+    }
+}

@@ -57,6 +57,11 @@ impl FeedSet {
         self.index.get(name).map(|&i| &self.feeds[i])
     }
 
+    /// Where the feed called `name` stands in the set (its index in [`FeedSet::feeds`]).
+    pub fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
     /// Every feed, in config order.
     pub fn feeds(&self) -> &[PlannedFeed] {
         &self.feeds
