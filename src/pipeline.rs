@@ -100,8 +100,11 @@ impl Pipeline {
     /// The stages for `config`, recording in `store` as this process.
     pub fn new(config: Config, store: Store) -> Result<Pipeline, reqwest::Error> {
         let fetcher = Fetcher::new(&config.http)?;
+        let slots = store
+            .host_slots()
+            .map(|s| (s, crate::feeds::gate::slot_ttl(config.http.timeout)));
         Ok(Pipeline {
-            pages: PageFetcher::new(fetcher.clone(), config.http.per_host),
+            pages: PageFetcher::new(fetcher.clone(), config.http.per_host, slots),
             fetcher,
             config: Arc::new(config),
             store,

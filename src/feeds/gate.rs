@@ -30,10 +30,12 @@ impl std::fmt::Debug for Gate {
     }
 }
 
-/// The shared slots and how long one is held at most.
+/// The shared slots, how long one is held at most, and what goes before the host in a
+/// slot's name (so feed polls and page fetches each have their own limit, as in one process).
 struct Fleet {
     slots: Arc<dyn HostSlots>,
     ttl: Duration,
+    prefix: &'static str,
 }
 
 /// Leave to poll: the slots are given back when it is dropped.
@@ -90,8 +92,20 @@ impl Gate {
 
     /// This gate, with every host's limit shared through `slots` (each slot held at most
     /// `ttl`: longer than any one poll's request may take).
-    pub fn shared(mut self, slots: Arc<dyn HostSlots>, ttl: Duration) -> Gate {
-        self.fleet = Some(Fleet { slots, ttl });
+    pub fn shared(self, slots: Arc<dyn HostSlots>, ttl: Duration) -> Gate {
+        self.shared_as(slots, ttl, "")
+    }
+
+    /// [`Gate::shared`], the slots named `prefix` + host: another limit per host beside
+    /// the feed polls' (`"page:"` for article pages), which a poll holding a feed slot can
+    /// wait for without waiting on itself.
+    pub fn shared_as(
+        mut self,
+        slots: Arc<dyn HostSlots>,
+        ttl: Duration,
+        prefix: &'static str,
+    ) -> Gate {
+        self.fleet = Some(Fleet { slots, ttl, prefix });
         self
     }
 
@@ -113,7 +127,11 @@ impl Gate {
         };
         let local = self.host_semaphore(key.clone()).acquire_owned().await.ok();
         let shared = match &self.fleet {
-            Some(fleet) => Some(fleet.take(&key, self.per_host).await),
+            Some(fleet) => Some(
+                fleet
+                    .take(&format!("{}{key}", fleet.prefix), self.per_host)
+                    .await,
+            ),
             None => None,
         };
         HostPass {

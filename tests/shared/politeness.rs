@@ -1,7 +1,8 @@
 //! `http.per_host` across instances on one PostgreSQL state: three `newshound run`
 //! processes poll 36 feeds of one 127.0.0.1 host whose server answers slowly and records
 //! how many requests it holds at once; it never holds more than `per_host` (not
-//! `per_host` × 3). And the shared slots themselves: taken up to the limit, given back,
+//! `per_host` × 3); the same for the article pages of `full_text` feeds, whose fetches have
+//! a per-host limit of their own. And the shared slots themselves: taken up to the limit, given back,
 //! an expired one taken over without its old holder freeing the new one's, and one held by
 //! a killed process of this machine taken over at once.
 
@@ -18,6 +19,7 @@ use tokio::process::Child;
 
 const FEEDS: usize = 36;
 const PER_HOST: usize = 2;
+const PAGES_PER_FEED: usize = 3;
 
 /// Requests being answered now, the most at once, and all so far.
 #[derive(Default)]
@@ -39,7 +41,37 @@ async fn slow_feed(State(c): State<Arc<Counts>>, UrlPath(i): UrlPath<usize>) -> 
     )
 }
 
-fn start(dir: &std::path::Path, n: usize, base: &str, url: &str) -> Child {
+/// A quick feed whose items link to slow pages (`/p/{i}-{k}`): more pages than `per_host`,
+/// so one poll alone fills its host's page limit.
+async fn paged_feed(UrlPath(i): UrlPath<usize>) -> String {
+    let items: String = (0..PAGES_PER_FEED)
+        .map(|k| format!("<item><title>Quiet {i}.{k}</title><guid>p-{i}-{k}</guid><link>/p/{i}-{k}</link></item>"))
+        .collect();
+    format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>p{i}</title>{items}</channel></rss>"
+    )
+}
+
+async fn slow_page(State(c): State<Arc<Counts>>) -> axum::response::Html<&'static str> {
+    let now = c.now.fetch_add(1, Ordering::SeqCst) + 1;
+    c.peak.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    c.now.fetch_sub(1, Ordering::SeqCst);
+    c.total.fetch_add(1, Ordering::SeqCst);
+    axum::response::Html(
+        "<html><body><article><p>Nothing of note by the harbour today.</p></article></body></html>",
+    )
+}
+
+/// Starts instance `n` on `FEEDS` feeds at `base` + `path` + index, each with `feed_keys`.
+fn start(
+    dir: &std::path::Path,
+    n: usize,
+    base: &str,
+    url: &str,
+    path: &str,
+    feed_keys: &str,
+) -> Child {
     let mut text = format!(
         "[daemon]\nstate_dir = \"{}\"\npoll_interval = \"10s\"\nconcurrency = 16\n\n\
          [http]\ntimeout = \"10s\"\nper_host = {PER_HOST}\nallow_private_networks = true\n\n\
@@ -48,7 +80,7 @@ fn start(dir: &std::path::Path, n: usize, base: &str, url: &str) -> Child {
     );
     for i in 0..FEEDS {
         text.push_str(&format!(
-            "\n[[feed]]\nname = \"f{i}\"\nurl = \"{base}/f/{i}\"\n"
+            "\n[[feed]]\nname = \"f{i}\"\nurl = \"{base}{path}{i}\"\n{feed_keys}"
         ));
     }
     let config = dir.join(format!("config-{n}.toml"));
@@ -67,7 +99,9 @@ async fn three_instances_keep_one_hosts_limit_together() {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let url = crate::pg::fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut fleet: Vec<Child> = (0..3).map(|n| start(dir.path(), n, &base, &url)).collect();
+    let mut fleet: Vec<Child> = (0..3)
+        .map(|n| start(dir.path(), n, &base, &url, "/f/", ""))
+        .collect();
     // Every feed polled once: the first polls fall due within 1 s (10% of the interval),
     // so the instances claim them together and would hold up to 3 × per_host at once.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
@@ -86,6 +120,44 @@ async fn three_instances_keep_one_hosts_limit_together() {
     assert!(
         peak <= PER_HOST,
         "{peak} requests at once to one host, per_host = {PER_HOST}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_instances_keep_one_hosts_page_limit_together() {
+    let counts = Arc::new(Counts::default());
+    let app = Router::new()
+        .route("/pf/{i}", get(paged_feed))
+        .route("/p/{i}", get(slow_page))
+        .with_state(counts.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let url = crate::pg::fresh_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut fleet: Vec<Child> = (0..3)
+        .map(|n| start(dir.path(), n, &base, &url, "/pf/", "full_text = true\n"))
+        .collect();
+    // Every page fetched once. A poll holds its feed's host slot through its page stage,
+    // so two polls run at once in the fleet; each alone would fetch per_host pages at
+    // once, together 2 × per_host without a fleet-wide page limit.
+    let pages = FEEDS * PAGES_PER_FEED;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
+    while counts.total.load(Ordering::SeqCst) < pages && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for child in &mut fleet {
+        let _ = child.kill().await;
+    }
+    let (total, peak) = (
+        counts.total.load(Ordering::SeqCst),
+        counts.peak.load(Ordering::SeqCst),
+    );
+    eprintln!("politeness: {total} page requests, at most {peak} at once (per_host = {PER_HOST})");
+    assert!(total >= pages, "every page fetched: {total} of {pages}");
+    assert!(
+        peak <= PER_HOST,
+        "{peak} page requests at once to one host, per_host = {PER_HOST}"
     );
 }
 

@@ -9,6 +9,7 @@ pub mod robots;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::sync::OnceCell;
 use url::Url;
@@ -20,6 +21,7 @@ use super::fetch::{FetchError, Fetched, Fetcher};
 use super::gate::Gate;
 use super::parse::on_cpu;
 use crate::config::FeedSource;
+use crate::store::HostSlots;
 
 /// Article pages fetched at once, over all feeds.
 pub const PAGE_CONCURRENCY: usize = 4;
@@ -65,11 +67,22 @@ pub struct PageFetcher {
 }
 
 impl PageFetcher {
-    /// Pages through `fetcher`, [`PAGE_CONCURRENCY`] at once, `per_host` per host.
-    pub fn new(fetcher: Fetcher, per_host: usize) -> PageFetcher {
+    /// Pages through `fetcher`, [`PAGE_CONCURRENCY`] at once, `per_host` per host (for
+    /// the whole fleet when `slots` are given: a shared state's, named `page:` + host and
+    /// each held at most `ttl`).
+    pub fn new(
+        fetcher: Fetcher,
+        per_host: usize,
+        slots: Option<(Arc<dyn HostSlots>, Duration)>,
+    ) -> PageFetcher {
+        let gate = Gate::new(PAGE_CONCURRENCY, per_host);
+        let gate = match slots {
+            Some((slots, ttl)) => gate.shared_as(slots, ttl, "page:"),
+            None => gate,
+        };
         PageFetcher {
             fetcher,
-            gate: Arc::new(Gate::new(PAGE_CONCURRENCY, per_host)),
+            gate: Arc::new(gate),
             robots: Arc::default(),
         }
     }
