@@ -88,33 +88,46 @@ fn start(
     crate::fleet::start(&config)
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn three_instances_keep_one_hosts_limit_together() {
-    let counts = Arc::new(Counts::default());
-    let app = Router::new()
-        .route("/f/{i}", get(slow_feed))
-        .with_state(counts.clone());
+/// Serves `app` on 127.0.0.1, starts three instances on one fresh PostgreSQL state with
+/// feeds at `path` (each with `feed_keys`), waits until the server answered `expect`
+/// requests (at most 180 s), stops the instances and returns (answered, most at once).
+async fn fleet_against(
+    app: Router,
+    counts: &Counts,
+    path: &str,
+    feed_keys: &str,
+    expect: usize,
+) -> (usize, usize) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     let url = crate::pg::fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
     let mut fleet: Vec<Child> = (0..3)
-        .map(|n| start(dir.path(), n, &base, &url, "/f/", ""))
+        .map(|n| start(dir.path(), n, &base, &url, path, feed_keys))
         .collect();
-    // Every feed polled once: the first polls fall due within 1 s (10% of the interval),
-    // so the instances claim them together and would hold up to 3 × per_host at once.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
-    while counts.total.load(Ordering::SeqCst) < FEEDS && tokio::time::Instant::now() < deadline {
+    while counts.total.load(Ordering::SeqCst) < expect && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     for child in &mut fleet {
         let _ = child.kill().await;
     }
-    let (total, peak) = (
+    (
         counts.total.load(Ordering::SeqCst),
         counts.peak.load(Ordering::SeqCst),
-    );
+    )
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn three_instances_keep_one_hosts_limit_together() {
+    let counts = Arc::new(Counts::default());
+    let app = Router::new()
+        .route("/f/{i}", get(slow_feed))
+        .with_state(counts.clone());
+    // Every feed polled once: the first polls fall due within 1 s (10% of the interval),
+    // so the instances claim them together and would hold up to 3 × per_host at once.
+    let (total, peak) = fleet_against(app, &counts, "/f/", "", FEEDS).await;
     eprintln!("politeness: {total} requests, at most {peak} at once (per_host = {PER_HOST})");
     assert!(total >= FEEDS, "every feed polled: {total} of {FEEDS}");
     assert!(
@@ -130,29 +143,11 @@ async fn three_instances_keep_one_hosts_page_limit_together() {
         .route("/pf/{i}", get(paged_feed))
         .route("/p/{i}", get(slow_page))
         .with_state(counts.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let url = crate::pg::fresh_database().await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut fleet: Vec<Child> = (0..3)
-        .map(|n| start(dir.path(), n, &base, &url, "/pf/", "full_text = true\n"))
-        .collect();
     // Every page fetched once. A poll holds its feed's host slot through its page stage,
     // so two polls run at once in the fleet; each alone would fetch per_host pages at
     // once, together 2 × per_host without a fleet-wide page limit.
     let pages = FEEDS * PAGES_PER_FEED;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(180);
-    while counts.total.load(Ordering::SeqCst) < pages && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    for child in &mut fleet {
-        let _ = child.kill().await;
-    }
-    let (total, peak) = (
-        counts.total.load(Ordering::SeqCst),
-        counts.peak.load(Ordering::SeqCst),
-    );
+    let (total, peak) = fleet_against(app, &counts, "/pf/", "full_text = true\n", pages).await;
     eprintln!("politeness: {total} page requests, at most {peak} at once (per_host = {PER_HOST})");
     assert!(total >= pages, "every page fetched: {total} of {pages}");
     assert!(
