@@ -387,6 +387,7 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     if version < 5 {
         tx.execute_batch(MIGRATE_V5)?;
+        tx.execute_batch(FILL_INDEXES)?;
     }
     if version < 6 {
         tx.execute_batch(MIGRATE_V6)?;
@@ -471,18 +472,21 @@ mod tests {
         page.alerts.into_iter().map(|r| r.alert.id).collect()
     }
 
-    /// A state as version 7 made it: the schema up to 7, with the index triggers, and one
-    /// article and its alert written by plain SQL (so the triggers indexed them).
-    fn version_7_state(dir: &Path, old: &Article) -> String {
+    /// A state as `version` (1–7) made it: the schema up to it and one article and its
+    /// alert written by plain SQL (from version 5 on, its index triggers indexed them);
+    /// returns the alert's id.
+    fn state_at(dir: &Path, version: usize, old: &Article) -> String {
         let conn = Connection::open(dir.join(DB_FILE)).unwrap();
         configure(&conn).unwrap();
         super::super::desk::register_functions(&conn).unwrap();
-        for step in [
+        let steps = [
             SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6, MIGRATE_V7,
-        ] {
+        ];
+        for step in &steps[..version] {
             conn.execute_batch(step).unwrap();
         }
-        conn.execute_batch("PRAGMA user_version = 7").unwrap();
+        conn.execute_batch(&format!("PRAGMA user_version = {version}"))
+            .unwrap();
         conn.execute(
             "INSERT INTO articles (feed, id, content_hash, title, first_seen, summary, content)
              VALUES (?1, ?2, ?3, ?4, '2020-01-01T00:00:00Z', ?5, ?6)",
@@ -508,15 +512,35 @@ mod tests {
             ],
         )
         .unwrap();
-        let triggers: i64 = conn
+        alert.id
+    }
+
+    /// The number of triggers in the state at `dir`.
+    fn triggers(dir: &Path) -> i64 {
+        Connection::open(dir.join(DB_FILE))
+            .unwrap()
             .query_row(
                 "SELECT count(*) FROM sqlite_schema WHERE type = 'trigger'",
                 [],
                 |r| r.get(0),
             )
-            .unwrap();
-        assert_eq!(triggers, 5, "version 7 indexed by triggers");
-        alert.id
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_state_from_before_the_search_indexes_has_its_stored_rows_indexed() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = article(
+            "old",
+            "Zeppelin over the harbour",
+            "An airship drifted east.",
+        );
+        let old_alert = state_at(dir.path(), 4, &old);
+        let store = SqliteStore::open(dir.path()).unwrap();
+        assert_eq!(triggers(dir.path()), 0);
+        assert_eq!(found_articles(&store, "airship").await, [old.id.as_str()]);
+        assert_eq!(found_alerts(&store, "zeppelin").await, [old_alert.as_str()]);
+        assert_eq!(indexed(&store, "articles_fts", "zeppelin").len(), 1);
     }
 
     #[tokio::test]
@@ -528,7 +552,8 @@ mod tests {
             "Zeppelin over the harbour",
             "An airship drifted east.",
         );
-        let old_alert = version_7_state(dir.path(), &old);
+        let old_alert = state_at(dir.path(), 7, &old);
+        assert_eq!(triggers(dir.path()), 5, "version 7 indexed by triggers");
         let new = article("new", "Quokka census", "Rottnest counts its marsupials.");
 
         let store = SqliteStore::open(dir.path()).unwrap();

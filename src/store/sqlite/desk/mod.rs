@@ -30,8 +30,9 @@ pub(super) use mutes::hold_if_muted;
 /// same folding as [`crate::desk::fold_for_index`]).
 pub const FOLD_FUNCTION: &str = "newshound_fold";
 
-/// Schema version 5: feedback, mutes, the search indexes (filled from what is stored),
-/// and an index for paging the whole history newest first.
+/// Schema version 5: feedback, mutes, the search indexes (filled from what is stored by
+/// [`FILL_INDEXES`], run right after), and an index for paging the whole history newest
+/// first.
 pub(super) const MIGRATE_V5: &str = "
 CREATE INDEX alerts_created ON alerts (created_at, id);
 CREATE TABLE feedback (
@@ -65,8 +66,6 @@ END;
 CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
     DELETE FROM articles_fts WHERE rowid = old.rowid;
 END;
-INSERT INTO articles_fts (rowid, title, body)
-    SELECT rowid, newshound_fold(title), newshound_fold(summary || ' ' || content) FROM articles;
 CREATE VIRTUAL TABLE alerts_fts USING fts5(title, body, content='', contentless_delete=1,
     tokenize='unicode61 remove_diacritics 0');
 CREATE TRIGGER alerts_fts_insert AFTER INSERT ON alerts BEGIN
@@ -77,9 +76,6 @@ END;
 CREATE TRIGGER alerts_fts_delete AFTER DELETE ON alerts BEGIN
     DELETE FROM alerts_fts WHERE rowid = old.rowid;
 END;
-INSERT INTO alerts_fts (rowid, title, body)
-    SELECT rowid, newshound_fold(json_extract(body, '$.article.title')),
-        newshound_fold(json_extract(body, '$.article.summary')) FROM alerts;
 ";
 
 /// Schema version 8: the search indexes are written by the recording code, not by
@@ -92,8 +88,8 @@ DROP TRIGGER IF EXISTS alerts_fts_insert;
 DROP TRIGGER IF EXISTS alerts_fts_delete;
 ";
 
-/// Fills both search indexes from the stored rows (into empty indexes: the dry run's
-/// scratch copy, whose rows were copied in without them).
+/// Fills both search indexes from the stored rows, into empty indexes: a state upgraded
+/// to version 5, and the dry run's scratch copy, whose rows were copied in without them.
 pub(super) const FILL_INDEXES: &str = "
 INSERT INTO articles_fts (rowid, title, body)
     SELECT rowid, newshound_fold(title), newshound_fold(summary || ' ' || content) FROM articles;
