@@ -124,20 +124,31 @@ fn wal_checksum(data: &[u8], big_endian: bool) -> (u32, u32) {
     (s0, s1)
 }
 
-/// Runs `PRAGMA pragma` over the whole database (`integrity_check` for `state check`):
-/// `Ok` when SQLite answers "ok"; a damaged state naming the first problems otherwise.
-pub(super) fn check_pages(conn: &Connection, db: &Path, pragma: &str) -> Result<(), StoreError> {
-    let rows: rusqlite::Result<Vec<String>> = conn
-        .prepare(&format!("PRAGMA {pragma}(20)"))
-        .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect());
-    match rows {
-        Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Ok(()),
-        Ok(rows) => Err(damaged(db, format!("{pragma} found: {}", rows.join("; ")))),
+/// Runs `PRAGMA integrity_check` over the whole database (for `state check`): `Ok` when
+/// SQLite answers "ok"; a damaged state naming the first problems otherwise.
+fn check_integrity(conn: &Connection, db: &Path) -> Result<(), StoreError> {
+    match pragma_rows(conn, &format!("PRAGMA integrity_check({MAX_PROBLEMS})")) {
+        Ok(rows) if is_ok(&rows) => Ok(()),
+        Ok(rows) => Err(damaged(
+            db,
+            format!("integrity_check found: {}", rows.join("; ")),
+        )),
         Err(e) => Err(unreadable(db, e)),
     }
 }
 
-/// Most problems [`check_tables`] names.
+/// The lines a check pragma (`sql`) answers.
+fn pragma_rows(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
+    conn.prepare(sql)
+        .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+}
+
+/// Whether a check's lines say "ok" and nothing else.
+fn is_ok(rows: &[String]) -> bool {
+    rows.len() == 1 && rows[0] == "ok"
+}
+
+/// Most problems a check names ([`check_tables`], [`check_integrity`]).
 const MAX_PROBLEMS: usize = 20;
 
 /// The check at every start: `PRAGMA quick_check(TABLE)` for the schema table first (a
@@ -163,11 +174,8 @@ pub(super) fn check_tables(conn: &Connection, db: &Path) -> Result<(), StoreErro
     let mut problems = Vec::new();
     for table in &tables {
         let sql = format!("PRAGMA quick_check(\"{}\")", table.replace('"', "\"\""));
-        let rows: rusqlite::Result<Vec<String>> = conn
-            .prepare(&sql)
-            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect());
-        match rows {
-            Ok(rows) if rows.len() == 1 && rows[0] == "ok" => {}
+        match pragma_rows(conn, &sql) {
+            Ok(rows) if is_ok(&rows) => {}
             Ok(rows) => problems.extend(rows.into_iter().map(|r| format!("{table}: {r}"))),
             // A page so damaged that the check itself stops: SQLite's error names it.
             Err(e) if is_damage(&e) => {
@@ -294,7 +302,7 @@ pub fn check(dir: &Path) -> Result<PathBuf, StoreError> {
         Connection::open_with_flags(&files.db, flags).map_err(|e| unreadable(&files.db, e))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
         .map_err(|e| unreadable(&files.db, e))?;
-    check_pages(&conn, &files.db, "integrity_check")?;
+    check_integrity(&conn, &files.db)?;
     Ok(files.db)
 }
 
