@@ -8,14 +8,14 @@ use rusqlite::Connection;
 
 use super::bands::{self, MIGRATE_V6};
 use super::batch::Db;
-use super::desk::{FILL_INDEXES, MIGRATE_V5, MIGRATE_V8};
+use super::desk::{Search, FILL_INDEXES, MIGRATE_V5, MIGRATE_V8, MIGRATE_V9};
 use super::integrity::{self, StateFiles};
 use crate::store::StoreError;
 
 /// The state file inside `state_dir`.
 pub const DB_FILE: &str = "newshound.db";
 
-pub(super) const SCHEMA_VERSION: i64 = 8;
+pub(super) const SCHEMA_VERSION: i64 = 9;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS feeds (
@@ -202,7 +202,8 @@ impl SqliteStore {
 
     /// Opens a scratch copy of the state in `dir` (for `--dry-run`): an in-memory database
     /// holding what the file knows of feeds and seen stories, so the pipeline runs exactly
-    /// as it would, while the file on disk is only read, never written.
+    /// as it would, while the file on disk is only read, never written. Its search indexes
+    /// stay empty ([`Search::Unindexed`]): nothing searches a dry run's copy.
     pub fn open_scratch(dir: &Path) -> Result<SqliteStore, StoreError> {
         let path = dir.join(DB_FILE);
         let open_err = open_error(&path);
@@ -222,7 +223,6 @@ impl SqliteStore {
                  INSERT INTO main.copies SELECT * FROM disk.copies;",
             )
             .map_err(&open_err)?;
-            conn.execute_batch(FILL_INDEXES).map_err(&open_err)?;
             copy_bands(&conn)?;
             conn.execute_batch("DETACH DATABASE disk;")
                 .map_err(&open_err)?;
@@ -267,6 +267,14 @@ impl SqliteStore {
     /// Whether this is a scratch copy (dry run): nothing reaches the disk.
     pub fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    /// Whether writes keep the search indexes: not on a scratch copy ([`Search`]).
+    pub(super) fn search(&self) -> Search {
+        match self.read_only {
+            true => Search::Unindexed,
+            false => Search::Indexed,
+        }
     }
 
     /// The database file.
@@ -356,6 +364,7 @@ fn memory_schema() -> rusqlite::Result<Connection> {
     super::desk::register_functions(&conn)?;
     for step in [
         SCHEMA, MIGRATE_V2, MIGRATE_V3, MIGRATE_V4, MIGRATE_V5, MIGRATE_V6, MIGRATE_V7, MIGRATE_V8,
+        MIGRATE_V9,
     ] {
         conn.execute_batch(step)?;
     }
@@ -404,6 +413,9 @@ fn migrate(conn: &mut Connection, path: &Path) -> Result<(), StoreError> {
     }
     if version < 8 {
         tx.execute_batch(MIGRATE_V8)?;
+    }
+    if version < 9 {
+        tx.execute_batch(MIGRATE_V9)?;
     }
     tx.execute_batch(&format!("PRAGMA user_version = {SCHEMA_VERSION}"))?;
     tx.commit()?;
@@ -568,6 +580,16 @@ mod tests {
                 )
                 .unwrap();
             assert_eq!((version, triggers), (SCHEMA_VERSION, 0));
+            for index in ["articles_fts", "alerts_fts"] {
+                let automerge: i64 = conn
+                    .query_row(
+                        &format!("SELECT v FROM {index}_config WHERE k = 'automerge'"),
+                        [],
+                        |r| r.get(0),
+                    )
+                    .unwrap();
+                assert_eq!(automerge, 16, "{index} merges 16 segments at a time");
+            }
         }
         // What the triggers indexed is still found.
         let (old_id, new_id) = (old.id.as_str().to_string(), new.id.as_str().to_string());
@@ -616,15 +638,24 @@ mod tests {
         // Alerts are kept, and so is their index.
         assert_eq!(found_alerts(&store, "zeppelin").await, [old_alert.as_str()]);
 
-        // The dry run's scratch copy indexes what it copied.
+        // The dry run's scratch copy copies the rows, not the indexes, and indexes nothing
+        // it records: nothing searches it.
         drop(store);
         let scratch = SqliteStore::open_scratch(dir.path()).unwrap();
-        assert_eq!(
-            found_articles(&scratch, "marsupials").await,
-            [new_id.as_str()]
-        );
-        assert_eq!(found_alerts(&scratch, "quokka").await.len(), 1);
-        assert!(indexed(&scratch, "articles_fts", "moored").is_empty());
+        assert!(scratch
+            .stored_article(&new.feed, &new_id)
+            .unwrap()
+            .is_some());
+        assert!(found_articles(&scratch, "marsupials").await.is_empty());
+        assert!(found_alerts(&scratch, "quokka").await.is_empty());
+        let wombat = article("wombat", "Wombat census", "Burrows counted.");
+        let queued = scratch
+            .record_article(&wombat, "m", vec![alert_for(&wombat)], None, Utc::now())
+            .unwrap()
+            .queued;
+        assert_eq!(queued.len(), 1);
+        assert!(found_articles(&scratch, "wombat").await.is_empty());
+        assert!(found_alerts(&scratch, "wombat").await.is_empty());
     }
 
     /// Overwrites the root page of `table` in the state in `dir` (closed) with garbage.

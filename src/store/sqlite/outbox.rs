@@ -128,7 +128,7 @@ impl SqliteStore {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         for new in alerts {
-            queue_alert(&tx, new, None, now)?;
+            queue_alert(&tx, self.search(), new, None, now)?;
         }
         tx.commit()?;
         Ok(())

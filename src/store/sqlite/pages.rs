@@ -47,6 +47,7 @@ impl SqliteStore {
             true => Recorded::default(),
             false => record_in(
                 &tx,
+                self.search(),
                 &w.article,
                 &w.matcher,
                 w.alerts,

@@ -11,6 +11,7 @@
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::desk::Search;
 use super::schedule::write_schedule;
 use super::seen::{queue_alert, record_in, record_poll_in};
 use super::SqliteStore;
@@ -57,28 +58,37 @@ impl SqliteStore {
     /// per article, what recording it did.
     pub fn finish_poll(&self, w: PollWrite) -> Result<Vec<Recorded>, StoreError> {
         let may_alert = w.may_alert();
+        let search = self.search();
         let mut conn = self.poll_conn();
         if !may_alert {
             return conn
                 .db()
-                .in_batch(|| self.spawn_flush(), |c| write_poll(c, w));
+                .in_batch(|| self.spawn_flush(), |c| write_poll(c, search, w));
         }
         conn.db().commit_batch()?;
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let recorded = write_poll(&tx, w)?;
+        let recorded = write_poll(&tx, search, w)?;
         tx.commit()?;
         Ok(recorded)
     }
 }
 
 /// Writes everything one poll learnt, unless its lease was lost.
-fn write_poll(c: &Connection, w: PollWrite) -> Result<Vec<Recorded>, StoreError> {
+fn write_poll(c: &Connection, search: Search, w: PollWrite) -> Result<Vec<Recorded>, StoreError> {
     if let Some(lease) = &w.lease {
         check_lease(c, &w.record.feed, lease)?;
     }
     let mut recorded = Vec::with_capacity(w.articles.len());
     for a in w.articles {
-        let rec = record_in(c, &a.article, &w.matcher, a.alerts, a.near.as_ref(), w.now)?;
+        let rec = record_in(
+            c,
+            search,
+            &a.article,
+            &w.matcher,
+            a.alerts,
+            a.near.as_ref(),
+            w.now,
+        )?;
         recorded.push(rec);
     }
     record_poll_in(c, &w.record, &w.by)?;
@@ -86,7 +96,7 @@ fn write_poll(c: &Connection, w: PollWrite) -> Result<Vec<Recorded>, StoreError>
         write_schedule(c, &w.record.feed, s)?;
     }
     for h in &w.health {
-        queue_alert(c, h, None, w.now)?;
+        queue_alert(c, search, h, None, w.now)?;
     }
     Ok(recorded)
 }

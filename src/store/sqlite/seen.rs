@@ -7,6 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::bands;
 use super::copies::record_copy;
+use super::desk::Search;
 use super::SqliteStore;
 use crate::feeds::{lsh, Article};
 use crate::store::{FeedState, NearDupCheck, NewAlert, PollRecord, Recorded, StoreError};
@@ -82,7 +83,7 @@ impl SqliteStore {
     ) -> Result<Recorded, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let out = record_in(&tx, article, matcher, alerts, near, now)?;
+        let out = record_in(&tx, self.search(), article, matcher, alerts, near, now)?;
         tx.commit()?;
         Ok(out)
     }
@@ -115,6 +116,7 @@ pub(super) fn record_poll_in(
 /// inside `tx` (see [`SqliteStore::record_article`]).
 pub(super) fn record_in(
     tx: &Connection,
+    search: Search,
     article: &Article,
     matcher: &str,
     alerts: Vec<NewAlert>,
@@ -136,14 +138,14 @@ pub(super) fn record_in(
                 continue;
             }
         }
-        queue_alert(tx, &new, Some(article), now)?;
+        queue_alert(tx, search, &new, Some(article), now)?;
         if let Some(keys) = &keys {
             bands::index(tx, &new.alert.id, keys)?;
         }
         out.queued.push(new.alert);
     }
     let fingerprint = near.map(|n| n.fingerprint.to_bytes());
-    upsert_article(tx, article, matcher, fingerprint, now)?;
+    upsert_article(tx, search, article, matcher, fingerprint, now)?;
     Ok(out)
 }
 
@@ -183,6 +185,7 @@ fn story_seen(tx: &Connection, watchlist: &str, keys: &[String]) -> Result<bool,
 /// Writes the alert, its story keys and one pending delivery per sink (due `now`).
 pub(super) fn queue_alert(
     tx: &Connection,
+    search: Search,
     new: &NewAlert,
     article: Option<&Article>,
     now: DateTime<Utc>,
@@ -207,7 +210,7 @@ pub(super) fn queue_alert(
             article.map_or("", |a| a.id.as_str())
         ])?;
     if inserted == 1 {
-        super::desk::index_alert(tx, tx.last_insert_rowid(), a)?;
+        super::desk::index_alert(tx, search, tx.last_insert_rowid(), a)?;
     }
     for key in &new.story_keys {
         tx.execute(
@@ -228,6 +231,7 @@ pub(super) fn queue_alert(
 
 fn upsert_article(
     tx: &Connection,
+    search: Search,
     a: &Article,
     matcher: &str,
     fingerprint: Option<Vec<u8>>,
@@ -269,10 +273,10 @@ fn upsert_article(
         fingerprint,
     ])?;
     match before {
-        None => super::desk::index_article(tx, tx.last_insert_rowid(), a),
+        None => super::desk::index_article(tx, search, tx.last_insert_rowid(), a),
         Some((rowid, stored)) if stored != hash => {
-            super::desk::unindex_article(tx, rowid)?;
-            super::desk::index_article(tx, rowid, a)
+            super::desk::unindex_article(tx, search, rowid)?;
+            super::desk::index_article(tx, search, rowid, a)
         }
         Some(_) => Ok(()),
     }

@@ -88,8 +88,19 @@ DROP TRIGGER IF EXISTS alerts_fts_insert;
 DROP TRIGGER IF EXISTS alerts_fts_delete;
 ";
 
+/// Schema version 9: FTS5 merges an index's segments 16 at a time (`automerge`, default
+/// 4). Every commit of the poll batch writes its pending index as a new segment, and with
+/// merges of 4 each indexed word was written again at every level of a 4-way tree: the
+/// merges were 13% of a round of new feeds (`bench/load.sh 10000`, `perf record`). With 16
+/// there are half as many levels; a search reads up to 15 segments per level instead of 3.
+/// The setting is kept in each index's `*_config` table.
+pub(super) const MIGRATE_V9: &str = "
+INSERT INTO articles_fts (articles_fts, rank) VALUES ('automerge', 16);
+INSERT INTO alerts_fts (alerts_fts, rank) VALUES ('automerge', 16);
+";
+
 /// Fills both search indexes from the stored rows, into empty indexes: a state upgraded
-/// to version 5, and the dry run's scratch copy, whose rows were copied in without them.
+/// to version 5.
 pub(super) const FILL_INDEXES: &str = "
 INSERT INTO articles_fts (rowid, title, body)
     SELECT rowid, newshound_fold(title), newshound_fold(summary || ' ' || content) FROM articles;
@@ -98,9 +109,30 @@ INSERT INTO alerts_fts (rowid, title, body)
         newshound_fold(json_extract(body, '$.article.summary')) FROM alerts;
 ";
 
+/// Whether the recording code writes a state's search indexes: always for a state on
+/// disk; never for a scratch copy (`--dry-run`), which nothing searches and which is
+/// dropped at the end of the run — indexing was a third of a dry run's CPU time on one
+/// 8 MB feed (`bench/rg.sh`, `perf record`), and its index pages and pending FTS5 data
+/// part of its memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::store::sqlite) enum Search {
+    /// The indexes follow every article and alert written.
+    Indexed,
+    /// No index rows are written (a scratch copy).
+    Unindexed,
+}
+
 /// Adds the article stored at `rowid` of `articles` to the search index: its title, and
 /// its summary and content as one text.
-pub(super) fn index_article(tx: &Connection, rowid: i64, a: &Article) -> Result<(), StoreError> {
+pub(super) fn index_article(
+    tx: &Connection,
+    search: Search,
+    rowid: i64,
+    a: &Article,
+) -> Result<(), StoreError> {
+    if search == Search::Unindexed {
+        return Ok(());
+    }
     let body = format!("{} {}", a.summary, a.content);
     tx.prepare_cached("INSERT INTO articles_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?
         .execute(params![
@@ -113,7 +145,14 @@ pub(super) fn index_article(tx: &Connection, rowid: i64, a: &Article) -> Result<
 
 /// Removes the article stored at `rowid` of `articles` from the search index (the index
 /// is contentless with `contentless_delete`, so the rowid is enough).
-pub(super) fn unindex_article(tx: &Connection, rowid: i64) -> Result<(), StoreError> {
+pub(super) fn unindex_article(
+    tx: &Connection,
+    search: Search,
+    rowid: i64,
+) -> Result<(), StoreError> {
+    if search == Search::Unindexed {
+        return Ok(());
+    }
     tx.prepare_cached("DELETE FROM articles_fts WHERE rowid = ?1")?
         .execute([rowid])?;
     Ok(())
@@ -131,7 +170,15 @@ pub(super) fn unindex_articles_before(tx: &Connection, before: &str) -> Result<(
 
 /// Adds the alert stored at `rowid` of `alerts` to the search index: its article's title
 /// and summary.
-pub(super) fn index_alert(tx: &Connection, rowid: i64, a: &Alert) -> Result<(), StoreError> {
+pub(super) fn index_alert(
+    tx: &Connection,
+    search: Search,
+    rowid: i64,
+    a: &Alert,
+) -> Result<(), StoreError> {
+    if search == Search::Unindexed {
+        return Ok(());
+    }
     tx.prepare_cached("INSERT INTO alerts_fts (rowid, title, body) VALUES (?1, ?2, ?3)")?
         .execute(params![
             rowid,
