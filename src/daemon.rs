@@ -1,6 +1,7 @@
 //! Wires the stages together: `once` (one poll of every feed, then delivery) and `run`
 //! (claim rounds over the shared schedule, the delivery loop, reload and shutdown).
 
+use std::collections::HashSet;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -317,6 +318,16 @@ impl Generation {
             .board()
             .reset(pipeline.config.http.timeout + health::POLL_GRACE);
         monitor.set_config(pipeline.config.clone());
+        {
+            // Per-feed series of feeds the config no longer has go with them.
+            let names: HashSet<&str> = pipeline
+                .config
+                .feeds
+                .iter()
+                .map(|f| f.name.as_str())
+                .collect();
+            crate::metrics::metrics().retain_feeds(|feed| names.contains(feed));
+        }
         crate::metrics::metrics()
             .set_per_feed_fetch(pipeline.config.daemon.per_feed_fetch_histogram);
         let polling = Polling {

@@ -161,6 +161,17 @@ impl Metrics {
         *self.counts().reloads.entry(result.to_string()).or_default() += 1;
     }
 
+    /// Forgets the series of every feed `keep` refuses (a reload dropped it), so the
+    /// per-feed series stay bounded by the running config's feeds however often it
+    /// changes. The one fetch histogram for all feeds stays.
+    pub fn retain_feeds(&self, keep: impl Fn(&str) -> bool) {
+        let mut c = self.counts();
+        c.polls.retain(|(feed, _), _| keep(feed));
+        c.pages.retain(|(feed, _), _| keep(feed));
+        c.last_success.retain(|feed, _| keep(feed));
+        c.fetch.retain(|feed, _| feed.is_empty() || keep(feed));
+    }
+
     /// Fetching `feed` took `took` (successful or not).
     pub fn observe_fetch(&self, feed: &str, took: Duration) {
         let secs = took.as_secs_f64();
@@ -414,6 +425,41 @@ mod tests {
             .filter(|l| l.starts_with("newshound_fetch_duration_seconds"))
             .count();
         assert_eq!(series, 14);
+    }
+
+    #[test]
+    fn series_of_feeds_a_reload_dropped_are_forgotten() {
+        let m = Metrics::default();
+        m.set_per_feed_fetch(true);
+        for feed in ["kept", "dropped"] {
+            m.record_poll_outcome(feed, "ok", 1, []);
+            m.record_poll(feed, "not_modified");
+            m.record_page(feed, "ok");
+            m.observe_fetch(feed, Duration::from_millis(70));
+        }
+        m.retain_feeds(|feed| feed == "kept");
+        let text = m.render(&Gauges::default());
+        assert!(!text.contains("feed=\"dropped\""), "{text}");
+        for series in [
+            "newshound_feed_polls_total{feed=\"kept\",result=\"ok\"} 1\n",
+            "newshound_feed_polls_total{feed=\"kept\",result=\"not_modified\"} 1\n",
+            "newshound_page_fetches_total{feed=\"kept\",result=\"ok\"} 1\n",
+            "newshound_fetch_duration_seconds_count{feed=\"kept\"} 1\n",
+            "newshound_feed_last_success_timestamp_seconds{feed=\"kept\"} ",
+        ] {
+            assert!(text.contains(series), "{series}: {text}");
+        }
+        assert!(text.contains("newshound_articles_total 2\n"), "{text}");
+
+        // The one histogram for all feeds is no feed's series.
+        let all = Metrics::default();
+        all.observe_fetch("dropped", Duration::from_millis(70));
+        all.retain_feeds(|_| false);
+        let text = all.render(&Gauges::default());
+        assert!(
+            text.contains("newshound_fetch_duration_seconds_count 1\n"),
+            "{text}"
+        );
     }
 
     #[test]

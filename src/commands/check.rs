@@ -16,7 +16,7 @@ fn write_summary(path: &Path, cfg: &Config, out: &mut dyn Write) -> std::io::Res
     writeln!(out, "config {} is valid", path.display())?;
     writeln!(out, "state_dir: {}", cfg.daemon.state_dir.display())?;
     writeln!(out, "feeds: {}", cfg.feeds.len())?;
-    for f in &cfg.feeds {
+    for f in cfg.feeds.iter() {
         let tags = if f.tags.is_empty() {
             String::new()
         } else {

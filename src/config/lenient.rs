@@ -28,6 +28,13 @@ struct Problem {
 /// Reads `source` into a [`RawConfig`], with every problem met on the way. `None` when the
 /// tree could not be read at all.
 pub fn read(source: &mut Source) -> (Option<RawConfig>, Vec<ConfigIssue>) {
+    // First the whole tree, moved rather than copied: a config that reads at once never
+    // has two trees alive, and none is left alive while it is validated. Only one with
+    // problems builds the tree again and reads copies of it, one per problem.
+    if let Ok(raw) = serde_path_to_error::deserialize::<_, RawConfig>(source.take_value()) {
+        return (Some(raw), Vec::new());
+    }
+    source.rebuild();
     let mut issues = Vec::new();
     for _ in 0..MAX_PROBLEMS {
         let err = match serde_path_to_error::deserialize::<_, RawConfig>(source.value.clone()) {

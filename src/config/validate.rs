@@ -76,7 +76,7 @@ pub fn validate(raw: RawConfig, ctx: &Context) -> Result<Config, Vec<ConfigIssue
             daemon,
             http,
             store,
-            feeds,
+            feeds: feeds.into(),
             watchlists,
             sinks,
             health,

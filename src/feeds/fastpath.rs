@@ -415,6 +415,21 @@ mod tests {
     }
 
     #[test]
+    fn text_read_in_place_matches_feed_rs() {
+        same(
+            &rss(
+                r#"<item><title/><description>a &amp; b &#233;<![CDATA[ <p>c</p> ]]>&lt;i&gt;d&lt;/i&gt;<![CDATA[]]></description>
+            <guid>g1</guid><content:encoded>x<!-- note -->y &#x1F600;</content:encoded></item>
+            <item><title></title><guid>g2</guid><description><![CDATA[only]]></description>
+            <content:encoded><![CDATA[]]></content:encoded><dc:creator>A &amp; B</dc:creator></item>"#,
+            ),
+            None,
+        );
+        let unclosed = rss("<item><guid>g</guid><description>a &amp b</description></item>");
+        assert_eq!(parse_feed_fast(unclosed.as_bytes(), "f", None), None);
+    }
+
+    #[test]
     fn anything_unusual_falls_back() {
         let atom = |entry: &str| {
             format!(

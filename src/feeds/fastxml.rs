@@ -59,6 +59,8 @@ pub(crate) enum Ev {
 
 /// A strict reader over UTF-8 XML; every method returns `None` to mean "give up".
 pub(crate) struct Cursor<'a> {
+    /// The whole document, which the reader reads as a shrinking slice of it.
+    input: &'a str,
     reader: NsReader<&'a [u8]>,
     default: Ns,
     /// The `xml:base` of each open element (inherited when it has none); index 0 is the
@@ -75,6 +77,7 @@ impl<'a> Cursor<'a> {
         config.trim_markup_names_in_closing_tags = true;
         config.trim_text(false);
         Cursor {
+            input: text,
             reader,
             default: Ns::Other,
             bases: vec![base.cloned().map(Rc::new)],
@@ -162,6 +165,63 @@ impl<'a> Cursor<'a> {
     /// The text of the element just started, up to its end tag, coalesced like feed-rs's
     /// `child_as_text` (`Some(None)` when there is none); gives up on child elements.
     pub fn text(&mut self) -> Option<Option<String>> {
+        match self.plain_text() {
+            Some(text) => self.end().map(|()| text),
+            None => self.text_events(),
+        }
+    }
+
+    /// [`Self::text`] read straight from the input, for the usual element holding only
+    /// text, character and predefined entity references and CDATA sections: `None`,
+    /// having read nothing, for anything else (a comment, a PI, a child, a reference that
+    /// is not closed), which [`Self::text_events`] then reads. quick-xml reports every
+    /// reference as an event of its own and checks each piece of text for UTF-8 again,
+    /// which made escaped HTML the costliest part of a feed. On success the reader is
+    /// moved to the `</` of the end tag, from where it reads on as if it had read the
+    /// text itself (its position, used only in error messages, is not moved).
+    fn plain_text(&mut self) -> Option<Option<String>> {
+        let rest: &'a [u8] = self.reader.get_mut();
+        let start = self.input.len() - rest.len();
+        // After `<a/>` the reader owes an end event of its own.
+        if self.input.as_bytes()[..start].ends_with(b"/>") {
+            return None;
+        }
+        let mut buffer: Option<String> = None;
+        let mut at = start;
+        loop {
+            let lt = at + memchr::memchr(b'<', &self.input.as_bytes()[at..])?;
+            if lt > at {
+                let out = buffer.get_or_insert_with(String::new);
+                push_text(&self.input[at..lt], out)?;
+            }
+            let markup = &self.input.as_bytes()[lt..];
+            if markup.starts_with(b"</") {
+                *self.reader.get_mut() = &self.input.as_bytes()[lt..];
+                return Some(buffer);
+            }
+            let cdata = markup.strip_prefix(b"<![CDATA[")?;
+            let end = memchr::memmem::find(cdata, b"]]>")?;
+            let content = &self.input[lt + 9..lt + 9 + end];
+            if !content.is_empty() {
+                buffer.get_or_insert_with(String::new).push_str(content);
+            }
+            at = lt + 9 + end + 3;
+        }
+    }
+
+    /// Reads the end tag of the element whose text [`Self::plain_text`] read.
+    fn end(&mut self) -> Option<()> {
+        match self.reader.read_resolved_event().ok()?.1 {
+            Event::End(_) => {
+                self.bases.pop();
+                Some(())
+            }
+            _ => None,
+        }
+    }
+
+    /// [`Self::text`] event by event.
+    fn text_events(&mut self) -> Option<Option<String>> {
         let mut buffer: Option<String> = None;
         loop {
             let (_, event) = self.reader.read_resolved_event().ok()?;
@@ -237,6 +297,25 @@ fn push_reference(r: &BytesRef, out: &mut String) -> Option<()> {
         Some(ch) => out.push(ch),
         None => out.push_str(resolve_predefined_entity(r)?),
     }
+    Some(())
+}
+
+/// Appends text (no markup in it) with its references resolved as quick-xml reports them
+/// (`&` up to the next `;`) and [`push_reference`] reads them; `None` for a reference
+/// that is not closed before the next `&` or the end, or that it would not read.
+fn push_text(text: &str, out: &mut String) -> Option<()> {
+    let mut rest = text;
+    while let Some(amp) = memchr::memchr(b'&', rest.as_bytes()) {
+        out.push_str(&rest[..amp]);
+        let after = &rest[amp + 1..];
+        let semi = memchr::memchr2(b';', b'&', after.as_bytes())?;
+        if after.as_bytes()[semi] != b';' {
+            return None;
+        }
+        push_reference(&BytesRef::new(&after[..semi]), out)?;
+        rest = &after[semi + 1..];
+    }
+    out.push_str(rest);
     Some(())
 }
 

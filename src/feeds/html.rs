@@ -14,77 +14,42 @@ mod text;
 
 use text::{Break, TextOut};
 
-/// Elements dropped together with everything inside them.
-const DROPPED: &[&str] = &["script", "style", "noscript", "template"];
-/// Ruby annotations (readings, fallback parentheses): dropped with their text, up to the
-/// next annotation or the end of the ruby, since their end tags may be omitted.
-const RUBY_ANNOTATIONS: &[&str] = &["rt", "rp"];
-/// Elements that end a paragraph: they leave a blank line.
-const PARAGRAPHS: &[&str] = &[
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "section",
-    "article",
-    "header",
-    "footer",
-    "aside",
-    "nav",
-    "main",
-    "ul",
-    "ol",
-    "dl",
-    "table",
-    "pre",
-    "figure",
-    "hr",
-    "address",
-    "form",
-    "fieldset",
-    "details",
-    "body",
-    "html",
-    "head",
-    "title",
-];
-/// Elements that end a line.
-const LINES: &[&str] = &[
-    "div",
-    "li",
-    "tr",
-    "td",
-    "th",
-    "dt",
-    "dd",
-    "caption",
-    "figcaption",
-    "option",
-    "summary",
-    "thead",
-    "tbody",
-    "tfoot",
-    "legend",
-    "center",
-    "menu",
-];
+/// The elements of each [`Kind`] but [`Kind::Inline`], by lowercase local name.
+/// Dropped with their content: `script`, `style`, `noscript`, `template`. Ruby annotations
+/// (readings, fallback parentheses), dropped with their text up to the next annotation or
+/// the end of the ruby, since their end tags may be omitted: `rt`, `rp`. Ending a
+/// paragraph (a blank line): `p`, `h1`–`h6`, `blockquote`, the sectioning elements, lists,
+/// `table`, `pre`, `figure`, `hr`, `address`, `form`, `fieldset`, `details`, and `body`,
+/// `html`, `head`, `title`. Ending a line: `div`, `li`, table rows and cells, `dt`, `dd`,
+/// captions, `option`, `summary`, table sections, `legend`, `center`, `menu`.
+fn kind_of_lowercase(name: &[u8]) -> Kind {
+    match name {
+        b"br" => Kind::Br,
+        b"p" | b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" | b"blockquote" | b"section"
+        | b"article" | b"header" | b"footer" | b"aside" | b"nav" | b"main" | b"ul" | b"ol"
+        | b"dl" | b"table" | b"pre" | b"figure" | b"hr" | b"address" | b"form" | b"fieldset"
+        | b"details" | b"body" | b"html" | b"head" | b"title" => Kind::Para,
+        b"div" | b"li" | b"tr" | b"td" | b"th" | b"dt" | b"dd" | b"caption" | b"figcaption"
+        | b"option" | b"summary" | b"thead" | b"tbody" | b"tfoot" | b"legend" | b"center"
+        | b"menu" => Kind::Line,
+        b"script" | b"style" | b"noscript" | b"template" => Kind::Dropped,
+        b"rt" | b"rp" => Kind::Annotation,
+        _ => Kind::Inline,
+    }
+}
 
 /// What an element does to the text, by its local name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Kind {
-    /// Dropped with its content ([`DROPPED`]).
+    /// Dropped with its content.
     Dropped,
-    /// A ruby annotation ([`RUBY_ANNOTATIONS`]).
+    /// A ruby annotation.
     Annotation,
     /// `<br>`: a line break.
     Br,
-    /// Ends a paragraph ([`PARAGRAPHS`]).
+    /// Ends a paragraph.
     Para,
-    /// Ends a line ([`LINES`]).
+    /// Ends a line.
     Line,
     /// Inline: vanishes.
     Inline,
@@ -99,16 +64,7 @@ impl Kind {
         };
         lower.copy_from_slice(local.as_bytes());
         lower.make_ascii_lowercase();
-        let name = std::str::from_utf8(lower).unwrap_or_default();
-        let is = |set: &[&str]| set.contains(&name);
-        match () {
-            _ if name == "br" => Kind::Br,
-            _ if is(PARAGRAPHS) => Kind::Para,
-            _ if is(LINES) => Kind::Line,
-            _ if is(DROPPED) => Kind::Dropped,
-            _ if is(RUBY_ANNOTATIONS) => Kind::Annotation,
-            _ => Kind::Inline,
-        }
+        kind_of_lowercase(lower)
     }
 }
 
@@ -278,7 +234,10 @@ impl<'a> Scanner<'a> {
 
     /// Acts on a tag named `name` ending at `end` (its `>`); returns where to resume.
     fn element(&self, name: &str, closing: bool, end: usize, out: &mut TextOut) -> usize {
-        let local = name.rsplit(':').next().unwrap_or(name);
+        let local = match name.bytes().rposition(|b| b == b':') {
+            Some(colon) => &name[colon + 1..],
+            None => name,
+        };
         let kind = Kind::of(local);
         if !closing && kind == Kind::Dropped && self.bytes[end - 1] != b'/' {
             let close = format!("</{name}");
@@ -334,21 +293,25 @@ impl<'a> Scanner<'a> {
 /// The index of the `>` ending a tag whose attributes start at `from`. With `quotes`, a
 /// `>` inside a quoted attribute value (`a="x>y"`) does not count.
 fn tag_end(bytes: &[u8], from: usize, quotes: bool) -> Option<usize> {
-    let mut quote: Option<u8> = None;
-    let mut after_eq = false;
-    for (i, &b) in bytes.iter().enumerate().skip(from) {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None if b == b'>' => return Some(i),
-            None if quotes && after_eq && (b == b'"' || b == b'\'') => quote = Some(b),
-            None => {}
-        }
-        if !b.is_ascii_whitespace() {
-            after_eq = b == b'=';
-        }
+    if !quotes {
+        return find(bytes, from, b">");
     }
-    None
+    let mut at = from;
+    loop {
+        let i = at + memchr::memchr3(b'>', b'"', b'\'', bytes.get(at..)?)?;
+        if bytes[i] == b'>' {
+            return Some(i);
+        }
+        // A quote opens a value only right after `=` (spaces between allowed).
+        let before = bytes[from..i]
+            .iter()
+            .rev()
+            .find(|b| !b.is_ascii_whitespace());
+        at = match before {
+            Some(b'=') => i + 1 + memchr::memchr(bytes[i], &bytes[i + 1..])? + 1,
+            _ => i + 1,
+        };
+    }
 }
 
 /// Finds `needle` in `hay` at or after `from`.
@@ -486,6 +449,43 @@ mod tests {
         ];
         for (input, want) in cases {
             assert_eq!(looks_like_html(input), *want, "input: {input:?}");
+        }
+    }
+
+    /// The byte-by-byte search `tag_end` replaced: a `>` outside quoted values, where a
+    /// quote opens a value only after `=` (spaces between allowed).
+    fn tag_end_per_byte(bytes: &[u8], from: usize, quotes: bool) -> Option<usize> {
+        let mut quote: Option<u8> = None;
+        let mut after_eq = false;
+        for (i, &b) in bytes.iter().enumerate().skip(from) {
+            match quote {
+                Some(q) if b == q => quote = None,
+                Some(_) => {}
+                None if b == b'>' => return Some(i),
+                None if quotes && after_eq && (b == b'"' || b == b'\'') => quote = Some(b),
+                None => {}
+            }
+            if !b.is_ascii_whitespace() {
+                after_eq = b == b'=';
+            }
+        }
+        None
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn tag_end_equals_the_per_byte_search(
+            tag in proptest::collection::vec(
+                proptest::sample::select(b"a =\"'>\n".to_vec()), 0..30),
+            from in 0usize..32,
+            quotes in proptest::prelude::any::<bool>(),
+        ) {
+            proptest::prop_assert_eq!(
+                tag_end(&tag, from, quotes),
+                tag_end_per_byte(&tag, from, quotes)
+            );
         }
     }
 

@@ -71,30 +71,18 @@ impl TextOut {
         let bytes = text.as_bytes();
         let mut i = 0;
         while i < bytes.len() {
-            let start = i;
-            let mut ws = None;
-            while i < bytes.len() {
-                let b = bytes[i];
-                if b < 0x80 {
-                    if is_ascii_space(b) {
-                        ws = Some((b == b'\n', 1));
-                        break;
-                    }
-                    i += 1;
-                    continue;
-                }
-                let c = text[i..].chars().next().unwrap_or_default();
-                if c.is_whitespace() {
-                    ws = Some((false, c.len_utf8()));
-                    break;
-                }
-                i += c.len_utf8();
+            let end = visible_run(text, i);
+            if end > i {
+                self.visible(&text[i..end]);
+                i = end;
             }
-            if i > start {
-                self.visible(&text[start..i]);
-            }
-            if let Some((newline, len)) = ws {
-                self.whitespace(newline);
+            let Some(&b) = bytes.get(i) else { break };
+            if b < 0x80 {
+                self.whitespace(b == b'\n');
+                i += 1;
+            } else {
+                let len = text[i..].chars().next().map_or(1, char::len_utf8);
+                self.whitespace(false);
                 i += len;
             }
         }
@@ -125,7 +113,116 @@ impl TextOut {
     }
 }
 
-/// The ASCII characters `char::is_whitespace` accepts (vertical tab and form feed too).
-fn is_ascii_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | 0x0B | 0x0C | b'\r')
+/// How [`visible_run`] sees a byte.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Not whitespace, and not the start of a character that may be.
+    Visible,
+    /// An ASCII space.
+    Space,
+    /// Other ASCII whitespace (tab, line breaks, vertical tab, form feed).
+    OtherSpace,
+    /// The lead byte of a character that may be Unicode whitespace (U+0085, U+00A0,
+    /// U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).
+    MaybeSpace,
+}
+
+/// [`Class`] by byte value.
+static CLASS: [Class; 256] = {
+    let mut table = [Class::Visible; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = match b as u8 {
+            b' ' => Class::Space,
+            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' => Class::OtherSpace,
+            0xC2 | 0xE1 | 0xE2 | 0xE3 => Class::MaybeSpace,
+            _ => Class::Visible,
+        };
+        b += 1;
+    }
+    table
+};
+
+/// The end of the run of text from `from` that is written as it is: visible characters
+/// and the single ASCII spaces between them (what collapsing leaves unchanged). Stops at
+/// a character boundary before any other whitespace.
+fn visible_run(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    let mut i = from;
+    while let Some(&b) = bytes.get(i) {
+        match CLASS[usize::from(b)] {
+            Class::Visible => i += 1,
+            Class::Space => {
+                let next = bytes.get(i + 1).map(|&n| CLASS[usize::from(n)]);
+                if i == from || next != Some(Class::Visible) {
+                    break;
+                }
+                i += 2;
+            }
+            Class::OtherSpace => break,
+            Class::MaybeSpace => match text[i..].chars().next() {
+                Some(c) if !c.is_whitespace() => i += c.len_utf8(),
+                _ => break,
+            },
+        }
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What `literal` must write: each character on its own, the way the writer saw text
+    /// before runs were copied whole.
+    fn literal_per_char(out: &mut TextOut, text: &str) {
+        for (i, c) in text.char_indices() {
+            match c.is_whitespace() {
+                true => out.whitespace(c == '\n'),
+                false => out.visible(&text[i..i + c.len_utf8()]),
+            }
+        }
+    }
+
+    /// Text mixing every byte class: ASCII and Unicode whitespace, characters that share
+    /// a lead byte with Unicode whitespace without being any, controls.
+    fn mixed_text() -> impl Strategy<Value = String> {
+        let chars = vec![
+            'a', 'Z', '.', ' ', ' ', '\t', '\n', '\r', '\u{b}', '\u{c}', '\u{1c}', '\u{7f}', 'é',
+            '©', '\u{85}', '\u{a0}', 'ᄀ', '\u{1680}', '\u{2009}', '\u{200b}', '—', '€',
+            '\u{2028}', '\u{202f}', '\u{205f}', '\u{3000}', 'あ', '李', '😀',
+        ];
+        proptest::collection::vec(proptest::sample::select(chars), 0..40)
+            .prop_map(|cs| cs.into_iter().collect())
+    }
+
+    fn breaks() -> impl Strategy<Value = Option<Break>> {
+        proptest::option::of(proptest::sample::select(vec![
+            Break::Line,
+            Break::Block,
+            Break::Para,
+        ]))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        #[test]
+        fn runs_copied_whole_equal_the_per_character_writer(
+            pieces in proptest::collection::vec((mixed_text(), breaks()), 0..5),
+            newlines in any::<bool>(),
+        ) {
+            let (mut fast, mut slow) = (TextOut::new(0, newlines), TextOut::new(0, newlines));
+            for (text, mark) in &pieces {
+                fast.literal(text);
+                literal_per_char(&mut slow, text);
+                if let Some(kind) = mark {
+                    fast.mark(*kind);
+                    slow.mark(*kind);
+                }
+            }
+            prop_assert_eq!(fast.finish(), slow.finish());
+        }
+    }
 }

@@ -84,8 +84,8 @@ pub trait Rounds: Clone + Send + Sync + 'static {
 
 /// What one config's claim loop works with.
 pub struct Polling {
-    /// The config's feeds.
-    pub feeds: Vec<FeedConfig>,
+    /// The config's feeds (shared with the config, not copied).
+    pub feeds: Arc<[FeedConfig]>,
     /// The caps on polls at once.
     pub gate: Arc<Gate>,
     /// `daemon.concurrency`: claims beyond it wait for a slot, up to as many again.
@@ -163,9 +163,9 @@ struct Run<R> {
     rounds: R,
     polling: Polling,
     set: Arc<FeedSet>,
-    /// The config's feeds in the set's order (`feeds[i]` is the set's `i`th): the one
-    /// copy the loop keeps, looked up through the set's own index of names.
-    feeds: Vec<FeedConfig>,
+    /// Where the set's `i`th feed stands in `polling.feeds` (`at[i]`), looked up through
+    /// the set's own index of names: the loop keeps no copy of the feeds.
+    at: Vec<u32>,
     running: JoinSet<Ended>,
     /// Feeds claimed and not finished.
     in_flight: HashSet<String>,
@@ -179,14 +179,14 @@ struct Run<R> {
 }
 
 impl<R: Rounds> Run<R> {
-    fn new(rounds: R, mut polling: Polling, set: Arc<FeedSet>) -> Run<R> {
-        // Moved out, not copied: at 20,000 feeds each copy of the config's feeds (and a
-        // map keyed by their names) is megabytes held for the config's lifetime.
-        let mut feeds = Vec::with_capacity(set.len());
-        for f in std::mem::take(&mut polling.feeds) {
+    fn new(rounds: R, polling: Polling, set: Arc<FeedSet>) -> Run<R> {
+        // Indices, not copies: at 20,000 feeds each copy of the config's feeds (or a map
+        // keyed by their names) is megabytes held for the config's lifetime.
+        let mut at = Vec::with_capacity(set.len());
+        for (i, f) in polling.feeds.iter().enumerate() {
             // A later duplicate name is not in the set (`check` refuses them anyway).
-            if set.position(&f.name) == Some(feeds.len()) {
-                feeds.push(f);
+            if set.position(&f.name) == Some(at.len()) {
+                at.extend(u32::try_from(i).ok());
             }
         }
         Run {
@@ -194,7 +194,7 @@ impl<R: Rounds> Run<R> {
             rounds,
             polling,
             set,
-            feeds,
+            at,
             running: JoinSet::new(),
             in_flight: HashSet::new(),
             parked: Arc::default(),
@@ -269,28 +269,31 @@ impl<R: Rounds> Run<R> {
 
     /// Starts polling a feed claimed at `claimed_at` (no later than the claim's own time).
     fn start(&mut self, claimed: Claimed, claimed_at: DateTime<Utc>) {
-        let Some(feed) = self
+        let Some(at) = self
             .set
             .position(&claimed.feed)
-            .and_then(|i| self.feeds.get(i))
-            .cloned()
+            .and_then(|i| self.at.get(i))
+            .map(|&i| i as usize)
         else {
             return;
         };
+        let feed = &self.polling.feeds[at];
         if !self.in_flight.insert(feed.name.clone()) {
             // Claimed again while its poll still waits (a host far behind): that poll
             // will find its claim lost; this one is not started twice.
             tracing::warn!(feed = %feed.name, "claimed again while its poll still waits for its host");
             return;
         }
-        let (rounds, gate, board, parked) = (
+        let (rounds, gate, board, parked, feeds) = (
             self.rounds.clone(),
             self.polling.gate.clone(),
             self.polling.board.clone(),
             self.parked.clone(),
+            self.polling.feeds.clone(),
         );
         board.waiting(&feed.name);
         self.running.spawn(async move {
+            let feed = &feeds[at];
             parked.fetch_add(1, Ordering::Relaxed);
             let host = gate.enter_host(&feed.source).await;
             parked.fetch_sub(1, Ordering::Relaxed);
@@ -300,21 +303,21 @@ impl<R: Rounds> Run<R> {
             while rounds.now() - since > chrono::Duration::from_std(RENEW_AFTER).unwrap_or_default()
             {
                 since = rounds.now();
-                match rounds.renew(&feed, &claimed).await {
+                match rounds.renew(feed, &claimed).await {
                     Ok(true) => {}
                     Ok(false) => {
                         let lost = StoreError::LeaseLost {
                             feed: feed.name.clone(),
                         };
-                        return (feed.name, Err(lost));
+                        return (feed.name.clone(), Err(lost));
                     }
-                    Err(e) => return (feed.name, Err(e)),
+                    Err(e) => return (feed.name.clone(), Err(e)),
                 }
             }
             board.polling(&feed.name);
             // Boxed: a task waiting at the gate holds a few words, not a whole poll's state.
-            let outcome = Box::pin(rounds.poll(&feed, claimed)).await;
-            (feed.name, outcome)
+            let outcome = Box::pin(rounds.poll(feed, claimed)).await;
+            (feed.name.clone(), outcome)
         });
     }
 

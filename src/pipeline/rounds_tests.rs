@@ -200,7 +200,7 @@ async fn run(
     per_host: usize,
 ) {
     let polling = Polling {
-        feeds,
+        feeds: feeds.into(),
         gate: Arc::new(Gate::new(concurrency, per_host)),
         concurrency,
         wake: Arc::new(Notify::new()),

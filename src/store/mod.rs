@@ -62,16 +62,15 @@ impl Store {
 
     /// Opens the state `config` names for a short command beside a running daemon
     /// (`alerts replay`, feedback, mutes): like [`Store::open`], but a SQLite statement
-    /// waits up to [`sqlite::COMMAND_BUSY_TIMEOUT`] for the daemon's write lock.
+    /// waits up to [`sqlite::COMMAND_BUSY_TIMEOUT`] for the daemon's write lock, and the
+    /// command takes its turn before the daemon's next write
+    /// ([`sqlite::SqliteStore::open_command`]).
     pub async fn open_command(config: &Config) -> Result<Store, StoreError> {
         if postgres::url_of(config).is_some() {
             return Store::open(config).await;
         }
         let dir = config.daemon.state_dir.clone();
-        let db = sqlite::blocking(move || {
-            sqlite::SqliteStore::open_waiting(&dir, sqlite::COMMAND_BUSY_TIMEOUT)
-        })
-        .await?;
+        let db = sqlite::blocking(move || sqlite::SqliteStore::open_command(&dir)).await?;
         Ok(Store::new(Arc::new(db), false))
     }
 

@@ -59,7 +59,9 @@ pub(super) fn feeds(
         feed: &l.feed,
     });
     let mut seen = Seen::default();
-    let mut out = Vec::new();
+    // Sized once: grown by doubling, up to half of it would stay unused for the config's
+    // lifetime (megabytes at 20,000 feeds).
+    let mut out = Vec::with_capacity(all.feed.len() + listed.len());
     for entry in inline.chain(lists) {
         let from = issues.len();
         if let Some(f) = feed(&entry, &all.daemon, daemon, http, ctx, &mut seen, issues) {

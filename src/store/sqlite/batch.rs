@@ -134,10 +134,24 @@ impl SqliteStore {
         conn
     }
 
-    /// The connection as the poll path uses it: an open batch stays open.
+    /// The connection as the poll path uses it: an open batch stays open — unless a
+    /// short command holds the turn ([`super::turn`]): then the batch commits and this
+    /// waits for the command, up to [`TURN_WAIT`](super::TURN_WAIT).
     pub(super) fn poll_conn(&self) -> Conn<'_> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back).
-        Conn(self.db.lock().unwrap_or_else(|e| e.into_inner()))
+        let mut conn = Conn(self.db.lock().unwrap_or_else(|e| e.into_inner()));
+        if let Some(turns) = self.turns.as_deref().filter(|t| t.wanted()) {
+            if let Err(e) = conn.db().commit_batch() {
+                tracing::warn!(error = %crate::net::error_chain(&e), "committing the poll batch failed");
+            }
+            if !turns.wait(super::TURN_WAIT) {
+                tracing::warn!(
+                    waited = ?super::TURN_WAIT,
+                    "a command beside the daemon held its turn at the state this long; going on"
+                );
+            }
+        }
+        conn
     }
 
     /// Commits the open poll batch, if any.
@@ -154,7 +168,9 @@ impl SqliteStore {
         let store = self.clone();
         handle.spawn(async move {
             tokio::time::sleep(BATCH_AGE).await;
-            if let Err(e) = store.flush() {
+            // On the blocking pool: the commit syncs, and may wait for a command's turn.
+            let flushed = tokio::task::spawn_blocking(move || store.flush()).await;
+            if let Ok(Err(e)) = flushed {
                 tracing::warn!(error = %crate::net::error_chain(&e), "committing the poll batch failed");
             }
         });
@@ -234,6 +250,43 @@ mod tests {
         drop(runtime);
         drop(store);
         assert_eq!(committed(dir.path()), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_command_holding_the_turn_has_the_batch_committed_and_the_state_to_itself() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.finish_poll(write("a")).unwrap();
+        assert_eq!(committed(dir.path()), 0, "in the open batch");
+        // The command's schema check writes: it gets in once the batch commits.
+        let path = dir.path().to_path_buf();
+        let command = tokio::task::spawn_blocking(move || SqliteStore::open_command(&path))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(committed(dir.path()), 1, "the batch was committed for it");
+        let (done, finished) = std::sync::mpsc::channel();
+        let daemon = store.clone();
+        let poll = std::thread::spawn(move || {
+            let out = daemon.finish_poll(write("b"));
+            done.send(()).unwrap();
+            out
+        });
+        assert!(
+            finished.recv_timeout(Duration::from_millis(300)).is_err(),
+            "the daemon waits while the command holds its turn"
+        );
+        assert_eq!(
+            command.replay_dead(Utc::now()).unwrap(),
+            (0, 0),
+            "its own write"
+        );
+        drop(command);
+        finished
+            .recv_timeout(super::super::TURN_WAIT)
+            .expect("the daemon goes on once the command closed the state");
+        poll.join().unwrap().unwrap();
+        assert_eq!(committed(dir.path()), 2);
     }
 
     #[test]

@@ -10,6 +10,7 @@ use super::bands::{self, MIGRATE_V6};
 use super::batch::Db;
 use super::desk::{FILL_INDEXES, MIGRATE_V5, MIGRATE_V8};
 use super::integrity::{self, StateFiles};
+use super::turn::{Turn, Turns};
 use crate::store::StoreError;
 
 /// The state file inside `state_dir`.
@@ -162,20 +163,41 @@ pub struct SqliteStore {
     guard: Option<Arc<integrity::OpenGuard>>,
     /// The database file's (device, inode) when opened for writing.
     identity: Option<(u64, u64)>,
+    /// Short commands' turns, looked at before each use (the daemon's and `once`'s).
+    pub(super) turns: Option<Arc<Turns>>,
+    /// The turn this short command holds until the state is closed.
+    turn: Option<Arc<Turn>>,
 }
 
 impl SqliteStore {
     /// Opens (creating if needed) the state in `dir`. An existing state is checked
     /// first ([`integrity`]): a damaged one is refused ([`StoreError::Damaged`]), never
     /// taken for a fresh one.
+    /// This opener uses the state all the time (the daemon, `once`): before each use it
+    /// lets a short command that holds the turn go first ([`turn`](super::turn)).
     pub fn open(dir: &Path) -> Result<SqliteStore, StoreError> {
-        SqliteStore::open_waiting(dir, BUSY_TIMEOUT)
+        let mut store = SqliteStore::open_waiting(dir, BUSY_TIMEOUT, || None)?;
+        store.turns = Turns::open(dir).map(Arc::new);
+        Ok(store)
     }
 
-    /// [`SqliteStore::open`], waiting up to `busy` for another process's write lock on
-    /// every statement (a short command beside a busy daemon waits longer than the
-    /// daemon itself would).
-    pub fn open_waiting(dir: &Path, busy: Duration) -> Result<SqliteStore, StoreError> {
+    /// [`SqliteStore::open`] for a short command beside a running daemon (`alerts
+    /// replay`, feedback, mutes): every statement waits up to [`COMMAND_BUSY_TIMEOUT`]
+    /// for another process's write lock, and the command holds the turn from its first
+    /// write (the schema check) until the state is closed, so a busy daemon lets it in.
+    pub fn open_command(dir: &Path) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_waiting(dir, COMMAND_BUSY_TIMEOUT, || {
+            Turn::take(dir, COMMAND_BUSY_TIMEOUT).map(Arc::new)
+        })
+    }
+
+    /// Opens the state in `dir`, waiting up to `busy` for another process's write lock
+    /// on every statement, and holding what `turn` takes just before the first write.
+    fn open_waiting(
+        dir: &Path,
+        busy: Duration,
+        turn: impl FnOnce() -> Option<Arc<Turn>>,
+    ) -> Result<SqliteStore, StoreError> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
             path: dir.to_path_buf(),
             source,
@@ -192,10 +214,12 @@ impl SqliteStore {
         conn.busy_timeout(busy).map_err(&open_err)?;
         integrity::check_tables(&conn, &path)?;
         configure(&conn).map_err(|e| integrity::unreadable(&path, e))?;
+        let turn = turn();
         migrate(&mut conn, &path)?;
         let guard = integrity::OpenGuard::mark(&files)?;
         let mut store = SqliteStore::wrap(conn, path.clone(), false);
         store.guard = Some(Arc::new(guard));
+        store.turn = turn;
         store.identity = integrity::identity(&files.db);
         Ok(store)
     }
@@ -261,6 +285,8 @@ impl SqliteStore {
             read_only,
             guard: None,
             identity: None,
+            turns: None,
+            turn: None,
         }
     }
 

@@ -19,6 +19,7 @@ mod rounds;
 mod schedule;
 mod seen;
 mod status;
+mod turn;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,6 +31,7 @@ use chrono::{DateTime, Utc};
 pub use db::{SqliteStore, BUSY_TIMEOUT, COMMAND_BUSY_TIMEOUT, DB_FILE};
 pub use desk::FOLD_FUNCTION;
 pub use load::{Cell, Chunk, TableRows};
+pub use turn::{TURN_FILE, TURN_WAIT};
 
 use crate::alert::SeenIn;
 use crate::feeds::Article;

@@ -1,0 +1,100 @@
+//! Where parse time goes on a feed corpus, for profiling the parser alone:
+//!
+//! ```text
+//! cargo run --release --example bench_parse -- CORPUS_DIR [RUNS]
+//! ```
+//!
+//! Parses every file of CORPUS_DIR (`LICENSE` excepted) RUNS times (default 3) with
+//! `parse_feed`, as `bench_pipeline` does, and reports the best run's MB/s of feed bytes,
+//! then the same split by path: the files the strict fast path answers for and the ones
+//! that go to feed-rs. Times are the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`). Under
+//! `perf record` or `valgrind --tool=callgrind`, `RUNS=1` keeps the profile to one pass.
+
+use std::time::Duration;
+
+use newshound::feeds::parse::{parse_feed, parse_feed_fast};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let dir = args
+        .get(1)
+        .map_or("target/bench/kagi-benchmark-feeds", String::as_str);
+    let runs: usize = args.get(2).and_then(|r| r.parse().ok()).unwrap_or(3);
+    let files = load(dir);
+    let total: usize = files.iter().map(|(_, b)| b.len()).sum();
+    let (all, items) = best_of(runs, || {
+        files
+            .iter()
+            .map(|(n, b)| parse_feed(b, n, None).map_or(0, |a| a.len()))
+            .sum::<usize>()
+    });
+    println!(
+        "parse: {:.1} MB/s ({} files, {:.1} MB, {items} items)",
+        mb(total) / secs(all),
+        files.len(),
+        mb(total)
+    );
+    let (fast, slow): (Vec<_>, Vec<_>) = files
+        .iter()
+        .partition(|(n, b)| parse_feed_fast(b, n, None).is_some());
+    for (label, set) in [("fast path", fast), ("feed-rs", slow)] {
+        let bytes: usize = set.iter().map(|(_, b)| b.len()).sum();
+        let (t, _) = best_of(runs, || {
+            set.iter()
+                .map(|(n, b)| parse_feed(b, n, None).map_or(0, |a| a.len()))
+                .sum::<usize>()
+        });
+        println!(
+            "  {label}: {} files, {:.1} MB, {:.1} MB/s, {:.0}% of the time",
+            set.len(),
+            mb(bytes),
+            mb(bytes) / secs(t),
+            100.0 * secs(t) / secs(all)
+        );
+    }
+}
+
+fn load(dir: &str) -> Vec<(String, Vec<u8>)> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("reading {dir}: {e}"))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "LICENSE"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read(&p).expect("read feed"),
+            )
+        })
+        .collect()
+}
+
+/// The calling thread's CPU time so far.
+fn thread_cpu() -> Duration {
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
+}
+
+fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
+    let mut best: Option<(Duration, T)> = None;
+    for _ in 0..runs.max(1) {
+        let start = thread_cpu();
+        let out = f();
+        let t = thread_cpu() - start;
+        if best.as_ref().is_none_or(|(b, _)| t < *b) {
+            best = Some((t, out));
+        }
+    }
+    best.expect("at least one run")
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / 1e6
+}
+
+fn secs(d: Duration) -> f64 {
+    d.as_secs_f64().max(1e-9)
+}
