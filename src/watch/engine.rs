@@ -120,11 +120,15 @@ fn find_all<A: Automaton>(automaton: &A, folded: &str) -> Vec<Found> {
 }
 
 /// A [`Sink`] that steps the automaton over every folded byte and records each key that
-/// ends there (overlapping: every key, every position).
+/// ends there and starts where a word does (overlapping: every key, every position). A key
+/// starting inside the open word cannot count (see [`super::occur::resolve`]), so it is
+/// dropped here, before it costs a record.
 struct Feed<'a, A> {
     automaton: &'a A,
     state: aho_corasick::automaton::StateID,
     len: usize,
+    /// Where the open word starts in the stream.
+    word_start: usize,
     found: Vec<Found>,
 }
 
@@ -137,19 +141,25 @@ impl<'a, A: Automaton> Feed<'a, A> {
             automaton,
             state,
             len: 0,
+            word_start: 0,
             found: Vec::new(),
         }
     }
 
+    /// Records the keys of match state `state`, reached at stream position `end`, that
+    /// start on a word (the open one or an earlier one).
     #[cold]
-    fn record(&mut self) {
-        let (a, state) = (self.automaton, self.state);
+    #[inline(never)]
+    fn record(&mut self, state: aho_corasick::automaton::StateID, end: usize) {
+        let a = self.automaton;
         for i in 0..a.match_len(state) {
             let key: PatternID = a.match_pattern(state, i);
-            self.found.push(Found {
-                key: key.as_usize(),
-                end: self.len,
-            });
+            if end - a.pattern_len(key) <= self.word_start {
+                self.found.push(Found {
+                    key: key.as_usize(),
+                    end,
+                });
+            }
         }
     }
 }
@@ -160,8 +170,31 @@ impl<A: Automaton> Sink for Feed<'_, A> {
         self.state = self.automaton.next_state(Anchored::No, self.state, b);
         self.len += 1;
         if self.automaton.is_match(self.state) {
-            self.record();
+            self.record(self.state, self.len);
         }
+    }
+
+    #[inline(always)]
+    fn push_ascii_word(&mut self, bytes: &[u8], lower: bool) -> usize {
+        // The run's end is found in the same loop that steps the automaton: those checks
+        // do not depend on the state, so they run while its transition is being loaded.
+        let (a, mut state) = (self.automaton, self.state);
+        let mut run = 0;
+        while let Some(&b) = bytes.get(run) {
+            let marked = bytes.get(run + 1).is_some_and(|next| !next.is_ascii());
+            if !b.is_ascii_alphanumeric() || marked {
+                break;
+            }
+            let b = if lower { b.to_ascii_lowercase() } else { b };
+            state = a.next_state(Anchored::No, state, b);
+            run += 1;
+            if a.is_match(state) {
+                self.record(state, self.len + run);
+            }
+        }
+        self.state = state;
+        self.len += run;
+        run
     }
 
     fn push_char(&mut self, c: char) {
@@ -171,7 +204,9 @@ impl<A: Automaton> Sink for Feed<'_, A> {
         }
     }
 
-    fn gap(&mut self) {}
+    fn gap(&mut self) {
+        self.word_start = self.len;
+    }
 
     fn len(&self) -> usize {
         self.len

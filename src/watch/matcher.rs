@@ -130,6 +130,12 @@ impl Matcher {
         self.keys.len()
     }
 
+    /// The shared automaton's patterns (folded, without spaces), by pattern id: what a
+    /// bare automaton over the same patterns is built from (the benchmarks' ceiling).
+    pub fn patterns(&self) -> impl Iterator<Item = &str> + '_ {
+        self.keys.iter().map(|k| k.key.as_str())
+    }
+
     /// The number of watchlists compiled.
     pub fn len(&self) -> usize {
         self.watchlists.len()

@@ -18,37 +18,56 @@ pub(crate) fn snippet(text: &str, start: usize, end: usize) -> String {
     let after = have_after.min(budget - before);
     let from = word_start(text, chars_back(text, start, before), start);
     let to = word_end(text, end, chars_forward(text, end, after));
-    let mut body = collapse_whitespace(&text[from..start]);
-    if text[from..start].ends_with(char::is_whitespace) {
-        body.push(' ');
-    }
-    body.push('[');
-    body.push_str(&collapse_whitespace(&text[start..end]));
-    body.push(']');
-    if text[end..to].starts_with(char::is_whitespace) {
-        body.push(' ');
-    }
-    body.push_str(&collapse_whitespace(&text[end..to]));
-    let mut out = String::with_capacity(body.len() + 6);
+    assemble(text, [from, start, end, to])
+}
+
+/// The snippet of `text[from..to]` with `text[start..end]` marked (`cut` holds the four
+/// offsets, in order, on char boundaries): whitespace collapsed, `...` where text was cut.
+pub(crate) fn assemble(text: &str, cut: [usize; 4]) -> String {
+    let [from, start, end, to] = cut;
+    let (head, hit, tail) = (&text[from..start], &text[start..end], &text[end..to]);
+    let mut out = String::with_capacity(to - from + 8);
     if !text[..from].trim().is_empty() {
         out.push_str("...");
     }
-    out.push_str(body.trim());
+    if push_collapsed(&mut out, head) && head.ends_with(char::is_whitespace) {
+        out.push(' ');
+    }
+    out.push('[');
+    push_collapsed(&mut out, hit);
+    out.push(']');
+    let closed = out.len();
+    if tail.starts_with(char::is_whitespace) {
+        out.push(' ');
+    }
+    if !push_collapsed(&mut out, tail) {
+        out.truncate(closed);
+    }
     if !text[to..].trim().is_empty() {
         out.push_str("...");
     }
     out
 }
 
+/// Appends `text` with surrounding whitespace trimmed and every inner run replaced by one
+/// space; returns whether it had anything but whitespace.
+fn push_collapsed(out: &mut String, text: &str) -> bool {
+    let mut words = text.split_whitespace();
+    let Some(first) = words.next() else {
+        return false;
+    };
+    out.push_str(first);
+    for word in words {
+        out.push(' ');
+        out.push_str(word);
+    }
+    true
+}
+
 /// `text` with surrounding whitespace trimmed and every inner run replaced by one space.
 pub(crate) fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
+    push_collapsed(&mut out, text);
     out
 }
 

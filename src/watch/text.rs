@@ -40,9 +40,20 @@ pub(crate) struct Analysed {
 pub(crate) trait Sink {
     /// Appends one folded ASCII byte of a word.
     fn push_byte(&mut self, b: u8);
+    /// Appends the ASCII letters and digits `bytes` starts with (lowercased when `lower`),
+    /// less the last one when a non-ASCII byte follows it (it may take a combining mark);
+    /// returns how many bytes it took. The folder calls it only where that is at least
+    /// one byte.
+    fn push_ascii_word(&mut self, bytes: &[u8], lower: bool) -> usize {
+        let run = ascii_word_len(bytes);
+        for &b in &bytes[..run] {
+            self.push_byte(if lower { b.to_ascii_lowercase() } else { b });
+        }
+        run
+    }
     /// Appends one folded character of a word.
     fn push_char(&mut self, c: char);
-    /// A word starts after an earlier one (a folded copy puts one space there).
+    /// A word starts (a folded copy puts one space before it, unless it is the first).
     fn gap(&mut self);
     /// Bytes written so far: the positions [`Token::norm_start`] and `norm_end` count.
     fn len(&self) -> usize;
@@ -114,12 +125,22 @@ fn fold_with<S: Sink, const FAST: bool>(
     record: bool,
 ) -> (Vec<Token>, S) {
     let mut b = Builder::new(sink, lower, record);
+    if record {
+        // About one word per six bytes of news text: no growing copies for most fields
+        // (up to 4,096 words reserved; a longer text grows the list as it goes).
+        b.tokens.reserve((text.len() / 6 + 1).min(4096));
+    }
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
-        // Fast path: an ASCII character not followed by a combining mark (a combining
-        // mark is never ASCII) folds to itself, lowercased.
+        // Fast path: ASCII letters and digits not followed by a combining mark (a
+        // combining mark is never ASCII) fold to themselves, lowercased, and never end a
+        // word: a whole run of them goes to the sink at once.
         let c = bytes[i];
+        if FAST && c.is_ascii_alphanumeric() && bytes.get(i + 1).is_none_or(u8::is_ascii) {
+            i += b.push_ascii_word(&bytes[i..], i);
+            continue;
+        }
         if c == b'.' && b.dot_joins(text, i) {
             b.seg_orig = i + 1;
             i += 1;
@@ -130,10 +151,45 @@ fn fold_with<S: Sink, const FAST: bool>(
             i += 1;
             continue;
         }
+        if FAST && !c.is_ascii() {
+            if let Some(len) = plain_separator_at(bytes, i) {
+                b.close();
+                i += len;
+                continue;
+            }
+        }
         i = push_cluster_at(&mut b, text, i);
     }
     b.close();
     (b.tokens, b.sink)
+}
+
+/// How many ASCII letters and digits `bytes` starts with, less the last one when a
+/// non-ASCII byte follows it (which may be a combining mark joining it).
+#[inline(always)]
+fn ascii_word_len(bytes: &[u8]) -> usize {
+    let mut end = 0;
+    while end < bytes.len() && bytes[end].is_ascii_alphanumeric() {
+        end += 1;
+    }
+    match bytes.get(end) {
+        Some(&next) if !next.is_ascii() && end > 0 => end - 1,
+        _ => end,
+    }
+}
+
+/// The length of the punctuation mark at `bytes[at..]` when it is one of the common ones
+/// of news text that fold to separators only (no-break space, curly quotes, dashes,
+/// ellipsis, guillemets, bullet) and an ASCII character (never a combining mark) or the
+/// end follows it: what the full fold would make of it, without the Unicode folder.
+#[inline]
+fn plain_separator_at(bytes: &[u8], at: usize) -> Option<usize> {
+    let len = match bytes[at..] {
+        [0xC2, 0xA0 | 0xAB | 0xBB, ..] => 2,
+        [0xE2, 0x80, 0x93 | 0x94 | 0x98 | 0x99 | 0x9C | 0x9D | 0xA2 | 0xA6, ..] => 3,
+        _ => return None,
+    };
+    bytes.get(at + len).is_none_or(u8::is_ascii).then_some(len)
 }
 
 /// Whether the letter at `text[from..]` is a capital (or caseless) letter standing alone:
@@ -287,6 +343,19 @@ impl<S: Sink> Builder<S> {
         } else {
             self.close();
         }
+    }
+
+    /// Pushes the run of ASCII letters and digits that `rest`, found at `at` in the
+    /// original, starts with (at least one, not followed by a combining mark): part of one
+    /// word, which it opens when none is. Returns the run's length.
+    #[inline(always)]
+    fn push_ascii_word(&mut self, rest: &[u8], at: usize) -> usize {
+        if !self.open {
+            self.open_token(at);
+        }
+        let run = self.sink.push_ascii_word(rest, self.lower);
+        self.orig_end = at + run;
+        run
     }
 
     /// Pushes one folded character that came from `original[start..end]`.

@@ -230,6 +230,13 @@ fn broad_specs() -> Vec<WatchlistSpec> {
 #[case::fullwidth("ＬＬＯＹＤ ＡＵＳＴＩＮ ｶﾞ")]
 #[case::digits("a1b2 a1 b2 a 1b2 1 11 1.1")]
 #[case::dots_everywhere("...U...K... e.g. E.g. A.B.C.D. U.K.")]
+#[case::news_punctuation(
+    "Lloyd\u{A0}Austin’s “counter–terrorism” — «ceasefire» • U.K.… F35’\u{301}s co’operation"
+)]
+#[case::punctuation_then_other_scripts("’é“Støre”–李尚福—контрразведка…علي «Đoković»")]
+#[case::ascii_runs_before_marks(
+    "Austin\u{301} Li\u{308}Shangfu a1b2\u{301} U\u{301}.K. ka\u{200D}"
+)]
 #[case::empty("")]
 fn fast_path_agrees_with_the_full_fold_on_fixtures(#[case] text: &str) {
     let matcher = broad();
@@ -346,6 +353,13 @@ fn wordy_text() -> impl Strategy<Value = String> {
         "æ",
         "ｶﾞ",
         "Ｌ",
+        "\u{A0}",
+        "“",
+        "”",
+        "—",
+        "…",
+        "«",
+        "•",
     ]);
     prop::collection::vec(pieces, 0..24).prop_map(|parts| parts.concat())
 }
@@ -358,6 +372,15 @@ proptest! {
         let matcher = broad();
         let doc = Document { title: &other, summary: "", content: &text, ..Document::default() };
         assert_paths_agree(matcher, &doc);
+    }
+
+    #[test]
+    fn the_folders_fast_path_agrees_with_the_full_fold(text in wordy_text(), any in any::<String>()) {
+        for text in [&text, &any] {
+            for lower in [true, false] {
+                prop_assert_eq!(analyse_with::<true>(text, lower), analyse_with::<false>(text, lower));
+            }
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use rstest::rstest;
 
-use super::super::snippet::{snippet, SNIPPET_CHARS};
+use super::super::snippet::{assemble, collapse_whitespace, snippet, SNIPPET_CHARS};
 use super::{content, hits, person, spec};
 
 /// The snippet for the first occurrence of `needle` in `text`.
@@ -123,4 +123,44 @@ fn match_snippets_show_original_text() {
         found[1].snippet,
         "Officials said Defence Secretary Lloyd Austin’s trip to [Singapore] was off."
     );
+}
+
+/// The snippet as it was assembled before it was written into one string: each part
+/// collapsed into a string of its own, the whole trimmed (the reference for
+/// [`assemble`]).
+fn assembled_in_parts(text: &str, [from, start, end, to]: [usize; 4]) -> String {
+    let mut body = collapse_whitespace(&text[from..start]);
+    if text[from..start].ends_with(char::is_whitespace) {
+        body.push(' ');
+    }
+    body.push('[');
+    body.push_str(&collapse_whitespace(&text[start..end]));
+    body.push(']');
+    if text[end..to].starts_with(char::is_whitespace) {
+        body.push(' ');
+    }
+    body.push_str(&collapse_whitespace(&text[end..to]));
+    let mut out = String::new();
+    if !text[..from].trim().is_empty() {
+        out.push_str("...");
+    }
+    out.push_str(body.trim());
+    if !text[to..].trim().is_empty() {
+        out.push_str("...");
+    }
+    out
+}
+
+proptest::proptest! {
+    #[test]
+    fn assembling_in_one_string_agrees_with_assembling_in_parts(
+        text in "[ a\t\n\u{A0}\u{3000}é李-]{0,40}",
+        cuts in proptest::collection::vec(0usize..64, 4),
+    ) {
+        let bounds: Vec<usize> = (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+        let mut cut: Vec<usize> = cuts.iter().map(|c| bounds[c % bounds.len()]).collect();
+        cut.sort_unstable();
+        let cut = [cut[0], cut[1], cut[2], cut[3]];
+        proptest::prop_assert_eq!(assemble(&text, cut), assembled_in_parts(&text, cut));
+    }
 }
