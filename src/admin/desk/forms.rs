@@ -187,7 +187,7 @@ pub async fn mute_form(
                 .into_response()
         }
     };
-    match super::set_mute(&s, scope, Some(&f.duration)).await {
+    match super::set_mute(&s, scope, Some(f.duration.trim())).await {
         Ok(_) => Redirect::to(back(&f.back)).into_response(),
         Err(r) => failed(r),
     }

@@ -200,7 +200,9 @@ pub async fn set_mute(
         ));
     }
     let now = Utc::now();
-    let until = match duration.map(str::trim).filter(|d| !d.is_empty()) {
+    // Exactly as the API's schema says: empty or absent is until lifted, anything else a
+    // duration (a form trims what was typed before it gets here).
+    let until = match duration.filter(|d| !d.is_empty()) {
         None => None,
         Some(d) => Some(until(now, d).map_err(bad)?),
     };
@@ -219,10 +221,51 @@ pub async fn set_mute(
 
 /// `now` plus the duration `d`.
 pub fn until(now: chrono::DateTime<Utc>, d: &str) -> Result<chrono::DateTime<Utc>, String> {
-    let dur = humantime::parse_duration(d)
-        .map_err(|_| format!("'for': '{d}' is not a duration like 2h or 1d"))?;
-    chrono::Duration::from_std(dur)
-        .ok()
-        .and_then(|dur| now.checked_add_signed(dur))
+    let bad =
+        || format!("'for': '{d}' is not a duration like 2h or 1d (1 to 99999 s, m, h, d or w)");
+    let (at, unit) = d.char_indices().last().ok_or_else(bad)?;
+    let seconds: i64 = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        'w' => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    let count = &d[..at];
+    if count.is_empty()
+        || count.len() > 5
+        || count.starts_with('0')
+        || !count.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Err(bad());
+    }
+    let count: i64 = count.parse().map_err(|_| bad())?;
+    now.checked_add_signed(chrono::Duration::seconds(count * seconds))
         .ok_or_else(|| format!("'for': '{d}' is too long"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mute_lasts_what_the_schema_allows_and_nothing_else() {
+        let now = Utc::now();
+        for (d, seconds) in [("1s", 1), ("90m", 5400), ("2h", 7200), ("1d", 86_400)] {
+            assert_eq!(
+                until(now, d),
+                Ok(now + chrono::Duration::seconds(seconds)),
+                "{d}"
+            );
+        }
+        assert!(until(now, "99999w").is_ok());
+        for d in [
+            "", "\r", " 2h", "2h ", "1h 30m", "0h", "02h", "100000h", "2x", "h", "2", "2H", "é",
+            "2hé", "-1h", "+1h", "2 h",
+        ] {
+            let e = until(now, d).expect_err(d);
+            assert!(e.contains("is not a duration"), "{d:?}: {e}");
+        }
+    }
 }
