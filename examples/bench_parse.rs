@@ -10,9 +10,11 @@
 //! that go to feed-rs. Times are the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`). Under
 //! `perf record` or `valgrind --tool=callgrind`, `RUNS=1` keeps the profile to one pass.
 
-use std::time::Duration;
-
 use newshound::feeds::parse::{parse_feed, parse_feed_fast};
+
+#[path = "../benches/support/runs.rs"]
+mod runs;
+use runs::{best_of, load, mb, secs};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -52,49 +54,4 @@ fn main() {
             100.0 * secs(t) / secs(all)
         );
     }
-}
-
-fn load(dir: &str) -> Vec<(String, Vec<u8>)> {
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("reading {dir}: {e}"))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "LICENSE"))
-        .collect();
-    paths.sort();
-    paths
-        .into_iter()
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read(&p).expect("read feed"),
-            )
-        })
-        .collect()
-}
-
-/// The calling thread's CPU time so far.
-fn thread_cpu() -> Duration {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
-}
-
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best: Option<(Duration, T)> = None;
-    for _ in 0..runs.max(1) {
-        let start = thread_cpu();
-        let out = f();
-        let t = thread_cpu() - start;
-        if best.as_ref().is_none_or(|(b, _)| t < *b) {
-            best = Some((t, out));
-        }
-    }
-    best.expect("at least one run")
-}
-
-fn mb(bytes: usize) -> f64 {
-    bytes as f64 / 1e6
-}
-
-fn secs(d: Duration) -> f64 {
-    d.as_secs_f64().max(1e-9)
 }

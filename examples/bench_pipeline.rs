@@ -21,6 +21,9 @@ use newshound::watch::{compile, normalise, Document};
 #[path = "../benches/support/terms.rs"]
 mod terms;
 use terms::watchlists;
+#[path = "../benches/support/runs.rs"]
+mod runs;
+use runs::{best_of, load, mb, secs, thread_cpu};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -138,49 +141,11 @@ fn doc(a: &Article) -> Document<'_> {
     }
 }
 
-fn load(dir: &str) -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap_or_else(|e| panic!("reading {dir}: {e}"))
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "LICENSE"))
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read(&p).expect("read feed"),
-            )
-        })
-        .collect()
-}
-
 fn parse_all(files: &[(String, Vec<u8>)]) -> Vec<Article> {
     files
         .iter()
         .flat_map(|(name, b)| parse_feed(b, name, None).unwrap_or_default())
         .collect()
-}
-
-/// The calling thread's CPU time so far.
-fn thread_cpu() -> Duration {
-    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
-    Duration::new(t.tv_sec as u64, t.tv_nsec as u32)
-}
-
-fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {
-    let mut best = None;
-    for _ in 0..runs {
-        let start = thread_cpu();
-        let out = f();
-        let t = thread_cpu() - start;
-        if best.as_ref().is_none_or(|(b, _)| t < *b) {
-            best = Some((t, out));
-        }
-    }
-    best.expect("at least one run")
 }
 
 fn latency(articles: &[Article], matcher: &newshound::watch::Matcher) {
@@ -215,12 +180,4 @@ fn bare_automaton(patterns: &[&str]) -> AhoCorasick {
         .ascii_case_insensitive(true)
         .build(patterns)
         .expect("bare automaton builds")
-}
-
-fn mb(bytes: usize) -> f64 {
-    bytes as f64 / 1e6
-}
-
-fn secs(d: Duration) -> f64 {
-    d.as_secs_f64().max(1e-9)
 }
