@@ -175,11 +175,17 @@ fn holder(path: &Path) -> Option<i32> {
 
 /// Whether some process holds the lock on the pid file at `path`.
 fn is_locked(path: &Path) -> bool {
-    let Ok(file) = File::open(path) else {
-        return false;
-    };
-    match rustix::fs::flock(&file, FlockOperation::NonBlockingLockShared) {
-        Ok(()) => false,
+    File::open(path).is_ok_and(|file| locked_elsewhere(&file))
+}
+
+/// Whether another open file holds an exclusive `flock(2)` on `file`'s file: a shared
+/// lock is tried without waiting and, when taken, given back at once.
+pub(crate) fn locked_elsewhere(file: &File) -> bool {
+    match rustix::fs::flock(file, FlockOperation::NonBlockingLockShared) {
+        Ok(()) => {
+            let _ = rustix::fs::flock(file, FlockOperation::Unlock);
+            false
+        }
         Err(e) => e == rustix::io::Errno::WOULDBLOCK,
     }
 }

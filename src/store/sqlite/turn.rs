@@ -59,13 +59,7 @@ impl Turns {
 
     /// Whether a command holds the turn now.
     pub fn wanted(&self) -> bool {
-        match rustix::fs::flock(&self.file, FlockOperation::NonBlockingLockShared) {
-            Ok(()) => {
-                let _ = rustix::fs::flock(&self.file, FlockOperation::Unlock);
-                false
-            }
-            Err(e) => e == rustix::io::Errno::WOULDBLOCK,
-        }
+        crate::pidfile::locked_elsewhere(&self.file)
     }
 
     /// Waits while a command holds the turn, at most `limit`; whether the turn ended.
