@@ -59,8 +59,9 @@ pub(super) fn feeds(
         feed: &l.feed,
     });
     let mut seen = Seen::default();
-    // Sized once: grown by doubling, up to half of it would stay unused for the config's
-    // lifetime (megabytes at 20,000 feeds).
+    // Sized once: grown by doubling, the load would copy it again and again and hold up
+    // to half of it spare (megabytes at 20,000 feeds) until the config takes its exact
+    // copy (`Arc<[FeedConfig]>`).
     let mut out = Vec::with_capacity(all.feed.len() + listed.len());
     for entry in inline.chain(lists) {
         let from = issues.len();
