@@ -9,8 +9,11 @@
 //! then the same split by path: the files the strict fast path answers for and the ones
 //! that go to feed-rs. Times are the thread's CPU time (`CLOCK_THREAD_CPUTIME_ID`). Under
 //! `perf record` or `valgrind --tool=callgrind`, `RUNS=1` keeps the profile to one pass.
+//!
+//! With `WHY=1` in the environment it also lists each file feed-rs reads, the fastest
+//! run's CPU time on it and why the fast path gave up, costliest first.
 
-use newshound::feeds::parse::{parse_feed, parse_feed_fast};
+use newshound::feeds::parse::{fast_path_refusal, parse_feed, parse_feed_fast};
 
 #[path = "../benches/support/runs.rs"]
 mod runs;
@@ -52,6 +55,31 @@ fn main() {
             mb(bytes),
             mb(bytes) / secs(t),
             100.0 * secs(t) / secs(all)
+        );
+    }
+    if std::env::var_os("WHY").is_some() {
+        why(&files, runs, all);
+    }
+}
+
+/// Lists the files feed-rs reads, costliest first, with why the fast path gave up.
+fn why(files: &[(String, Vec<u8>)], runs: usize, all: std::time::Duration) {
+    let mut rows: Vec<_> = files
+        .iter()
+        .filter_map(|(n, b)| {
+            let reason = fast_path_refusal(b, None)?;
+            let (t, _) = best_of(runs, || parse_feed(b, n, None).map_or(0, |a| a.len()));
+            Some((t, n, b.len(), reason))
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    for (t, name, len, reason) in rows {
+        let name = name.rsplit('/').next().unwrap_or(name);
+        println!(
+            "  {:5.1}% {:7.2} ms {:6.0} KB  {name}: {reason}",
+            100.0 * secs(t) / secs(all),
+            1e3 * secs(t),
+            len as f64 / 1e3
         );
     }
 }

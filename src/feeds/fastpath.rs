@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use url::Url;
 
 use super::article::Article;
-use super::fastxml::{Cursor, Elem, Ev, Ns};
+use super::fastxml::{Cursor, Elem, Ev, Ns, Why};
 use super::html::html_to_text;
 use super::parse::one_line;
 use super::sanitize::strip_controls;
@@ -50,7 +50,7 @@ pub(crate) fn articles(text: &str, feed: &str, base: Option<&Url>) -> Option<Vec
             cur.set_default(Ns::Atom);
             atom(&mut cur)?
         }
-        _ => return None,
+        _ => return None.why("a root other than <rss version=\"2.0\"> or <feed>"),
     };
     cur.finish()?;
     raws.into_iter().map(|r| r.into_article(feed)).collect()
@@ -74,7 +74,7 @@ fn next_child(cur: &mut Cursor) -> Option<Ev> {
     loop {
         match cur.next()? {
             Ev::Text { .. } => {}
-            Ev::Eof => return None,
+            Ev::Eof => return None.why("not well-formed"),
             ev => return Some(ev),
         }
     }
@@ -101,7 +101,8 @@ fn item(cur: &mut Cursor) -> Option<Raw> {
             (Ns::Rss, "title") => raw.title = cur.text()?.map(|t| t.trim().to_string()),
             (Ns::Rss, "link") => {
                 if let Some(t) = cur.text()? {
-                    let href = absolute(&t, e.base.as_deref())?;
+                    let href =
+                        absolute(&t, e.base.as_deref()).why("an RSS link that stays relative")?;
                     raw.url.get_or_insert(href);
                 }
             }
@@ -111,10 +112,14 @@ fn item(cur: &mut Cursor) -> Option<Raw> {
                     raw.id = t.trim().to_string();
                 }
             }
-            (Ns::Rss, "pubDate") | (Ns::Dc, "date") => raw.published = Some(date(&cur.text()??)?),
+            (Ns::Rss, "pubDate") | (Ns::Dc, "date") => {
+                let text = cur.text()?.why("an empty date")?;
+                raw.published = Some(date(&text)?);
+            }
             (Ns::Rss, "author") | (Ns::Dc, "creator") => {
                 if let Some(t) = cur.text()? {
-                    raw.authors.push(rss_person(&t)?);
+                    raw.authors
+                        .push(rss_person(&t).why("an author with an e-mail address")?);
                 }
             }
             (Ns::Rss, "category") => {
@@ -122,7 +127,9 @@ fn item(cur: &mut Cursor) -> Option<Raw> {
                     raw.categories.push(t);
                 }
             }
-            (Ns::Rss, "updated") | (Ns::Atom, "updated") => return None,
+            (Ns::Rss, "updated") | (Ns::Atom, "updated") => {
+                return None.why("an RSS item's <updated>")
+            }
             (Ns::Content, "encoded") => raw.body = cur.text()?.filter(|t| !t.is_empty()),
             (Ns::Media, _) => media(cur, &e, &mut raw)?,
             (Ns::Pod, _) => {
@@ -199,7 +206,7 @@ fn entry(cur: &mut Cursor) -> Option<Raw> {
             _ => cur.skip()?,
         }
     }
-    raw.url = pick_link(&links)?;
+    raw.url = pick_link(&links).why("an Atom link that stays relative")?;
     Some(raw)
 }
 
@@ -233,7 +240,7 @@ fn media(cur: &mut Cursor, e: &Elem, raw: &mut Raw) -> Option<()> {
         match cur.next()? {
             Ev::Start(c) if !media_text(cur, &c)? => depth += 1,
             Ev::End => depth -= 1,
-            Ev::Eof => return None,
+            Ev::Eof => return None.why("not well-formed"),
             _ => {}
         }
     }
@@ -247,9 +254,9 @@ fn media_text(cur: &mut Cursor, e: &Elem) -> Option<bool> {
         return Some(false);
     }
     if !matches!(e.attr("type").unwrap_or("plain"), "plain" | "html") {
-        return None;
+        return None.why("a media text of another type");
     }
-    cur.text()??;
+    cur.text()?.why("an empty media title or description")?;
     Some(true)
 }
 
@@ -259,7 +266,7 @@ fn text_type(e: &Elem, xhtml_ok: bool) -> Option<()> {
     match e.attr("type").unwrap_or("text") {
         "text" | "html" | "text/html" => Some(()),
         "xhtml" if xhtml_ok => Some(()),
-        _ => None,
+        _ => None.why("an Atom text of another type"),
     }
 }
 
@@ -272,7 +279,7 @@ fn atom_text(cur: &mut Cursor, e: &Elem) -> Option<String> {
 /// An Atom `<content>` body; out-of-line (`src`) and typed content give up.
 fn atom_content(cur: &mut Cursor, e: &Elem) -> Option<String> {
     if e.attr("src").is_some() {
-        return None;
+        return None.why("out-of-line Atom content");
     }
     atom_text(cur, e)
 }
@@ -336,6 +343,7 @@ fn date(text: &str) -> Option<DateTime<Utc>> {
         .or_else(|_| DateTime::parse_from_rfc2822(text))
         .ok()
         .map(|d| d.with_timezone(&Utc))
+        .why("a date not strictly RFC 3339 or RFC 2822")
 }
 
 impl Raw {
@@ -352,7 +360,7 @@ impl Raw {
         ));
         let summary = self.summary.map(|s| html_to_text(&s)).unwrap_or_default();
         if self.media && (title.is_empty() || summary.is_empty()) {
-            return None;
+            return None.why("media text could stand in for an empty title or summary");
         }
         let content = html_to_text(&self.body.unwrap_or_default());
         let authors = self.authors.iter().map(|a| html_to_text(a));

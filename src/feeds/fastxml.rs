@@ -4,12 +4,44 @@
 //! up (`None`) on anything it does not reproduce exactly.
 
 use quick_xml::escape::{resolve_predefined_entity, unescape};
+use std::cell::Cell;
 use std::rc::Rc;
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::NsReader;
 use url::Url;
+
+thread_local! {
+    /// Why the fast path last gave up on this thread (the innermost reason noted wins),
+    /// read back by [`take_reason`] for the bench's and the tests' report of fallbacks.
+    static REASON: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+/// Notes on a `None` why the fast path gives up; a reason noted deeper in the same
+/// attempt is kept, being the more precise one. Costs a branch on success.
+pub(crate) trait Why {
+    fn why(self, reason: &'static str) -> Self;
+}
+
+impl<T> Why for Option<T> {
+    #[inline]
+    fn why(self, reason: &'static str) -> Self {
+        if self.is_none() {
+            REASON.with(|r| {
+                if r.get().is_none() {
+                    r.set(Some(reason));
+                }
+            });
+        }
+        self
+    }
+}
+
+/// Takes the reason noted since the last call, if any.
+pub(crate) fn take_reason() -> Option<&'static str> {
+    REASON.with(Cell::take)
+}
 
 /// The namespaces feed-rs tells apart, reduced to what the fast path cares about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,7 +124,11 @@ impl<'a> Cursor<'a> {
     /// The next event; `None` on an error or anything the fast path does not handle.
     pub fn next(&mut self) -> Option<Ev> {
         loop {
-            let (res, event) = self.reader.read_resolved_event().ok()?;
+            let (res, event) = self
+                .reader
+                .read_resolved_event()
+                .ok()
+                .why("not well-formed")?;
             let ns = match res {
                 ResolveResult::Bound(ns) => Some(ns_of(ns.0)),
                 _ => None,
@@ -115,7 +151,7 @@ impl<'a> Cursor<'a> {
                 }
                 Event::GeneralRef(r) => {
                     let mut sink = String::new();
-                    push_reference(&r, &mut sink)?;
+                    push_reference(&r, &mut sink).why("an entity other than XML's own")?;
                     return Some(Ev::Text {
                         blank: is_blank(&sink),
                     });
@@ -126,12 +162,13 @@ impl<'a> Cursor<'a> {
                         Some(enc) => enc.ok()?.eq_ignore_ascii_case("utf-8"),
                     };
                     if !utf8 {
-                        return None;
+                        return None.why("declared encoding not UTF-8");
                     }
                 }
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::Eof => return Some(Ev::Eof),
-                _ => return None,
+                Event::DocType(_) => return None.why("a DOCTYPE"),
+                _ => return None.why("unexpected markup"),
             }
         }
     }
@@ -143,15 +180,18 @@ impl<'a> Cursor<'a> {
         let local = qname.rsplit(':').next().unwrap_or_default().to_string();
         let mut attrs = Vec::new();
         for a in e.attributes() {
-            let a = a.ok()?;
+            let a = a.ok().why("a malformed attribute")?;
             let key: &str = a.key.as_ref();
-            let value = unescape(&a.value).ok()?.into_owned();
+            let value = unescape(&a.value)
+                .ok()
+                .why("an attribute's entity")?
+                .into_owned();
             attrs.push((key.to_string(), value));
         }
         let current = self.bases.last().cloned().flatten();
         let base = match attrs.iter().find(|(k, _)| k == "xml:base") {
             None => current,
-            Some((_, v)) => xml_base(v, current)?,
+            Some((_, v)) => xml_base(v, current).why("an xml:base that is no URL")?,
         };
         self.bases.push(base.clone());
         Some(Ev::Start(Elem {
@@ -224,19 +264,24 @@ impl<'a> Cursor<'a> {
     fn text_events(&mut self) -> Option<Option<String>> {
         let mut buffer: Option<String> = None;
         loop {
-            let (_, event) = self.reader.read_resolved_event().ok()?;
+            let (_, event) = self
+                .reader
+                .read_resolved_event()
+                .ok()
+                .why("not well-formed")?;
             match event {
                 Event::Text(t) if t.is_empty() => {}
                 Event::Text(t) => buffer.get_or_insert_with(String::new).push_str(&t),
                 Event::CData(t) if t.is_empty() => {}
                 Event::CData(t) => buffer.get_or_insert_with(String::new).push_str(&t),
-                Event::GeneralRef(r) => push_reference(&r, buffer.get_or_insert_with(String::new))?,
+                Event::GeneralRef(r) => push_reference(&r, buffer.get_or_insert_with(String::new))
+                    .why("an entity other than XML's own")?,
                 Event::Comment(_) | Event::PI(_) => {}
                 Event::End(_) => {
                     self.bases.pop();
                     return Some(buffer);
                 }
-                _ => return None,
+                _ => return None.why("markup inside a text field"),
             }
         }
     }
@@ -247,7 +292,11 @@ impl<'a> Cursor<'a> {
         let mut depth = 1usize;
         let mut sink = String::new();
         while depth > 0 {
-            let (_, event) = self.reader.read_resolved_event().ok()?;
+            let (_, event) = self
+                .reader
+                .read_resolved_event()
+                .ok()
+                .why("not well-formed")?;
             match event {
                 Event::Start(e) => {
                     check_attributes(&e)?;
@@ -256,10 +305,10 @@ impl<'a> Cursor<'a> {
                 Event::End(_) => depth -= 1,
                 Event::GeneralRef(r) => {
                     sink.clear();
-                    push_reference(&r, &mut sink)?;
+                    push_reference(&r, &mut sink).why("an entity other than XML's own")?;
                 }
                 Event::Text(_) | Event::CData(_) | Event::Comment(_) | Event::PI(_) => {}
-                _ => return None,
+                _ => return None.why("unexpected markup in a skipped element"),
             }
         }
         self.bases.pop();
@@ -273,7 +322,7 @@ impl<'a> Cursor<'a> {
             match self.next()? {
                 Ev::Start(e) => return Some(e),
                 Ev::Text { blank: true } => {}
-                _ => return None,
+                _ => return None.why("text before the root"),
             }
         }
     }
@@ -284,7 +333,7 @@ impl<'a> Cursor<'a> {
             match self.next()? {
                 Ev::Eof => return Some(()),
                 Ev::Text { blank: true } => {}
-                _ => return None,
+                _ => return None.why("content after the root"),
             }
         }
     }
@@ -336,11 +385,11 @@ fn xml_base(v: &str, current: Option<Rc<Url>>) -> Option<Option<Rc<Url>>> {
 /// with valid escapes, and an `xml:base` that is a URL.
 fn check_attributes(e: &BytesStart) -> Option<()> {
     for a in e.attributes() {
-        let a = a.ok()?;
-        let value = unescape(&a.value).ok()?;
+        let a = a.ok().why("a malformed attribute")?;
+        let value = unescape(&a.value).ok().why("an attribute's entity")?;
         let key: &str = a.key.as_ref();
         if key == "xml:base" {
-            xml_base(&value, None)?;
+            xml_base(&value, None).why("an xml:base that is no URL")?;
         }
     }
     Some(())

@@ -23,6 +23,7 @@ use url::Url;
 use super::article::Article;
 use super::encoding::{html_charset, to_utf8};
 use super::fastpath;
+use super::fastxml::{take_reason, Why};
 use super::html::{html_title, html_to_text, looks_like_html};
 use super::limits::cap_items;
 use super::repair::{
@@ -187,13 +188,17 @@ fn finish(
 /// feed-rs path gives.
 fn fast_articles(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
     // str's substring search is much faster than `contains` on bytes.
-    let text = std::str::from_utf8(bytes).ok()?;
+    let text = std::str::from_utf8(bytes).ok().why("not UTF-8")?;
     let atom03 = std::str::from_utf8(ATOM03).unwrap_or_default();
-    if text.contains(atom03) || text.contains("<ttl") {
-        return None;
+    if text.contains(atom03) {
+        return None.why("Atom 0.3");
+    }
+    if text.contains("<ttl") {
+        return None.why("a <ttl>");
     }
     catch_unwind(AssertUnwindSafe(|| fastpath::articles(text, feed, base)))
         .ok()
+        .why("the fast path panicked")
         .flatten()
 }
 
@@ -203,6 +208,17 @@ fn fast_articles(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Art
 pub fn parse_feed_fast(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
     let utf8 = to_utf8(bytes, None);
     fast_articles(&clean_prolog(&utf8), feed, base)
+}
+
+/// Why the fast path gives up on raw bytes prepared as [`parse_feed`] prepares them, or
+/// `None` when it answers. Public for the bench's and the tests' report of fallbacks.
+#[doc(hidden)]
+pub fn fast_path_refusal(bytes: &[u8], base: Option<&Url>) -> Option<&'static str> {
+    take_reason();
+    match parse_feed_fast(bytes, "f", base) {
+        Some(_) => None,
+        None => Some(take_reason().unwrap_or("no reason noted")),
+    }
 }
 
 /// The feed-rs path alone, on raw bytes prepared as [`parse_feed`] prepares them. Public
