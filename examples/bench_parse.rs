@@ -72,7 +72,7 @@ fn why(files: &[(String, Vec<u8>)], runs: usize, all: std::time::Duration) {
             Some((t, n, b.len(), reason))
         })
         .collect();
-    rows.sort_by(|a, b| b.0.cmp(&a.0));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.0));
     for (t, name, len, reason) in rows {
         let name = name.rsplit('/').next().unwrap_or(name);
         println!(

@@ -7,7 +7,10 @@
 //! text fields, a date that is not strict RFC 3339 / RFC 2822, a link it cannot make
 //! absolute) returns `None`, and [`super::parse::parse_feed`] falls back to feed-rs.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
+use regex::Regex;
 use url::Url;
 
 use super::article::Article;
@@ -36,28 +39,40 @@ struct Raw {
     categories: Vec<String>,
 }
 
+/// What the fast path reads of a feed.
+pub(crate) struct Fast {
+    pub articles: Vec<Article>,
+    /// The channel's `<ttl>` in minutes, as feed-rs reads it (the last one that is a
+    /// number wins).
+    pub ttl: Option<u32>,
+}
+
 /// Articles of feed `feed` from its text (BOM already stripped), or `None` when the fast
 /// path cannot promise feed-rs's result. `base` is the caller's base URL.
-pub(crate) fn articles(text: &str, feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
+pub(crate) fn articles(text: &str, feed: &str, base: Option<&Url>) -> Option<Fast> {
     let mut cur = Cursor::new(text, base);
     let root = cur.root()?;
-    let raws = match (root.local.as_str(), root.attr("version")) {
+    let (raws, ttl) = match (root.local.as_str(), root.attr("version")) {
         ("rss", Some("2.0")) => {
             cur.set_default(Ns::Rss);
             rss(&mut cur)?
         }
         ("feed", _) => {
             cur.set_default(Ns::Atom);
-            atom(&mut cur)?
+            (atom(&mut cur)?, None)
         }
         _ => return None.why("a root other than <rss version=\"2.0\"> or <feed>"),
     };
     cur.finish()?;
-    raws.into_iter().map(|r| r.into_article(feed)).collect()
+    let articles = raws.into_iter().map(|r| r.into_article(feed));
+    Some(Fast {
+        articles: articles.collect::<Option<_>>()?,
+        ttl,
+    })
 }
 
 /// `<rss>`'s children: the first `<channel>` is read, anything else skipped.
-fn rss(cur: &mut Cursor) -> Option<Vec<Raw>> {
+fn rss(cur: &mut Cursor) -> Option<(Vec<Raw>, Option<u32>)> {
     let mut raws = None;
     while let Ev::Start(e) = next_child(cur)? {
         if e.local == "channel" && raws.is_none() {
@@ -80,17 +95,19 @@ fn next_child(cur: &mut Cursor) -> Option<Ev> {
     }
 }
 
-/// `<channel>`: its `<item>`s.
-fn channel(cur: &mut Cursor) -> Option<Vec<Raw>> {
+/// `<channel>`: its `<item>`s and `<ttl>`.
+fn channel(cur: &mut Cursor) -> Option<(Vec<Raw>, Option<u32>)> {
     let mut raws = Vec::new();
+    let mut ttl = None;
     while let Ev::Start(e) = next_child(cur)? {
-        if (e.ns, e.local.as_str()) == (Ns::Rss, "item") {
-            raws.push(item(cur)?);
-        } else {
-            cur.skip()?;
+        match (e.ns, e.local.as_str()) {
+            (Ns::Rss, "item") => raws.push(item(cur)?),
+            // feed-rs parses the text untrimmed and keeps the last one that parses.
+            (Ns::Rss, "ttl") => ttl = cur.text()?.and_then(|t| t.parse().ok()).or(ttl),
+            _ => cur.skip()?,
         }
     }
-    Some(raws)
+    Some((raws, ttl))
 }
 
 /// One RSS `<item>`, as feed-rs's `handle_item` reads it (last element wins).
@@ -118,8 +135,9 @@ fn item(cur: &mut Cursor) -> Option<Raw> {
             }
             (Ns::Rss, "author") | (Ns::Dc, "creator") => {
                 if let Some(t) = cur.text()? {
-                    raw.authors
-                        .push(rss_person(&t).why("an author with an e-mail address")?);
+                    let name =
+                        rss_person(&t).why("an author's e-mail address feed-rs cuts oddly")?;
+                    raw.authors.extend(name);
                 }
             }
             (Ns::Rss, "category") => {
@@ -210,10 +228,30 @@ fn entry(cur: &mut Cursor) -> Option<Raw> {
     Some(raw)
 }
 
-/// An RSS `author` or `dc:creator` as a name; one with an e-mail address gives up (feed-rs
-/// splits those its own way).
-fn rss_person(text: &str) -> Option<String> {
-    (!text.contains('@')).then(|| text.trim().to_string())
+/// An RSS `author` or `dc:creator` as feed-rs's person parser names it: the whole text
+/// when it holds no e-mail address (by feed-rs's pattern), else the longer of what comes
+/// before and after the address, less the one character next to it, trimmed; no name
+/// when that is empty. `None` gives up where that character is not a whole one (feed-rs
+/// would panic, and its caller read the feed without people).
+fn rss_person(text: &str) -> Option<Option<String>> {
+    static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(<\[\()?(mailto:)?([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})(>]\))?\b")
+            .expect("a valid pattern")
+    });
+    let found = memchr::memchr(b'@', text.as_bytes()).and_then(|_| EMAIL.find(text));
+    let Some(found) = found else {
+        return Some(Some(text.trim().to_string()));
+    };
+    let (before, after) = (found.start(), text.len() - found.end());
+    let name = if before > after {
+        text.get(..before - 1)?
+    } else if after > 0 {
+        text.get(found.end() + 1..)?
+    } else {
+        ""
+    };
+    let name = name.trim();
+    Some((!name.is_empty()).then(|| name.to_string()))
 }
 
 /// An Atom `<author>`'s `<name>`, if it has one (an e-mail address alone gives none).
@@ -381,7 +419,9 @@ impl Raw {
 
 #[cfg(test)]
 mod tests {
-    use crate::feeds::parse::{parse_feed_fast, parse_feed_slow};
+    use std::time::Duration;
+
+    use crate::feeds::parse::{parse_feed_fast, parse_feed_slow, parse_ttl_fast, parse_ttl_slow};
     use url::Url;
 
     fn rss(items: &str) -> String {
@@ -420,6 +460,27 @@ mod tests {
             <published>2023-05-29T08:30:00Z</published><updated>2023-05-30T01:02:03.5-05:00</updated></entry></feed>"#,
             None,
         );
+    }
+
+    #[test]
+    fn ttl_and_authors_with_addresses_match_feed_rs() {
+        let xml = rss(
+            r#"<item><guid>g1</guid><author>jane@example.com (Jane Doe)</author>
+            <dc:creator>Bob &lt;bob@example.org&gt;</dc:creator></item>
+            <item><guid>g2</guid><author>mailto:x@example.com</author><author> a@b.example </author>
+            <dc:creator>Ann Lee, ann@example.com, Editor in chief</dc:creator></item>"#,
+        )
+        .replace(
+            "<title>T</title>",
+            "<ttl>30</ttl><title>T</title><ttl> 9</ttl>",
+        );
+        same(&xml, None);
+        let ttl = parse_ttl_fast(xml.as_bytes());
+        assert_eq!(ttl, Some(Some(Duration::from_secs(1800))));
+        assert_eq!(ttl, parse_ttl_slow(xml.as_bytes()).ok());
+        // The character before the address is cut in half by feed-rs, which panics.
+        let odd = rss("<item><guid>g</guid><author>Jürgen Müller—x@example.com</author></item>");
+        assert_eq!(parse_feed_fast(odd.as_bytes(), "f", None), None);
     }
 
     #[test]

@@ -133,8 +133,7 @@ pub fn parse_document(
     let capped = matches!(bytes, Cow::Owned(_));
     let base = opts.base.as_ref();
     match fast_articles(&bytes, feed, base) {
-        // The fast path only answers for documents without <ttl>, so there is none to read.
-        Some(articles) => Ok(finish(articles, None, &bytes, capped, opts)),
+        Some(fast) => Ok(finish(fast.articles, ttl(fast.ttl), &bytes, capped, opts)),
         None => slow_document(&bytes, feed, opts, capped),
     }
 }
@@ -156,9 +155,14 @@ fn slow_document(
     let bytes = rdf.as_deref().unwrap_or(bytes);
     let base = opts.base.as_ref();
     let parsed = read(bytes, feed, base)?;
-    let ttl = parsed.ttl.map(|m| Duration::from_secs(u64::from(m) * 60));
+    let ttl = ttl(parsed.ttl);
     let articles = articles(parsed, feed, base);
     Ok(finish(articles, ttl, bytes, capped, opts))
+}
+
+/// A `<ttl>` in minutes as a duration.
+fn ttl(minutes: Option<u32>) -> Option<Duration> {
+    minutes.map(|m| Duration::from_secs(u64::from(m) * 60))
 }
 
 /// Applies the item cap and reads the scheduling signals.
@@ -186,15 +190,12 @@ fn finish(
 
 /// The strict fast path over prepared bytes: `Some` only when it is sure to give what the
 /// feed-rs path gives.
-fn fast_articles(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
+fn fast_articles(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<fastpath::Fast> {
     // str's substring search is much faster than `contains` on bytes.
     let text = std::str::from_utf8(bytes).ok().why("not UTF-8")?;
     let atom03 = std::str::from_utf8(ATOM03).unwrap_or_default();
     if text.contains(atom03) {
         return None.why("Atom 0.3");
-    }
-    if text.contains("<ttl") {
-        return None.why("a <ttl>");
     }
     catch_unwind(AssertUnwindSafe(|| fastpath::articles(text, feed, base)))
         .ok()
@@ -207,7 +208,26 @@ fn fast_articles(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Art
 #[doc(hidden)]
 pub fn parse_feed_fast(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<Vec<Article>> {
     let utf8 = to_utf8(bytes, None);
-    fast_articles(&clean_prolog(&utf8), feed, base)
+    fast_articles(&clean_prolog(&utf8), feed, base).map(|f| f.articles)
+}
+
+/// The fast path's `<ttl>` on raw bytes prepared as [`parse_feed`] prepares them, when it
+/// answers. Public for the differential tests.
+#[doc(hidden)]
+pub fn parse_ttl_fast(bytes: &[u8]) -> Option<Option<Duration>> {
+    let utf8 = to_utf8(bytes, None);
+    let fast = fast_articles(&clean_prolog(&utf8), "f", None)?;
+    Some(ttl(fast.ttl).filter(|t| !t.is_zero()))
+}
+
+/// The feed-rs path's `<ttl>` on raw bytes prepared as [`parse_feed`] prepares them.
+/// Public for the differential tests.
+#[doc(hidden)]
+pub fn parse_ttl_slow(bytes: &[u8]) -> Result<Option<Duration>, ParseError> {
+    let utf8 = to_utf8(bytes, None);
+    let clean = clean_prolog(&utf8);
+    let opts = ParseOptions::default();
+    slow_document(&clean, "f", &opts, false).map(|p| p.signals.ttl)
 }
 
 /// Why the fast path gives up on raw bytes prepared as [`parse_feed`] prepares them, or
