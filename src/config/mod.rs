@@ -1,8 +1,9 @@
 //! Configuration: TOML file + `NEWSHOUND__…` environment overrides, read in two phases:
 //! `source` merges the file and the environment into one tree and `lenient` reads it into
-//! `raw` (the serde mirror, one file per section), then `validate` checks everything
-//! (one file per section) and compiles the watchlists. Every problem of every phase is
-//! reported at once, with its key path and its line or variable.
+//! `raw` (the serde mirror, one file per section); a file no variable applies to and that
+//! reads at once goes straight from its text into `raw`, with no tree. Then `validate`
+//! checks everything (one file per section) and compiles the watchlists. Every problem of
+//! every phase is reported at once, with its key path and its line or variable.
 
 mod lenient;
 mod lines;
@@ -100,9 +101,24 @@ pub fn load_with(
     vars: impl Iterator<Item = (String, String)>,
     ctx: Context,
 ) -> Result<Config, ConfigError> {
-    let (mut source, mut issues) = source::Source::read(path, vars)?;
-    let (raw, read_issues) = lenient::read(&mut source);
-    issues.extend(read_issues);
+    let text = source::read_text(path)?;
+    let mut vars = vars
+        .filter(|(name, _)| name.starts_with(source::ENV_PREFIX))
+        .peekable();
+    // Without variables to merge, a file that reads at once needs no tree.
+    let direct = match vars.peek() {
+        None => lenient::read_direct(&text),
+        Some(_) => None,
+    };
+    let (source, raw, mut issues) = match direct {
+        Some(raw) => (source::Source::plain(text), Some(raw), Vec::new()),
+        None => {
+            let (mut source, mut issues) = source::Source::parse(path, text, vars)?;
+            let (raw, read_issues) = lenient::read(&mut source);
+            issues.extend(read_issues);
+            (source, raw, issues)
+        }
+    };
     if let Some(raw) = raw {
         match validate::validate(raw, &ctx) {
             Ok(cfg) if issues.is_empty() => return Ok(cfg),

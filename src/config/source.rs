@@ -31,13 +31,13 @@ pub struct Source {
 }
 
 impl Source {
-    /// Reads `path` and applies the `NEWSHOUND__…` variables of `vars`; an override that
-    /// names no place in the tree is an issue, not a failure.
-    pub fn read(
+    /// Parses `text`, the file at `path`, and applies the `NEWSHOUND__…` variables of
+    /// `vars`; an override that names no place in the tree is an issue, not a failure.
+    pub fn parse(
         path: &Path,
+        text: String,
         vars: impl Iterator<Item = (String, String)>,
     ) -> Result<(Source, Vec<ConfigIssue>), ConfigError> {
-        let text = read_text(path)?;
         let table: toml::Table =
             text.parse()
                 .map_err(|e: toml::de::Error| ConfigError::Syntax {
@@ -63,13 +63,24 @@ impl Source {
         Ok((source, issues))
     }
 
+    /// The source of a file read without its tree (no variable applies to it, and it read
+    /// at once: [`super::lenient::read_direct`]), kept to point problems at its lines.
+    pub fn plain(text: String) -> Source {
+        Source {
+            value: Value::Table(toml::Table::new()),
+            text,
+            env: BTreeMap::new(),
+            applied: Vec::new(),
+        }
+    }
+
     /// Takes the tree out, leaving an empty table: the reader moves it into the config
     /// instead of copying it (at 20,000 feeds the tree is some 20 MB).
     pub fn take_value(&mut self) -> Value {
         std::mem::replace(&mut self.value, Value::Table(toml::Table::new()))
     }
 
-    /// Builds the tree again, as [`Source::read`] did, after [`Source::take_value`]: the
+    /// Builds the tree again, as [`Source::parse`] did, after [`Source::take_value`]: the
     /// file's text parsed once more (it parsed before) and every variable set again in
     /// the same order.
     pub fn rebuild(&mut self) {
@@ -109,7 +120,7 @@ impl Source {
 }
 
 /// Reads the config text: a clear error for a missing file, a folder, or one too large.
-fn read_text(path: &Path) -> Result<String, ConfigError> {
+pub fn read_text(path: &Path) -> Result<String, ConfigError> {
     let meta = std::fs::metadata(path).map_err(|source| match source.kind() {
         std::io::ErrorKind::NotFound => ConfigError::NotFound {
             path: path.to_path_buf(),
@@ -243,7 +254,8 @@ mod tests {
             ("NEWSHOUND__NOPE__0", "x"),
         ]
         .map(|(k, v)| (k.to_string(), v.to_string()));
-        let (mut source, issues) = Source::read(&path, vars.into_iter()).unwrap();
+        let (mut source, issues) =
+            Source::parse(&path, read_text(&path).unwrap(), vars.into_iter()).unwrap();
         assert_eq!(issues.len(), 1, "{issues:?}");
         let read = source.value.clone();
         // The variable that did not fit made its table on the way.
