@@ -3,9 +3,10 @@
 # (default 20,000; examples/feedfarm.rs), polled every INTERVAL seconds (default 120), 10%
 # of them changing per interval. Waits until the first round has polled every feed (each
 # one new then), then one more interval, and reads the daemon's VmRSS and VmHWM
-# (/proc/PID/status): the steady state. Then sends RELOADS SIGHUPs (default 8), one every
-# RELOAD_EVERY seconds (env, default 30), reading them after each, and once more an interval
-# after the last.
+# (/proc/PID/status) every 5 s over the next interval: the steady state, as the mean and the
+# largest reading (RSS moves with the polls in flight, so one reading says little). Then
+# sends RELOADS SIGHUPs (default 8), one every RELOAD_EVERY seconds (env, default 30),
+# reading them after each, and over one more interval after the last, as before.
 #
 #   bench/memory.sh [N] [INTERVAL_SECS] [RELOADS]
 #
@@ -46,18 +47,27 @@ until (( $(polls) >= n )); do
     (( $(date +%s) - began < 3600 )) || { echo "bench/memory.sh: the first round took over an hour" >&2; exit 1; }
 done
 echo "first round (every feed new) done after $(( $(date +%s) - began )) s: $(mem)"
+# The mean and largest VmRSS (KiB) over one interval, read every 5 s.
+window() {
+    local sum=0 count=0 top=0 now
+    for _ in $(seq 1 $(( (interval + 4) / 5 ))); do
+        sleep 5
+        now=$(rss)
+        sum=$(( sum + now )); count=$(( count + 1 )); (( now > top )) && top=$now
+    done
+    echo "$(( sum / count )) $top"
+}
 sleep "$interval"
-steady=$(rss)
-echo "steady state ($n feeds, an interval later): $(mem)"
+read -r steady steady_top < <(window)
+echo "steady state ($n feeds, over the interval after the next): $(mem)"
 for r in $(seq 1 "$reloads"); do
     kill -HUP "$daemon"
     sleep "$every"
     echo "after reload $r: $(mem)"
 done
-sleep "$interval"
-last=$(rss)
-echo "an interval after the last reload: $(mem)"
-awk -v s="$steady" -v l="$last" -v r="$reloads" \
-    'BEGIN {printf "VmRSS steady %.1f MiB, after %d reloads %.1f MiB (%.2fx)\n", s / 1024, r, l / 1024, l / s}'
+read -r last last_top < <(window)
+echo "over the interval after the last reload: $(mem)"
+awk -v s="$steady" -v st="$steady_top" -v l="$last" -v lt="$last_top" -v r="$reloads" \
+    'BEGIN {printf "VmRSS over an interval, mean (largest): steady %.1f MiB (%.1f), after %d reloads %.1f MiB (%.1f): %.2fx (%.2fx)\n", s / 1024, st / 1024, r, l / 1024, lt / 1024, l / s, lt / st}'
 echo "reloads logged: $(grep -c 'config reloaded' "$out/daemon.log"); polls: $(polls)"
 echo "(load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); the machine is shared)"
