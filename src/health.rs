@@ -125,8 +125,16 @@ impl Board {
     }
 
     fn set(&self, feed: &str, phase: Phase, next_poll: Option<DateTime<Utc>>) {
-        self.slots()
-            .insert(feed.to_string(), Slot { phase, next_poll });
+        let slot = Slot { phase, next_poll };
+        let mut slots = self.slots();
+        // A feed's name is copied once, at its first mark, not at each of its poll's
+        // three or four.
+        match slots.get_mut(feed) {
+            Some(at) => *at = slot,
+            None => {
+                slots.insert(feed.to_string(), slot);
+            }
+        }
     }
 
     /// When `feed` is next polled, if its loop sleeps (`None` while it polls).
