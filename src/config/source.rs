@@ -46,9 +46,7 @@ impl Source {
                 })?;
         let mut source = Source {
             value: Value::Table(table),
-            text,
-            env: BTreeMap::new(),
-            applied: Vec::new(),
+            ..Source::plain(text)
         };
         let mut issues = Vec::new();
         for (var, raw) in vars {
