@@ -217,8 +217,30 @@ fn summary_of(article: &Article) -> String {
     } else {
         &article.summary
     };
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    truncate_words(&text, SUMMARY_MAX_CHARS)
+    truncate_words(
+        &collapsed_prefix(text, SUMMARY_MAX_CHARS),
+        SUMMARY_MAX_CHARS,
+    )
+}
+
+/// `text`'s words joined by single spaces, up to the first word that takes it past `max`
+/// characters: all [`truncate_words`] reads of the whole joined text, without joining a
+/// long body only to cut it.
+fn collapsed_prefix(text: &str, max: usize) -> String {
+    let mut out = String::with_capacity(text.len().min(4 * max));
+    let mut chars = 0;
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+            chars += 1;
+        }
+        out.push_str(word);
+        chars += word.chars().count();
+        if chars > max {
+            break;
+        }
+    }
+    out
 }
 
 /// Cuts `text` to at most `max` characters, on a word boundary, ending with `…` when cut.
@@ -237,6 +259,24 @@ pub fn truncate_words(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_summary_is_the_whole_collapsed_text_cut_the_same_way() {
+        let words = ["a", "bb", "ccc", "Ω", "déjà", "\u{1F600}", "x\u{301}"];
+        for n in [0usize, 1, 5, 60, 99, 100, 101, 150, 400, 2_000] {
+            let text: String = (0..n)
+                .map(|i| format!("{}{}", words[i % words.len()], ["  ", "\n\t", " "][i % 3]))
+                .collect();
+            for max in [1usize, 2, 10, 99, 500] {
+                let whole = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                assert_eq!(
+                    truncate_words(&collapsed_prefix(&text, max), max),
+                    truncate_words(&whole, max),
+                    "{n} words, max {max}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn only_web_links_pass() {
