@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use crate::feeds::Article;
-use crate::watch::normalise;
+use crate::watch::{fold_words_into, Sink};
 
 /// Words per shingle.
 pub const SHINGLE_WORDS: usize = 4;
@@ -41,18 +41,10 @@ impl Fingerprint {
 
     /// The fingerprint of any text (normalised as the matcher does).
     pub fn of_text(text: &str) -> Fingerprint {
-        let norm = normalise(text);
-        let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
-        // A sorted vector, not a set: one allocation and one sort instead of a tree node
-        // per shingle (the set's inserts were 7% of `bench/rg.sh`'s dry run).
-        let mut all: Vec<u64> = if words.len() < SHINGLE_WORDS {
-            (!words.is_empty())
-                .then(|| hash_words(&words))
-                .into_iter()
-                .collect()
-        } else {
-            words.windows(SHINGLE_WORDS).map(hash_words).collect()
-        };
+        // The folded words go straight into the shingle hashes: no folded copy, no word
+        // list. A sorted vector, not a set: one allocation and one sort instead of a tree
+        // node per shingle (the set's inserts were 7% of `bench/rg.sh`'s dry run).
+        let mut all = fold_words_into(text, Shingler::new(text.len())).finish();
         all.sort_unstable();
         all.dedup();
         let shingles = all.len() as u32;
@@ -122,23 +114,111 @@ impl Fingerprint {
     }
 }
 
-/// A stable 64-bit hash of a run of words (FNV-1a, then a splitmix64 finaliser): the same
-/// on every machine and release, since sketches are stored.
-fn hash_words(words: &[&str]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for (i, w) in words.iter().enumerate() {
-        if i > 0 {
-            h = (h ^ u64::from(b' ')).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        for b in w.bytes() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-    }
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// One FNV-1a step.
+#[inline(always)]
+fn fnv(h: u64, b: u8) -> u64 {
+    (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+}
+
+/// The splitmix64 finaliser over an FNV-1a state.
+fn finalise(mut h: u64) -> u64 {
     h ^= h >> 30;
     h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h ^= h >> 27;
     h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
     h ^ (h >> 31)
+}
+
+/// A stable 64-bit hash of a run of words joined by single spaces (FNV-1a, then a
+/// splitmix64 finaliser): the same on every machine and release, since sketches are
+/// stored. [`Shingler`] computes the same hash as the folded words stream past.
+#[cfg(test)]
+fn hash_words(words: &[&str]) -> u64 {
+    let mut h = FNV_OFFSET;
+    for (i, w) in words.iter().enumerate() {
+        if i > 0 {
+            h = fnv(h, b' ');
+        }
+        for b in w.bytes() {
+            h = fnv(h, b);
+        }
+    }
+    finalise(h)
+}
+
+/// A [`Sink`] that hashes every run of [`SHINGLE_WORDS`] folded words as its bytes arrive
+/// (what [`hash_words`] gives for each window of the folded text), one FNV state per
+/// shingle still open: during word `m` those started at words `m-3..=m`, in slot
+/// `word % 4`; a text of fewer words is one shingle of all of them.
+struct Shingler {
+    states: [u64; SHINGLE_WORDS],
+    /// Words started so far.
+    words: usize,
+    len: usize,
+    out: Vec<u64>,
+}
+
+impl Shingler {
+    fn new(text_len: usize) -> Self {
+        Shingler {
+            states: [FNV_OFFSET; SHINGLE_WORDS],
+            words: 0,
+            len: 0,
+            // About one word per six bytes of news text.
+            out: Vec::with_capacity(text_len / 6 + 1),
+        }
+    }
+
+    /// The hashes of every shingle, in text order (with repeats).
+    fn finish(mut self) -> Vec<u64> {
+        match self.words {
+            0 => {}
+            n if n < SHINGLE_WORDS => self.out.push(finalise(self.states[0])),
+            n => self.out.push(finalise(self.states[n % SHINGLE_WORDS])),
+        }
+        self.out
+    }
+}
+
+impl Sink for Shingler {
+    #[inline(always)]
+    fn push_byte(&mut self, b: u8) {
+        // Every slot, open or not: a slot not yet opened is reset when its word starts.
+        for h in &mut self.states {
+            *h = fnv(*h, b);
+        }
+        self.len += 1;
+    }
+
+    fn push_char(&mut self, c: char) {
+        let mut buf = [0; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            self.push_byte(b);
+        }
+    }
+
+    fn gap(&mut self) {
+        let k = self.words;
+        let slot = k % SHINGLE_WORDS;
+        if k >= SHINGLE_WORDS {
+            // The shingle started at word k-4 ended with word k-1.
+            self.out.push(finalise(self.states[slot]));
+        }
+        if k > 0 {
+            for h in &mut self.states {
+                *h = fnv(*h, b' ');
+            }
+        }
+        self.states[slot] = FNV_OFFSET;
+        self.words = k + 1;
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
 }
 
 #[cfg(test)]
@@ -205,6 +285,63 @@ mod tests {
         all.sort_unstable();
         assert_eq!(f.hashes, all[..SKETCH_SIZE]);
         assert_eq!(Fingerprint::of_text("two words").shingles, 1);
+    }
+
+    /// What the sketch was before [`Shingler`]: the folded copy split into words, each
+    /// window hashed on its own.
+    fn windows_of_the_folded_copy(text: &str) -> Vec<u64> {
+        let norm = crate::watch::normalise(text);
+        let words: Vec<&str> = norm.split(' ').filter(|w| !w.is_empty()).collect();
+        match words.len() {
+            0 => Vec::new(),
+            n if n < SHINGLE_WORDS => vec![hash_words(&words)],
+            _ => words.windows(SHINGLE_WORDS).map(hash_words).collect(),
+        }
+    }
+
+    #[test]
+    fn the_streamed_shingles_are_the_windows_of_the_folded_text() {
+        // The hash is stored: pinned, so a change to it cannot pass unnoticed.
+        assert_eq!(hash_words(&["a", "b", "c", "d"]), 0x5d16_d191_ad64_1c61);
+        let pieces = [
+            "Beijing",
+            "declined",
+            "U.S.",
+            "Li Shangfu",
+            "Шангри-Ла",
+            "李尚福",
+            "Ðurđević",
+            "straße",
+            "café",
+            "e\u{301}",
+            "\u{301}",
+            "—",
+            "«non»",
+            "x\u{200B}y",
+            "2024",
+            "ＡＢＣ",
+            "ﬁ",
+            "Ω",
+            "\u{1F600}",
+            "...",
+            "a.b.c",
+            "ΣΟΦΟΣ",
+            "กรุงเทพ",
+            "",
+        ];
+        let seps = [" ", "  ", "\n", ", ", "-", ""];
+        for n in 0..40usize {
+            let text: String = (0..n)
+                .map(|i| {
+                    let p = pieces[(i * 7 + n) % pieces.len()];
+                    format!("{p}{}", seps[(i + n) % seps.len()])
+                })
+                .collect();
+            let streamed = fold_words_into(&text, Shingler::new(text.len())).finish();
+            assert_eq!(streamed, windows_of_the_folded_copy(&text), "{text:?}");
+        }
+        let story = fold_words_into(STORY, Shingler::new(STORY.len())).finish();
+        assert_eq!(story, windows_of_the_folded_copy(STORY));
     }
 
     #[test]

@@ -23,6 +23,8 @@ pub use matcher::Matcher;
 pub use text::normalise;
 /// The folding with its word map, for the desk's search highlighting.
 pub(crate) use text::{analyse, Token};
+/// The folding as a stream of words, for the near-duplicate sketch.
+pub(crate) use text::{fold_words_into, Sink};
 pub use types::{
     CompileError, CompileWarning, Document, Field, Hit, PersonSpec, Require, TermKind,
     WatchlistMatch, WatchlistSpec,

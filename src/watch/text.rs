@@ -90,6 +90,12 @@ fn fold_only(text: &str, lower: bool) -> String {
     fold_with::<String, true>(text, sink, lower, false).1
 }
 
+/// Folds `text` (lowercased) into `sink`, word by word, without keeping a word list: what
+/// reads the folded words as they come (the near-duplicate sketch).
+pub(crate) fn fold_words_into<S: Sink>(text: &str, sink: S) -> S {
+    fold_with::<S, true>(text, sink, true, false).1
+}
+
 /// Folds `text` and splits it into words, recording where each came from.
 pub(crate) fn analyse(text: &str) -> Analysed {
     analyse_with::<true>(text, true)
