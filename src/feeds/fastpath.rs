@@ -130,8 +130,11 @@ fn item(cur: &mut Cursor) -> Option<Raw> {
                 }
             }
             (Ns::Rss, "pubDate") | (Ns::Dc, "date") => {
-                let text = cur.text()?.why("an empty date")?;
-                raw.published = Some(date(&text)?);
+                // feed-rs reads an empty date as none, even after a date (last wins).
+                raw.published = match cur.text()? {
+                    Some(text) => Some(date(&text)?),
+                    None => None,
+                };
             }
             (Ns::Rss, "author") | (Ns::Dc, "creator") => {
                 if let Some(t) = cur.text()? {
@@ -460,6 +463,24 @@ mod tests {
             <published>2023-05-29T08:30:00Z</published><updated>2023-05-30T01:02:03.5-05:00</updated></entry></feed>"#,
             None,
         );
+    }
+
+    #[test]
+    fn an_empty_date_is_no_date_as_in_feed_rs() {
+        same(
+            &rss(
+                r#"<item><guid>g1</guid><title>t</title><pubDate></pubDate></item>
+            <item><guid>g2</guid><pubDate>Mon, 29 May 2023 08:30:00 GMT</pubDate><pubDate/></item>
+            <item><guid>g3</guid><pubDate/><dc:date>2023-05-29T08:30:00Z</dc:date></item>"#,
+            ),
+            None,
+        );
+        let fast = parse_feed_fast(
+            rss("<item><guid>g</guid><pubDate/></item>").as_bytes(),
+            "f",
+            None,
+        );
+        assert_eq!(fast.expect("fast path")[0].published, None);
     }
 
     #[test]
