@@ -3,7 +3,7 @@
 //! watchlist in the window.
 
 use chrono::SecondsFormat;
-use rusqlite::{params, params_from_iter, types::Value, Connection};
+use rusqlite::{params_from_iter, types::Value, Connection};
 
 use crate::feeds::fingerprint::Fingerprint;
 use crate::feeds::lsh;
@@ -54,11 +54,21 @@ pub(super) fn find_original(
 
 /// Stores the band keys of a newly queued alert.
 pub(super) fn index(tx: &Connection, alert_id: &str, keys: &[i64]) -> Result<(), StoreError> {
-    let mut stmt =
-        tx.prepare_cached("INSERT OR IGNORE INTO near_bands (band_key, alert_id) VALUES (?1, ?2)")?;
-    for key in keys {
-        stmt.execute(params![key, alert_id])?;
+    if keys.is_empty() {
+        return Ok(());
     }
+    // One statement for all of an alert's keys (the same shape each time: one band key
+    // per band), not one per key.
+    let rows = (2..keys.len() + 2)
+        .map(|i| format!("(?{i}, ?1)"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut stmt = tx.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO near_bands (band_key, alert_id) VALUES {rows}"
+    ))?;
+    let mut args: Vec<Value> = vec![alert_id.to_string().into()];
+    args.extend(keys.iter().map(|k| Value::Integer(*k)));
+    stmt.execute(params_from_iter(args))?;
     Ok(())
 }
 
