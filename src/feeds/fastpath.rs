@@ -28,6 +28,9 @@ struct Raw {
     body: Option<String>,
     /// The picked link, already absolute.
     url: Option<String>,
+    /// The picked link when it is relative and nothing above it gives a base: resolved
+    /// against the channel's own link once the channel is read, as the feed-rs path does.
+    relative: Option<String>,
     published: Option<DateTime<Utc>>,
     updated: Option<DateTime<Utc>>,
     /// Whether feed-rs would give the entry media objects, whose titles and descriptions
@@ -97,17 +100,73 @@ fn next_child(cur: &mut Cursor) -> Option<Ev> {
 
 /// `<channel>`: its `<item>`s and `<ttl>`.
 fn channel(cur: &mut Cursor) -> Option<(Vec<Raw>, Option<u32>)> {
-    let mut raws = Vec::new();
+    let mut raws: Vec<Raw> = Vec::new();
     let mut ttl = None;
+    let mut links = Vec::new();
     while let Ev::Start(e) = next_child(cur)? {
         match (e.ns, e.local.as_str()) {
             (Ns::Rss, "item") => raws.push(item(cur)?),
             // feed-rs parses the text untrimmed and keeps the last one that parses.
             (Ns::Rss, "ttl") => ttl = cur.text()?.and_then(|t| t.parse().ok()).or(ttl),
+            (Ns::Rss, "link") => {
+                if let Some(t) = cur.text()? {
+                    links.push(FeedLink::new(&t, e.base.as_deref(), true, true));
+                }
+            }
+            (Ns::Atom, "link") => {
+                // feed-rs reads a link without `rel` as `alternate`.
+                let main = e
+                    .attr("rel")
+                    .is_none_or(|r| r.trim().eq_ignore_ascii_case("alternate"));
+                let html = e.attr("type").is_none_or(|t| t.contains("html"));
+                if let Some(href) = e.attr("href") {
+                    links.push(FeedLink::new(href, e.base.as_deref(), main, html));
+                }
+                cur.skip()?;
+            }
             _ => cur.skip()?,
         }
     }
+    if raws.iter().any(|r| r.relative.is_some()) {
+        let feed_link = FeedLink::pick(&links);
+        for raw in &mut raws {
+            if let Some(href) = raw.relative.take() {
+                let joined = feed_link.as_ref().and_then(|b| b.join(&href).ok());
+                raw.url = Some(joined.map_or(href, |u| u.to_string()));
+            }
+        }
+    }
     Some((raws, ttl))
+}
+
+/// A channel's link as feed-rs keeps it, for what parse.rs's `pick_link` makes of them.
+struct FeedLink {
+    href: String,
+    /// Whether `rel` is absent or `alternate`.
+    main: bool,
+    /// Whether its type is absent or an HTML one.
+    html: bool,
+}
+
+impl FeedLink {
+    /// feed-rs's `Link::new`: resolved against `base` where it can be, else as written;
+    /// trimmed.
+    fn new(href: &str, base: Option<&Url>, main: bool, html: bool) -> Self {
+        let href = parse_uri(href, base).map_or_else(|| href.to_string(), |u| u.to_string());
+        FeedLink {
+            href: href.trim().to_string(),
+            main,
+            html,
+        }
+    }
+
+    /// The feed's own link, as the feed-rs path picks it: the first main one of an HTML
+    /// type, else the first main one; `None` unless it is an absolute URL.
+    fn pick(links: &[FeedLink]) -> Option<Url> {
+        let main = || links.iter().filter(|l| l.main && !l.href.is_empty());
+        let link = main().find(|l| l.html).or_else(|| main().next())?;
+        Url::parse(&link.href).ok()
+    }
 }
 
 /// One RSS `<item>`, as feed-rs's `handle_item` reads it (last element wins).
@@ -117,10 +176,22 @@ fn item(cur: &mut Cursor) -> Option<Raw> {
         match (e.ns, e.local.as_str()) {
             (Ns::Rss, "title") => raw.title = cur.text()?.map(|t| t.trim().to_string()),
             (Ns::Rss, "link") => {
+                // The first link is the one picked (an RSS link has no `rel` or type).
                 if let Some(t) = cur.text()? {
-                    let href =
-                        absolute(&t, e.base.as_deref()).why("an RSS link that stays relative")?;
-                    raw.url.get_or_insert(href);
+                    if raw.url.is_none() && raw.relative.is_none() {
+                        let relative =
+                            matches!(Url::parse(&t), Err(url::ParseError::RelativeUrlWithoutBase));
+                        match e.base.as_deref() {
+                            None if relative && !t.trim().is_empty() => {
+                                raw.relative = Some(t.trim().to_string());
+                            }
+                            base => {
+                                raw.url = Some(
+                                    absolute(&t, base).why("an RSS link that stays relative")?,
+                                );
+                            }
+                        }
+                    }
                 }
             }
             (Ns::Rss, "description") => raw.summary = cur.text()?.map(|t| t.trim().to_string()),
@@ -466,6 +537,34 @@ mod tests {
     }
 
     #[test]
+    fn relative_item_links_resolve_against_the_channel_link_as_in_feed_rs() {
+        let items = r#"<item><guid>g1</guid><link> /blog/a b/ </link><link>https://x.example/</link></item>
+            <item><guid>g2</guid><link>c?d=1#e</link></item><item><guid>g3</guid><link>//cdn.example/x</link></item>
+            <item><guid>g4</guid><link>https://abs.example/y</link><link>/later</link></item>"#;
+        let plain = format!(
+            r#"<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>{items}{{links}}</channel></rss>"#
+        );
+        for links in [
+            "<link>https://news.example/dir/</link>",
+            r#"<atom:link rel="self" href="https://self.example/feed"/><link>https://news.example/dir/</link>"#,
+            r#"<atom:link href="https://atom.example/d/" type="application/rss+xml"/><link> https://news.example/dir/ </link>"#,
+            r#"<atom:link rel="Alternate" href="https://atom.example/d/"/><link>https://news.example/</link>"#,
+            "<link>not a url</link>",
+            "",
+        ] {
+            let xml = plain.replace("{links}", links);
+            same(&xml, None);
+            same(&xml, Some("https://base.example/feeds/x.xml"));
+        }
+        let xml = plain.replace("{links}", "<link>https://news.example/dir/</link>");
+        let got = parse_feed_fast(xml.as_bytes(), "f", None).expect("fast path");
+        assert_eq!(
+            got[1].url.as_deref(),
+            Some("https://news.example/dir/c?d=1#e")
+        );
+    }
+
+    #[test]
     fn an_empty_date_is_no_date_as_in_feed_rs() {
         same(
             &rss(
@@ -530,7 +629,6 @@ mod tests {
             rss("<item><title>caf&eacute;</title></item>"),
             rss("<item><pubDate>29 May 2023 8:30</pubDate></item>"),
             rss("<item><title>a <b>bold</b> one</title></item>"),
-            rss("<item><link>relative/only</link></item>"),
             rss("<item><title>t</title><media:description>m</media:description></item>"),
             rss("<item><updated>2023-05-29T08:30:00Z</updated></item>"),
             rss("").replacen("<rss", "<!DOCTYPE rss><rss", 1),
