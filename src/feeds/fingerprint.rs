@@ -114,17 +114,17 @@ impl Fingerprint {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+pub(crate) const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 
 /// One FNV-1a step.
 #[inline(always)]
-fn fnv(h: u64, b: u8) -> u64 {
+pub(crate) fn fnv(h: u64, b: u8) -> u64 {
     (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
 }
 
-/// The splitmix64 finaliser over an FNV-1a state.
-fn finalise(mut h: u64) -> u64 {
+/// The splitmix64 finaliser (over an FNV-1a state, or any 64-bit value to mix).
+pub(crate) fn finalise(mut h: u64) -> u64 {
     h ^= h >> 30;
     h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     h ^= h >> 27;

@@ -18,7 +18,7 @@
 //! stories are nearly never compared). The evaluation on the labelled pairs
 //! (`examples/neardup_eval.rs`) measures the recall this loses at the default threshold.
 
-use super::fingerprint::Fingerprint;
+use super::fingerprint::{finalise as mix, fnv, Fingerprint, FNV_OFFSET};
 
 /// Bands per sketch: one key stored per alerted story and band.
 pub const BANDS: usize = 24;
@@ -70,20 +70,7 @@ fn bins(hashes: &[u64], n: usize) -> Option<Vec<u64>> {
 
 /// A stable hash of a string (FNV-1a, finalised): keys are stored, so it never changes.
 fn str_hash(s: &str) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in s.bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    mix(h)
-}
-
-/// The splitmix64 finaliser.
-fn mix(mut h: u64) -> u64 {
-    h ^= h >> 30;
-    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    h ^= h >> 27;
-    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
-    h ^ (h >> 31)
+    mix(s.bytes().fold(FNV_OFFSET, fnv))
 }
 
 #[cfg(test)]
