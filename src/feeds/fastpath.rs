@@ -10,13 +10,14 @@
 use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
+use feed_rs::model::Link;
 use regex::Regex;
 use url::Url;
 
 use super::article::Article;
 use super::fastxml::{Cursor, Elem, Ev, Ns, Why};
 use super::html::html_to_text;
-use super::parse::one_line;
+use super::parse::{feed_link, one_line, resolve};
 use super::sanitize::strip_controls;
 
 /// An entry's raw fields, as feed-rs would hold them before [`super::parse`] maps them.
@@ -100,7 +101,7 @@ fn next_child(cur: &mut Cursor) -> Option<Ev> {
 
 /// `<channel>`: its `<item>`s and `<ttl>`.
 fn channel(cur: &mut Cursor) -> Option<(Vec<Raw>, Option<u32>)> {
-    let mut raws: Vec<Raw> = Vec::new();
+    let mut raws = Vec::new();
     let mut ttl = None;
     let mut links = Vec::new();
     while let Ev::Start(e) = next_child(cur)? {
@@ -110,62 +111,51 @@ fn channel(cur: &mut Cursor) -> Option<(Vec<Raw>, Option<u32>)> {
             (Ns::Rss, "ttl") => ttl = cur.text()?.and_then(|t| t.parse().ok()).or(ttl),
             (Ns::Rss, "link") => {
                 if let Some(t) = cur.text()? {
-                    links.push(FeedLink::new(&t, e.base.as_deref(), true, true));
+                    links.push(feed_rs_link(&t, e.base.as_deref(), None, None));
                 }
             }
             (Ns::Atom, "link") => {
-                // feed-rs reads a link without `rel` as `alternate`.
-                let main = e
-                    .attr("rel")
-                    .is_none_or(|r| r.trim().eq_ignore_ascii_case("alternate"));
-                let html = e.attr("type").is_none_or(|t| t.contains("html"));
                 if let Some(href) = e.attr("href") {
-                    links.push(FeedLink::new(href, e.base.as_deref(), main, html));
+                    // feed-rs reads a link without `rel` as `alternate`.
+                    let rel = e.attr("rel").unwrap_or("alternate");
+                    links.push(feed_rs_link(
+                        href,
+                        e.base.as_deref(),
+                        Some(rel),
+                        e.attr("type"),
+                    ));
                 }
                 cur.skip()?;
             }
             _ => cur.skip()?,
         }
     }
-    if raws.iter().any(|r| r.relative.is_some()) {
-        let feed_link = FeedLink::pick(&links);
-        for raw in &mut raws {
-            if let Some(href) = raw.relative.take() {
-                let joined = feed_link.as_ref().and_then(|b| b.join(&href).ok());
-                raw.url = Some(joined.map_or(href, |u| u.to_string()));
-            }
+    let feed_link = feed_link(&links);
+    for raw in &mut raws {
+        if let Some(href) = raw.relative.take() {
+            raw.url = Some(resolve(&href, None, feed_link.as_ref()));
         }
     }
     Some((raws, ttl))
 }
 
-/// A channel's link as feed-rs keeps it, for what parse.rs's `pick_link` makes of them.
-struct FeedLink {
-    href: String,
-    /// Whether `rel` is absent or `alternate`.
-    main: bool,
-    /// Whether its type is absent or an HTML one.
-    html: bool,
-}
-
-impl FeedLink {
-    /// feed-rs's `Link::new`: resolved against `base` where it can be, else as written;
-    /// trimmed.
-    fn new(href: &str, base: Option<&Url>, main: bool, html: bool) -> Self {
-        let href = parse_uri(href, base).map_or_else(|| href.to_string(), |u| u.to_string());
-        FeedLink {
-            href: href.trim().to_string(),
-            main,
-            html,
-        }
-    }
-
-    /// The feed's own link, as the feed-rs path picks it: the first main one of an HTML
-    /// type, else the first main one; `None` unless it is an absolute URL.
-    fn pick(links: &[FeedLink]) -> Option<Url> {
-        let main = || links.iter().filter(|l| l.main && !l.href.is_empty());
-        let link = main().find(|l| l.html).or_else(|| main().next())?;
-        Url::parse(&link.href).ok()
+/// A channel-level link as feed-rs's `Link::new` makes it (resolved against `base` where it
+/// can be, else as written; trimmed), for parse.rs's [`feed_link`] to pick from.
+fn feed_rs_link(
+    href: &str,
+    base: Option<&Url>,
+    rel: Option<&str>,
+    media_type: Option<&str>,
+) -> Link {
+    let href = parse_uri(href, base).map_or_else(|| href.to_string(), |u| u.to_string());
+    Link {
+        href: href.trim().to_string(),
+        target: None,
+        rel: rel.map(str::to_string),
+        media_type: media_type.map(str::to_string),
+        href_lang: None,
+        title: None,
+        length: None,
     }
 }
 
@@ -177,21 +167,9 @@ fn item(cur: &mut Cursor) -> Option<Raw> {
             (Ns::Rss, "title") => raw.title = cur.text()?.map(|t| t.trim().to_string()),
             (Ns::Rss, "link") => {
                 // The first link is the one picked (an RSS link has no `rel` or type).
-                if let Some(t) = cur.text()? {
-                    if raw.url.is_none() && raw.relative.is_none() {
-                        let relative =
-                            matches!(Url::parse(&t), Err(url::ParseError::RelativeUrlWithoutBase));
-                        match e.base.as_deref() {
-                            None if relative && !t.trim().is_empty() => {
-                                raw.relative = Some(t.trim().to_string());
-                            }
-                            base => {
-                                raw.url = Some(
-                                    absolute(&t, base).why("an RSS link that stays relative")?,
-                                );
-                            }
-                        }
-                    }
+                let text = cur.text()?;
+                if let (Some(t), None, None) = (text, &raw.url, &raw.relative) {
+                    raw.first_link(&t, e.base.as_deref())?;
                 }
             }
             (Ns::Rss, "description") => raw.summary = cur.text()?.map(|t| t.trim().to_string()),
@@ -459,6 +437,22 @@ fn date(text: &str) -> Option<DateTime<Utc>> {
 }
 
 impl Raw {
+    /// Takes an item's first link: absolute against `base`, or kept relative for the
+    /// channel's link to resolve when nothing above it gives a base; gives up on one that
+    /// stays relative otherwise.
+    fn first_link(&mut self, text: &str, base: Option<&Url>) -> Option<()> {
+        let relative = matches!(
+            Url::parse(text),
+            Err(url::ParseError::RelativeUrlWithoutBase)
+        );
+        if base.is_none() && relative && !text.trim().is_empty() {
+            self.relative = Some(text.trim().to_string());
+        } else {
+            self.url = Some(absolute(text, base).why("an RSS link that stays relative")?);
+        }
+        Some(())
+    }
+
     /// The article, mapped exactly as parse.rs's `article` maps a feed-rs entry; `None`
     /// when a media title or description could stand in for an empty title or summary.
     fn into_article(self, feed: &str) -> Option<Article> {

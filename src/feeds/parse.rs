@@ -425,7 +425,7 @@ fn panic_message(payload: &(dyn Any + Send)) -> String {
 
 /// Maps feed-rs entries to our articles.
 fn articles(parsed: Feed, feed: &str, base: Option<&Url>) -> Vec<Article> {
-    let feed_link = pick_link(&parsed.links).and_then(|l| Url::parse(&l.href).ok());
+    let feed_link = feed_link(&parsed.links);
     let fallback = base.or(feed_link.as_ref());
     parsed
         .entries
@@ -481,6 +481,12 @@ fn first_text<'a>(texts: impl Iterator<Item = &'a Text>) -> String {
 
 /// The entry's main link: the first plain or `rel="alternate"` link that is not a
 /// comments link, preferring one that is not typed as a non-HTML attachment.
+/// The feed's own link, from its channel-level links, when it is an absolute URL: what
+/// resolves an entry's link left relative.
+pub(super) fn feed_link(links: &[Link]) -> Option<Url> {
+    pick_link(links).and_then(|l| Url::parse(&l.href).ok())
+}
+
 fn pick_link(links: &[Link]) -> Option<&Link> {
     let main = |l: &&Link| {
         l.target.is_none()
@@ -499,7 +505,7 @@ fn pick_link(links: &[Link]) -> Option<&Link> {
 
 /// Makes `href` absolute against the entry's `xml:base`, else `base`; left as is when
 /// it already is absolute or nothing resolves it.
-fn resolve(href: &str, entry_base: Option<&str>, base: Option<&Url>) -> String {
+pub(super) fn resolve(href: &str, entry_base: Option<&str>, base: Option<&Url>) -> String {
     let href = href.trim();
     if Url::parse(href).is_ok() {
         return href.to_string();
