@@ -44,7 +44,7 @@ impl Fingerprint {
         // The folded words go straight into the shingle hashes: no folded copy, no word
         // list. A sorted vector, not a set: one allocation and one sort instead of a tree
         // node per shingle (the set's inserts were 7% of `bench/rg.sh`'s dry run).
-        let mut all = fold_words_into(text, Shingler::new(text.len())).finish();
+        let mut all = fold_words_into(text, Shingler::new(text.len()), true).finish();
         all.sort_unstable();
         all.dedup();
         let shingles = all.len() as u32;
@@ -337,10 +337,10 @@ mod tests {
                     format!("{p}{}", seps[(i + n) % seps.len()])
                 })
                 .collect();
-            let streamed = fold_words_into(&text, Shingler::new(text.len())).finish();
+            let streamed = fold_words_into(&text, Shingler::new(text.len()), true).finish();
             assert_eq!(streamed, windows_of_the_folded_copy(&text), "{text:?}");
         }
-        let story = fold_words_into(STORY, Shingler::new(STORY.len())).finish();
+        let story = fold_words_into(STORY, Shingler::new(STORY.len()), true).finish();
         assert_eq!(story, windows_of_the_folded_copy(STORY));
     }
 

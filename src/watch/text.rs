@@ -86,14 +86,14 @@ pub fn normalise(text: &str) -> String {
 
 /// The folded text alone (no word list kept: what folding a term needs).
 fn fold_only(text: &str, lower: bool) -> String {
-    let sink = String::with_capacity(text.len());
-    fold_with::<String, true>(text, sink, lower, false).1
+    fold_words_into(text, String::with_capacity(text.len()), lower)
 }
 
-/// Folds `text` (lowercased) into `sink`, word by word, without keeping a word list: what
-/// reads the folded words as they come (the near-duplicate sketch).
-pub(crate) fn fold_words_into<S: Sink>(text: &str, sink: S) -> S {
-    fold_with::<S, true>(text, sink, true, false).1
+/// Folds `text` (lowercased when `lower`) into `sink`, word by word, without keeping a word
+/// list: a folded copy, or what reads the folded words as they come (the near-duplicate
+/// sketch).
+pub(crate) fn fold_words_into<S: Sink>(text: &str, sink: S, lower: bool) -> S {
+    fold_with::<S, true>(text, sink, lower, false).1
 }
 
 /// Folds `text` and splits it into words, recording where each came from.
