@@ -95,14 +95,14 @@ fn needs_decoding(enc: &'static Encoding, bytes: &[u8]) -> bool {
 
 /// Whether `bytes` are valid UTF-8 with at least one multi-byte sequence.
 fn uses_utf8(bytes: &[u8]) -> bool {
-    !bytes.is_ascii() && std::str::from_utf8(bytes).is_ok()
+    !bytes.is_ascii() && simdutf8::basic::from_utf8(bytes).is_ok()
 }
 
 /// Bytes meant as UTF-8 (no BOM): as they are when valid, else re-decoded.
 fn utf8(bytes: &[u8]) -> Cow<'_, [u8]> {
     let declared = declared_encoding(bytes);
     let declared_utf8 = declared.and_then(known) == Some(UTF_8);
-    if std::str::from_utf8(bytes).is_ok() {
+    if simdutf8::basic::from_utf8(bytes).is_ok() {
         return match declared {
             Some(_) if !declared_utf8 => Cow::Owned(declare_utf8(bytes.to_vec())),
             _ => Cow::Borrowed(bytes),

@@ -192,7 +192,7 @@ fn finish(
 /// feed-rs path gives.
 fn fast_articles(bytes: &[u8], feed: &str, base: Option<&Url>) -> Option<fastpath::Fast> {
     // str's substring search is much faster than `contains` on bytes.
-    let text = std::str::from_utf8(bytes).ok().why("not UTF-8")?;
+    let text = simdutf8::basic::from_utf8(bytes).ok().why("not UTF-8")?;
     let atom03 = std::str::from_utf8(ATOM03).unwrap_or_default();
     if text.contains(atom03) {
         return None.why("Atom 0.3");
