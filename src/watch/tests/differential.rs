@@ -364,8 +364,31 @@ fn wordy_text() -> impl Strategy<Value = String> {
     prop::collection::vec(pieces, 0..24).prop_map(|parts| parts.concat())
 }
 
+/// Long text, mostly of plain ASCII pieces (words, digits, punctuation, dots and capitals
+/// that make abbreviations), with now and then a piece of [`wordy_text`]: long runs of
+/// ASCII words broken in every way.
+fn long_text() -> impl Strategy<Value = String> {
+    let ascii = prop::sample::select(vec![
+        "Lloyd", "Austin", "AUSTIN", "Li", "Shangfu", "counter", "terrorism", "cease", "fire",
+        "a1b2", "35", "F", "U", "K", "U.S.", "U.K.", "e.g.", ". ", ".", ".K", "J.", "ab", "cd",
+        "abcd", " ", " ", " ", "  ", "-", ",", "'", "\n", "the", "declining", "talks", "x",
+    ]);
+    let piece = prop_oneof![
+        9 => ascii.prop_map(str::to_string),
+        1 => wordy_text(),
+    ];
+    prop::collection::vec(piece, 0..160).prop_map(|parts| parts.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(1500))]
+
+    #[test]
+    fn fast_path_agrees_with_the_full_fold_on_long_text(text in long_text(), other in long_text()) {
+        let matcher = broad();
+        let doc = Document { title: &other, summary: "", content: &text, ..Document::default() };
+        assert_paths_agree(matcher, &doc);
+    }
 
     #[test]
     fn fast_path_agrees_with_the_full_fold_on_generated_text(text in wordy_text(), other in wordy_text()) {
