@@ -163,6 +163,9 @@ pub struct SqliteStore {
     guard: Option<Arc<integrity::OpenGuard>>,
     /// The database file's (device, inode) when opened for writing.
     identity: Option<(u64, u64)>,
+    /// Whether the open ran the integrity check (not when the state was as its last clean
+    /// stop left it, see [`integrity::unchanged_since_clean_stop`]).
+    checked_at_open: bool,
     /// Short commands' turns, looked at before each use (the daemon's and `once`'s).
     pub(super) turns: Option<Arc<Turns>>,
     /// The turn this short command holds until the state is closed.
@@ -207,12 +210,15 @@ impl SqliteStore {
             create(dir, &files.db)?;
         }
         integrity::precheck(&files)?;
+        let unchanged = integrity::unchanged_since_clean_stop(&files);
         let path = files.db.clone();
         let open_err = open_error(&path);
         let mut conn = Connection::open(&path).map_err(&open_err)?;
         super::desk::register_functions(&conn).map_err(&open_err)?;
         conn.busy_timeout(busy).map_err(&open_err)?;
-        integrity::check_tables(&conn, &path)?;
+        if !unchanged {
+            integrity::check_tables(&conn, &path)?;
+        }
         configure(&conn).map_err(|e| integrity::unreadable(&path, e))?;
         let turn = turn();
         migrate(&mut conn, &path)?;
@@ -221,6 +227,7 @@ impl SqliteStore {
         store.guard = Some(Arc::new(guard));
         store.turn = turn;
         store.identity = integrity::identity(&files.db);
+        store.checked_at_open = !unchanged;
         Ok(store)
     }
 
@@ -285,9 +292,16 @@ impl SqliteStore {
             read_only,
             guard: None,
             identity: None,
+            checked_at_open: false,
             turns: None,
             turn: None,
         }
+    }
+
+    /// Whether opening this state ran the integrity check on it: false for a state the last
+    /// clean stop sealed and nothing touched since, and for scratch and in-memory copies.
+    pub fn checked_at_open(&self) -> bool {
+        self.checked_at_open
     }
 
     /// Whether this is a scratch copy (dry run): nothing reaches the disk.
@@ -705,6 +719,45 @@ mod tests {
         );
         bytes[at..at + page].fill(0x5a);
         std::fs::write(&db, bytes).unwrap();
+    }
+
+    #[test]
+    fn a_clean_stop_seals_the_state_and_only_an_untouched_state_skips_the_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = integrity::StateFiles::in_dir(dir.path());
+        let first = SqliteStore::open(dir.path()).unwrap();
+        assert!(first.checked_at_open());
+        let a = article("a", "Quokka census", "Rottnest counts its marsupials.");
+        first
+            .record_article(&a, "m", vec![alert_for(&a)], None, Utc::now())
+            .unwrap();
+        drop(first);
+        assert!(files.seal.exists(), "a clean stop leaves its seal");
+        let second = SqliteStore::open(dir.path()).unwrap();
+        assert!(
+            !second.checked_at_open(),
+            "an untouched state is not checked again"
+        );
+        assert!(!files.seal.exists(), "the open removes the seal");
+        // Another process beside it finds the state open: checked.
+        let beside = SqliteStore::open(dir.path()).unwrap();
+        assert!(beside.checked_at_open());
+        drop(beside);
+        drop(second);
+        // Written after the clean stop, even with the same bytes: checked.
+        assert!(files.seal.exists());
+        let bytes = std::fs::read(&files.db).unwrap();
+        std::fs::write(&files.db, &bytes).unwrap();
+        assert!(SqliteStore::open(dir.path()).unwrap().checked_at_open());
+        // A seal that does not read: checked.
+        std::fs::write(&files.seal, "0 0 0 0.0 0.0 extra\n").unwrap();
+        assert!(SqliteStore::open(dir.path()).unwrap().checked_at_open());
+        // Replaced by a copy of itself (a restore): a new inode, checked.
+        assert!(files.seal.exists());
+        let copy = dir.path().join("copy.db");
+        std::fs::copy(&files.db, &copy).unwrap();
+        std::fs::rename(&copy, &files.db).unwrap();
+        assert!(SqliteStore::open(dir.path()).unwrap().checked_at_open());
     }
 
     #[test]

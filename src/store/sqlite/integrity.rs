@@ -1,7 +1,9 @@
 //! Telling a damaged state from a fresh one: what the files say before SQLite opens them
 //! (a 0-byte database, a write-ahead log missing after an unclean stop or not a log at
-//! all), `PRAGMA quick_check` of every ordinary table once open, the marker of a stop that was not clean, and the
-//! operator's tools around them (`state check`, `state backup`, `--reset-state`).
+//! all), `PRAGMA quick_check` of every ordinary table once open, the marker of a stop that was not clean, the
+//! seal of one that was (which spares the next start the check when nothing has touched
+//! the file since), and the operator's tools around them (`state check`, `state backup`,
+//! `--reset-state`).
 
 use std::path::{Path, PathBuf};
 
@@ -14,7 +16,13 @@ use crate::store::StoreError;
 /// write-ahead log gone, it means the log (where most recent state lives) was lost.
 pub const OPEN_MARKER: &str = "newshound.db-open";
 
-/// The state's files in `dir`: the database, its write-ahead log and the open marker.
+/// The seal of a clean stop inside `state_dir`: the database file's device, inode, size,
+/// modification and change times as the last process to close it cleanly left them (see
+/// [`seal`]). Removed by the next open.
+pub const CLEAN_SEAL: &str = "newshound.db-clean";
+
+/// The state's files in `dir`: the database, its write-ahead log, the open marker and the
+/// seal of a clean stop.
 #[derive(Debug, Clone)]
 pub struct StateFiles {
     /// `newshound.db`.
@@ -25,6 +33,8 @@ pub struct StateFiles {
     pub shm: PathBuf,
     /// [`OPEN_MARKER`].
     pub marker: PathBuf,
+    /// [`CLEAN_SEAL`].
+    pub seal: PathBuf,
 }
 
 impl StateFiles {
@@ -35,6 +45,7 @@ impl StateFiles {
             wal: dir.join(format!("{}-wal", super::DB_FILE)),
             shm: dir.join(format!("{}-shm", super::DB_FILE)),
             marker: dir.join(OPEN_MARKER),
+            seal: dir.join(CLEAN_SEAL),
         }
     }
 }
@@ -242,8 +253,109 @@ impl Drop for OpenGuard {
     fn drop(&mut self) {
         if !self.files.wal.exists() {
             let _ = std::fs::remove_file(&self.files.marker);
+            seal(&self.files);
         }
     }
+}
+
+/// What identifies the database file's contents short of reading them: any write through
+/// the file system changes its change time (which no one can set back), a copy or a
+/// restore its inode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    /// The stamp of the file at `path`, `None` when there is none.
+    fn of(path: &Path) -> Option<Stamp> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        })
+    }
+
+    /// One line: the five fields, space-separated (times as seconds.nanoseconds).
+    fn line(&self) -> String {
+        let Stamp {
+            dev,
+            ino,
+            size,
+            mtime,
+            ctime,
+        } = self;
+        format!(
+            "{dev} {ino} {size} {}.{:09} {}.{:09}\n",
+            mtime.0, mtime.1, ctime.0, ctime.1
+        )
+    }
+
+    /// Reads [`Stamp::line`] back; `None` for anything else.
+    fn parse(text: &str) -> Option<Stamp> {
+        let mut fields = text.split_ascii_whitespace();
+        let mut int = || fields.next()?.parse::<u64>().ok();
+        let (dev, ino, size) = (int()?, int()?, int()?);
+        let mut time = || -> Option<(i64, i64)> {
+            let (s, ns) = fields.next()?.split_once('.')?;
+            Some((s.parse().ok()?, ns.parse().ok()?))
+        };
+        let (mtime, ctime) = (time()?, time()?);
+        fields.next().is_none().then_some(Stamp {
+            dev,
+            ino,
+            size,
+            mtime,
+            ctime,
+        })
+    }
+}
+
+/// Seals a clean stop: called by the last process to close the state, once SQLite has
+/// folded the log into the database and removed it. The kernel takes a file's change time
+/// from a coarse clock (a tick of a few milliseconds), so a write right after this one
+/// could leave the same time behind: the seal is written only once that clock has moved
+/// past the file's change time (waiting at most 50 ms) and the file is still as it was.
+fn seal(files: &StateFiles) {
+    use rustix::time::{clock_gettime, ClockId};
+    let Some(stamp) = Stamp::of(&files.db) else {
+        return;
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(50);
+    loop {
+        let now = clock_gettime(ClockId::RealtimeCoarse);
+        if (now.tv_sec, now.tv_nsec) > stamp.ctime {
+            break;
+        }
+        if std::time::Instant::now() > deadline {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    if Stamp::of(&files.db) == Some(stamp) && !files.wal.exists() {
+        let _ = std::fs::write(&files.seal, stamp.line());
+    }
+}
+
+/// Whether the database is as the last clean stop left it: its seal matches the file,
+/// and there is neither a log nor an open marker. Then the check at open
+/// ([`check_tables`]) has nothing to find that it did not find at the start before and
+/// is skipped. The seal is removed either way: from here on the file changes.
+pub(super) fn unchanged_since_clean_stop(files: &StateFiles) -> bool {
+    let Ok(text) = std::fs::read_to_string(&files.seal) else {
+        return false;
+    };
+    let _ = std::fs::remove_file(&files.seal);
+    let quiet = !files.wal.exists() && !files.marker.exists();
+    quiet && Stamp::parse(&text).is_some_and(|s| Stamp::of(&files.db) == Some(s))
 }
 
 /// The (device, inode) of the file at `path`, `None` when there is none.
@@ -275,6 +387,7 @@ pub fn reset(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
     let files = StateFiles::in_dir(dir);
     let stamp = chrono::Utc::now().timestamp();
     let mut moved = Vec::new();
+    let _ = std::fs::remove_file(&files.seal);
     for path in [&files.db, &files.wal, &files.shm, &files.marker] {
         if !path.exists() {
             continue;
