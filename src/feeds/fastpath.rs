@@ -613,6 +613,18 @@ mod tests {
     }
 
     #[test]
+    fn a_doctype_and_entities_beyond_xmls_read_as_feed_rs_reads_them() {
+        let items = r#"<item><title>caf&eacute; &nbsp;x &amp;&unknown;</title><guid>g</guid>
+            <description>a&mdash;b &lt;i&gt;&hellip;&lt;/i&gt;</description></item>"#;
+        let xml = rss(items).replacen("<rss", "<!DOCTYPE rss [<!ENTITY mdash \"--\">]><rss", 1);
+        same(&xml, None);
+        assert!(parse_feed_fast(xml.as_bytes(), "f", None).is_some());
+        let bare = rss(items).replacen("<rss", "<!DOCTYPE html><rss", 1);
+        same(&bare, None);
+        assert!(parse_feed_fast(bare.as_bytes(), "f", None).is_some());
+    }
+
+    #[test]
     fn anything_unusual_falls_back() {
         let atom = |entry: &str| {
             format!(
@@ -620,12 +632,12 @@ mod tests {
             )
         };
         for xml in [
-            rss("<item><title>caf&eacute;</title></item>"),
+            rss("<item><title>caf&#xZZ;</title></item>"),
+            "<rss version=\"2.0\"><!DOCTYPE rss><channel></channel></rss>".to_string(),
             rss("<item><pubDate>29 May 2023 8:30</pubDate></item>"),
             rss("<item><title>a <b>bold</b> one</title></item>"),
             rss("<item><title>t</title><media:description>m</media:description></item>"),
             rss("<item><updated>2023-05-29T08:30:00Z</updated></item>"),
-            rss("").replacen("<rss", "<!DOCTYPE rss><rss", 1),
             atom(r#"<content type="xhtml"><div>x</div></content>"#),
             atom(r#"<content src="https://x.example/a"/>"#),
             atom(r#"<summary type="application/octet-stream">eA==</summary>"#),

@@ -151,7 +151,8 @@ impl<'a> Cursor<'a> {
                 }
                 Event::GeneralRef(r) => {
                     let mut sink = String::new();
-                    push_reference(&r, &mut sink).why("an entity other than XML's own")?;
+                    push_reference(&r, &mut sink)
+                        .why("a character reference that is no character")?;
                     return Some(Ev::Text {
                         blank: is_blank(&sink),
                     });
@@ -166,8 +167,11 @@ impl<'a> Cursor<'a> {
                     }
                 }
                 Event::Comment(_) | Event::PI(_) => {}
+                // feed-rs ignores a DOCTYPE, and so the entities it may declare: their
+                // references stay as written (see `push_reference`).
+                Event::DocType(_) if self.bases.len() == 1 => {}
                 Event::Eof => return Some(Ev::Eof),
-                Event::DocType(_) => return None.why("a DOCTYPE"),
+                Event::DocType(_) => return None.why("a DOCTYPE inside an element"),
                 _ => return None.why("unexpected markup"),
             }
         }
@@ -339,12 +343,21 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Appends what a character or predefined entity reference stands for; `None` for any
-/// other entity (the fast path does not read DTDs).
+/// Appends what a character or predefined entity reference stands for, and any other
+/// entity reference as written, as feed-rs keeps it (neither reads a DTD; the HTML ones
+/// are then read by `html_to_text`); `None` for a character reference that is no
+/// character, which feed-rs refuses.
 fn push_reference(r: &BytesRef, out: &mut String) -> Option<()> {
     match r.resolve_char_ref().ok()? {
         Some(ch) => out.push(ch),
-        None => out.push_str(resolve_predefined_entity(r)?),
+        None => match resolve_predefined_entity(r) {
+            Some(text) => out.push_str(text),
+            None => {
+                out.push('&');
+                out.push_str(r);
+                out.push(';');
+            }
+        },
     }
     Some(())
 }
