@@ -34,8 +34,9 @@ struct Raw {
     relative: Option<String>,
     published: Option<DateTime<Utc>>,
     updated: Option<DateTime<Utc>>,
-    /// Whether feed-rs would give the entry media objects, whose titles and descriptions
-    /// stand in for an empty title or summary.
+    /// Whether the entry holds text that feed-rs's media objects may take a title or a
+    /// description from, which stands in for an empty title or summary: a `media:title` or
+    /// `media:description` at any depth, or any iTunes or Podcast element.
     media: bool,
     /// Author names, as feed-rs's persons name them.
     authors: Vec<String>,
@@ -319,16 +320,21 @@ fn atom_person(cur: &mut Cursor) -> Option<Option<String>> {
 }
 
 /// A MediaRSS element of an entry, skipped after checking that feed-rs would accept
-/// every `media:title` and `media:description` in it (typed `plain` or `html`, with text).
+/// every `media:title` and `media:description` in it (typed `plain` or `html`, with text);
+/// one found marks the entry (`Raw::media`). A thumbnail or content without them gives
+/// feed-rs no text to stand in.
 fn media(cur: &mut Cursor, e: &Elem, raw: &mut Raw) -> Option<()> {
-    raw.media = true;
     if media_text(cur, e)? {
+        raw.media = true;
         return Some(());
     }
     let mut depth = 1usize;
     while depth > 0 {
         match cur.next()? {
-            Ev::Start(c) if !media_text(cur, &c)? => depth += 1,
+            Ev::Start(c) => match media_text(cur, &c)? {
+                true => raw.media = true,
+                false => depth += 1,
+            },
             Ev::End => depth -= 1,
             Ev::Eof => return None.why("not well-formed"),
             _ => {}
@@ -527,6 +533,48 @@ mod tests {
             <link href="page.html" type="text/html"/><summary>s</summary><content type="html">&lt;p&gt;c&lt;/p&gt;</content>
             <published>2023-05-29T08:30:00Z</published><updated>2023-05-30T01:02:03.5-05:00</updated></entry></feed>"#,
             None,
+        );
+    }
+
+    #[test]
+    fn media_without_text_leaves_an_empty_summary_empty_as_in_feed_rs() {
+        let atom = |entry: &str| {
+            format!(
+                r#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">
+                <entry><id>urn:1</id><title>t</title>{entry}</entry></feed>"#
+            )
+        };
+        let thumbnail = atom(
+            r#"<content type="html">c</content>
+            <media:thumbnail url="https://x.example/t.jpg" width="72" height="72"/>"#,
+        );
+        same(&thumbnail, None);
+        let nested = atom(
+            r#"<media:group><media:content url="https://x.example/v.mp4">
+            <media:description>d</media:description></media:content></media:group>"#,
+        );
+        assert_eq!(
+            parse_feed_fast(nested.as_bytes(), "f", None),
+            None,
+            "{nested}"
+        );
+        let first = r#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/">
+            <entry><id>urn:1</id><title>t</title><media:thumbnail url="https://x.example/t.jpg"/>
+            <media:content url="https://x.example/v.mp4"/></entry></feed>"#;
+        same(first, None);
+        assert!(parse_feed_fast(first.as_bytes(), "f", None).is_some());
+        let rss_item = rss(
+            r#"<item><guid>g</guid><title>t</title><media:content url="https://x.example/a.jpg"><media:thumbnail url="https://x.example/t.jpg"/></media:content></item>"#,
+        );
+        same(&rss_item, None);
+        assert!(parse_feed_fast(rss_item.as_bytes(), "f", None).is_some());
+        let text = rss(
+            r#"<item><guid>g</guid><title>t</title><media:content url="https://x.example/a.jpg"><media:description>m</media:description></media:content></item>"#,
+        );
+        assert_eq!(
+            parse_feed_fast(text.as_bytes(), "f", None),
+            None,
+            "media text could stand in"
         );
     }
 
