@@ -479,14 +479,14 @@ fn first_text<'a>(texts: impl Iterator<Item = &'a Text>) -> String {
         .unwrap_or_default()
 }
 
-/// The entry's main link: the first plain or `rel="alternate"` link that is not a
-/// comments link, preferring one that is not typed as a non-HTML attachment.
 /// The feed's own link, from its channel-level links, when it is an absolute URL: what
 /// resolves an entry's link left relative.
 pub(super) fn feed_link(links: &[Link]) -> Option<Url> {
     pick_link(links).and_then(|l| Url::parse(&l.href).ok())
 }
 
+/// The entry's main link: the first plain or `rel="alternate"` link that is not a
+/// comments link, preferring one that is not typed as a non-HTML attachment.
 fn pick_link(links: &[Link]) -> Option<&Link> {
     let main = |l: &&Link| {
         l.target.is_none()
