@@ -193,13 +193,6 @@ impl Sink for Shingler {
         self.len += 1;
     }
 
-    fn push_char(&mut self, c: char) {
-        let mut buf = [0; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            self.push_byte(b);
-        }
-    }
-
     fn gap(&mut self) {
         let k = self.words;
         let slot = k % SHINGLE_WORDS;

@@ -197,13 +197,6 @@ impl<A: Automaton> Sink for Feed<'_, A> {
         run
     }
 
-    fn push_char(&mut self, c: char) {
-        let mut buf = [0; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            self.push_byte(b);
-        }
-    }
-
     fn gap(&mut self) {
         self.word_start = self.len;
     }

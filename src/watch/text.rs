@@ -51,8 +51,14 @@ pub(crate) trait Sink {
         }
         run
     }
-    /// Appends one folded character of a word.
-    fn push_char(&mut self, c: char);
+    /// Appends one folded character of a word: its UTF-8 bytes, one by one, unless the
+    /// sink takes characters whole.
+    fn push_char(&mut self, c: char) {
+        let mut buf = [0; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            self.push_byte(b);
+        }
+    }
     /// A word starts (a folded copy puts one space before it, unless it is the first).
     fn gap(&mut self);
     /// Bytes written so far: the positions [`Token::norm_start`] and `norm_end` count.
