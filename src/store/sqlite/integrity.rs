@@ -1,9 +1,9 @@
 //! Telling a damaged state from a fresh one: what the files say before SQLite opens them
 //! (a 0-byte database, a write-ahead log missing after an unclean stop or not a log at
-//! all), `PRAGMA quick_check` of every ordinary table once open, the marker of a stop that was not clean, the
-//! seal of one that was (which spares the next start the check when nothing has touched
-//! the file since), and the operator's tools around them (`state check`, `state backup`,
-//! `--reset-state`).
+//! all), `PRAGMA quick_check` of every ordinary table once open, the marker of a stop
+//! that was not clean, the seal of one that was (which spares the next start the check
+//! when nothing has touched the file since), and the operator's tools around them
+//! (`state check`, `state backup`, `--reset-state`).
 
 use std::path::{Path, PathBuf};
 
@@ -360,8 +360,7 @@ pub(super) fn unchanged_since_clean_stop(files: &StateFiles) -> bool {
 
 /// The (device, inode) of the file at `path`, `None` when there is none.
 pub(super) fn identity(path: &Path) -> Option<(u64, u64)> {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
+    Stamp::of(path).map(|s| (s.dev, s.ino))
 }
 
 /// Reads the outbox and the feeds table whole on a fresh read-only connection.
