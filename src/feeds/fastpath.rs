@@ -447,11 +447,13 @@ impl Raw {
     /// channel's link to resolve when nothing above it gives a base; gives up on one that
     /// stays relative otherwise.
     fn first_link(&mut self, text: &str, base: Option<&Url>) -> Option<()> {
-        let relative = matches!(
-            Url::parse(text),
-            Err(url::ParseError::RelativeUrlWithoutBase)
-        );
-        if base.is_none() && relative && !text.trim().is_empty() {
+        let keep_relative = base.is_none()
+            && !text.trim().is_empty()
+            && matches!(
+                Url::parse(text),
+                Err(url::ParseError::RelativeUrlWithoutBase)
+            );
+        if keep_relative {
             self.relative = Some(text.trim().to_string());
         } else {
             self.url = Some(absolute(text, base).why("an RSS link that stays relative")?);
