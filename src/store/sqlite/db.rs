@@ -158,6 +158,8 @@ pub const COMMAND_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct SqliteStore {
     // Declared before `guard`: the connection closes before the guard looks at the log.
     pub(super) db: Arc<Mutex<Db>>,
+    /// One call of the interfaces at a time on the blocking pool (see [`SqliteStore::run`]).
+    pub(super) calls: Arc<tokio::sync::Semaphore>,
     path: Arc<PathBuf>,
     read_only: bool,
     guard: Option<Arc<integrity::OpenGuard>>,
@@ -288,6 +290,7 @@ impl SqliteStore {
     fn wrap(conn: Connection, path: PathBuf, read_only: bool) -> SqliteStore {
         SqliteStore {
             db: Arc::new(Mutex::new(Db::new(conn))),
+            calls: Arc::new(tokio::sync::Semaphore::new(1)),
             path: Arc::new(path),
             read_only,
             guard: None,

@@ -51,13 +51,21 @@ where
 }
 
 impl SqliteStore {
-    /// Runs `f` on this store on the blocking pool.
+    /// Runs `f` on this store on the blocking pool, one call at a time: the calls share
+    /// one connection, so a second thread could only wait for its lock. Callers wait
+    /// their turn here, as tasks, instead of each holding a blocking thread parked on the
+    /// mutex: with 64 polls at once that was 74 threads, and the kernel's wake-ups and
+    /// context switches were a third of the CPU time of a round of new feeds
+    /// (`bench/load.sh 10000`: 5.6 of 18.4 CPU s in the kernel).
     async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&SqliteStore) -> Result<T, StoreError> + Send + 'static,
     {
         let store = self.clone();
+        // The semaphore is never closed, so acquiring cannot fail; were it closed, the
+        // call would still be correct, only not gated.
+        let _turn = self.calls.acquire().await;
         blocking(move || f(&store)).await
     }
 }
@@ -312,5 +320,46 @@ impl Backend for SqliteStore {
 
     fn describe(&self) -> String {
         self.path().display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Many calls at once run one at a time, each on the blocking pool, and every one of
+    /// them runs: the calls wait as tasks, not as threads parked on the connection's lock.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn calls_run_one_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        let (running, most, done) = (
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+            Arc::new(AtomicUsize::new(0)),
+        );
+        let calls = (0..64).map(|_| {
+            let (store, running, most, done) =
+                (store.clone(), running.clone(), most.clone(), done.clone());
+            tokio::spawn(async move {
+                store
+                    .run(move |_| {
+                        let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        std::thread::sleep(Duration::from_millis(2));
+                        running.fetch_sub(1, Ordering::SeqCst);
+                        done.fetch_add(1, Ordering::SeqCst);
+                        Ok(())
+                    })
+                    .await
+            })
+        });
+        for call in calls.collect::<Vec<_>>() {
+            call.await.unwrap().unwrap();
+        }
+        assert_eq!(done.load(Ordering::SeqCst), 64);
+        assert_eq!(most.load(Ordering::SeqCst), 1, "calls overlapped");
     }
 }
