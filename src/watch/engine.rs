@@ -1,19 +1,30 @@
-//! Watch stage, step 4a: the shared automaton and the scan that feeds it. The folder writes
-//! each field's folded words straight into the automaton, without spaces and without a
-//! folded copy (ASCII bytes one table step each, full Unicode folding only where the text
-//! is not ASCII); where the words start and end is kept beside it, so a pattern found in
-//! that stream is then checked against the word boundaries it must have (see
-//! [`super::atoms::KeyEntry`]).
+//! Watch stage, step 4a: the shared automaton and the scan that feeds it. Each field is
+//! searched as the spaceless stream of its folded words, without a folded copy: where the
+//! automaton's DFA fits a table, through [`super::table`] (ASCII one table step per raw
+//! byte, the Unicode folder only where the text is not ASCII); otherwise the folder writes
+//! the folded words straight into the automaton. Where the words start and end is kept
+//! beside it, so a pattern found in that stream is then checked against the word
+//! boundaries it must have (see [`super::atoms::KeyEntry`]).
 
 use aho_corasick::automaton::Automaton;
 use aho_corasick::{dfa, nfa, Anchored, MatchKind, PatternID};
 
+use super::table::Table;
 use super::text::{fold_into, Sink, Token};
+use super::words::Words;
 
 /// One automaton over the patterns of every watchlist, written without spaces.
 #[derive(Debug, Clone)]
 pub(crate) enum Engine {
-    /// A DFA: one table step per byte (the usual case).
+    /// The DFA as one table over the raw text (the usual case, see [`super::table`]).
+    Table {
+        /// The table searched.
+        table: Box<Table>,
+        /// The DFA it was built from: the tests' reference search.
+        #[cfg(test)]
+        dfa: dfa::DFA,
+    },
+    /// A DFA searched through its own interface, for keys the table cannot hold.
     Dfa(dfa::DFA),
     /// A contiguous NFA, for pattern sets whose DFA would not fit.
     Nfa(nfa::contiguous::NFA),
@@ -32,8 +43,8 @@ pub(crate) struct Found {
 /// and every key found, in the order found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct FieldScan {
-    /// The words, in order.
-    pub tokens: Vec<Token>,
+    /// The words, in order (none kept where no key was found: nobody reads them).
+    pub words: Words,
     /// The keys found, by end position.
     pub found: Vec<Found>,
 }
@@ -46,7 +57,14 @@ impl Engine {
             .prefilter(false)
             .build(keys);
         match built {
-            Ok(dfa) => Ok(Engine::Dfa(dfa)),
+            Ok(dfa) => Ok(match Table::build(&dfa, keys) {
+                Some(table) => Engine::Table {
+                    table: Box::new(table),
+                    #[cfg(test)]
+                    dfa,
+                },
+                None => Engine::Dfa(dfa),
+            }),
             Err(_) => nfa::contiguous::Builder::new()
                 .match_kind(MatchKind::Standard)
                 .prefilter(false)
@@ -55,11 +73,24 @@ impl Engine {
         }
     }
 
-    /// Folds `text` into the automaton and returns its words and the keys found.
+    /// Searches `text` and returns the keys found and, when there are any, its words
+    /// (positions in the spaceless stream; otherwise nobody reads them).
     pub fn scan(&self, text: &str) -> FieldScan {
         match self {
+            Engine::Table { table, .. } => table.scan(text),
             Engine::Dfa(a) => stream(a, text),
             Engine::Nfa(a) => stream(a, text),
+        }
+    }
+
+    /// The DFA of the table engine, searched through its own interface with the folder
+    /// writing into it (what the tests hold the table search to, and so keep this path
+    /// tested where no test's keys overflow the table).
+    #[cfg(test)]
+    pub fn without_table(&self) -> Option<Engine> {
+        match self {
+            Engine::Table { dfa, .. } => Some(Engine::Dfa(dfa.clone())),
+            _ => None,
         }
     }
 
@@ -68,7 +99,7 @@ impl Engine {
     #[cfg(test)]
     pub fn find_all(&self, folded: &str) -> Vec<Found> {
         match self {
-            Engine::Dfa(a) => find_all(a, folded),
+            Engine::Table { dfa, .. } | Engine::Dfa(dfa) => find_all(dfa, folded),
             Engine::Nfa(a) => find_all(a, folded),
         }
     }
@@ -77,7 +108,7 @@ impl Engine {
     #[cfg(test)]
     pub fn patterns_len(&self) -> usize {
         match self {
-            Engine::Dfa(a) => a.patterns_len(),
+            Engine::Table { dfa, .. } | Engine::Dfa(dfa) => dfa.patterns_len(),
             Engine::Nfa(a) => a.patterns_len(),
         }
     }
@@ -85,9 +116,40 @@ impl Engine {
     /// Heap bytes held by the automaton.
     pub fn memory_usage(&self) -> usize {
         match self {
+            Engine::Table { table, .. } => table.memory_usage(),
             Engine::Dfa(a) => a.memory_usage(),
             Engine::Nfa(a) => a.memory_usage(),
         }
+    }
+}
+
+/// The words of `text`, their positions counted in its spaceless folded stream.
+pub(crate) fn words(text: &str) -> Vec<Token> {
+    fold_into::<_, true>(text, Count(0), true).0
+}
+
+/// A [`Sink`] that only counts the bytes of the stream.
+struct Count(usize);
+
+impl Sink for Count {
+    fn push_byte(&mut self, _: u8) {
+        self.0 += 1;
+    }
+
+    fn push_ascii_word(&mut self, bytes: &[u8], _: bool) -> usize {
+        let run = super::text::ascii_word_len(bytes);
+        self.0 += run;
+        run
+    }
+
+    fn push_char(&mut self, c: char) {
+        self.0 += c.len_utf8();
+    }
+
+    fn gap(&mut self) {}
+
+    fn len(&self) -> usize {
+        self.0
     }
 }
 
@@ -95,7 +157,7 @@ fn stream<A: Automaton>(automaton: &A, text: &str) -> FieldScan {
     let feed = Feed::new(automaton);
     let (tokens, feed) = fold_into::<_, true>(text, feed, true);
     FieldScan {
-        tokens,
+        words: Words::Tokens(tokens),
         found: feed.found,
     }
 }

@@ -31,10 +31,10 @@ pub(crate) fn build_hits(watchlist: &CompiledWatchlist, scan: &Scan<'_>) -> Vec<
 fn term_hit(term: &TermDef, scan: &Scan<'_>, field: Field) -> Option<(usize, Hit)> {
     let spans = spans(term, scan, field)?;
     let (first_start, first_end) = spans[0];
-    let tokens = &scan.fields[field.index()];
+    let words = &scan.fields[field.index()];
     let text = scan.texts[field.index()];
-    let from = tokens[first_start].orig_start;
-    let to = tokens[first_end - 1].orig_end;
+    let from = words.at(first_start).orig_start;
+    let to = words.at(first_end - 1).orig_end;
     let hit = Hit {
         term: term.display.clone(),
         kind: term.kind,

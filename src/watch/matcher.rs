@@ -4,13 +4,13 @@
 
 use super::atoms::{KeyEntry, RegexAtom};
 use super::compile::{CompiledWatchlist, Rule, TermDef};
-use super::engine::{Engine, FieldScan};
+use super::engine::{words, Engine, FieldScan};
 use super::expr::{Facts, Lit};
 use super::hits::build_hits;
 use super::occur::{resolve, scan_regexes, Searched};
 use super::query::FieldSet;
-use super::text::{analyse, Token};
 use super::types::{CompileWarning, Document, Field, Require, TermKind, WatchlistMatch};
+use super::words::Words;
 
 /// How a field is folded and searched: [`Engine::scan`], or in tests the full-fold path.
 pub(crate) type FieldScanner = fn(&Engine, &str) -> FieldScan;
@@ -203,8 +203,8 @@ pub(crate) struct Occ {
 pub(crate) struct Scan<'d> {
     /// The original field texts, by [`Field::index`].
     pub texts: [&'d str; Field::COUNT],
-    /// The words of each field (empty for fields no term looks at).
-    pub fields: [Vec<Token>; Field::COUNT],
+    /// The words of each field (none for fields where nothing was found).
+    pub fields: [Words; Field::COUNT],
     /// Occurrences sorted by (atom, field, start).
     pub occ: Vec<Occ>,
 }
@@ -224,24 +224,25 @@ impl<'d> Scan<'d> {
             true => Field::COUNT,
             false => Field::TEXT_COUNT,
         };
-        let mut fields: [Vec<Token>; Field::COUNT] = Default::default();
+        let mut fields: [Words; Field::COUNT] = Default::default();
         let mut occ = Vec::new();
         for (field, &text) in texts.iter().enumerate().take(used) {
-            let scanned = match &matcher.automaton {
+            let mut scanned = match &matcher.automaton {
                 Some(engine) => scanner(engine, text),
-                None => FieldScan {
-                    tokens: analyse(text).tokens,
-                    found: Vec::new(),
-                },
+                None => FieldScan::default(),
             };
+            if scanned.found.is_empty() && !matcher.regexes.is_empty() {
+                // The scan keeps no words where it found no key; the regexes need them.
+                scanned.words = Words::Tokens(words(text));
+            }
             let at = Searched {
                 field,
                 text,
-                tokens: &scanned.tokens,
+                words: &scanned.words,
             };
             resolve(&matcher.keys, &at, &scanned.found, &mut occ);
             scan_regexes(&matcher.regexes, &at, &mut occ);
-            fields[field] = scanned.tokens;
+            fields[field] = scanned.words;
         }
         occ.sort_unstable_by_key(|o| (o.atom, o.field, o.start, o.end));
         Scan { texts, fields, occ }

@@ -11,9 +11,11 @@ mod matcher;
 mod occur;
 mod query;
 mod snippet;
+mod table;
 mod text;
 mod types;
 mod variants;
+mod words;
 
 #[cfg(test)]
 mod tests;

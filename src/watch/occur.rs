@@ -4,8 +4,9 @@
 use super::atoms::{KeyEntry, PatternAtoms, RegexAtom};
 use super::engine::Found;
 use super::matcher::Occ;
-use super::text::{fold_cased, Token};
+use super::text::fold_cased;
 use super::variants::split_at;
+use super::words::Words;
 
 /// One field as searched: its index, original text and words.
 pub(crate) struct Searched<'a> {
@@ -14,7 +15,7 @@ pub(crate) struct Searched<'a> {
     /// The original text.
     pub text: &'a str,
     /// Its words.
-    pub tokens: &'a [Token],
+    pub words: &'a Words,
 }
 
 /// Where a found key lies in words: `[start, end)`, and whether it ends where a word does.
@@ -30,22 +31,22 @@ struct Span {
 /// (an exact atom also needs it to end on a word; a split atom one boundary where
 /// [`split_at`] allows it).
 pub(crate) fn resolve(keys: &[KeyEntry], at: &Searched<'_>, found: &[Found], out: &mut Vec<Occ>) {
-    let tokens = at.tokens;
+    let words = at.words;
     let mut bounds = Vec::new();
     for f in found {
         let entry = &keys[f.key];
         let s = f.end - entry.key.len();
-        let start = tokens.partition_point(|t| t.norm_start < s);
-        if tokens.get(start).is_none_or(|t| t.norm_start != s) {
+        let start = words.partition_point(|t| t.norm_start < s);
+        let Some(first) = words.get(start).filter(|t| t.norm_start == s) else {
             continue;
-        }
+        };
         bounds.clear();
-        let mut end = start + 1;
-        while end < tokens.len() && tokens[end].norm_start < f.end {
-            bounds.push(tokens[end].norm_start - s);
-            end += 1;
+        let (mut end, mut last) = (start + 1, first);
+        while let Some(t) = words.get(end).filter(|t| t.norm_start < f.end) {
+            bounds.push(t.norm_start - s);
+            (end, last) = (end + 1, t);
         }
-        let whole = tokens[end - 1].norm_end == f.end;
+        let whole = last.norm_end == f.end;
         let span = Span { start, end, whole };
         for shape in entry
             .shapes
@@ -70,8 +71,8 @@ fn push_atoms(atoms: &PatternAtoms, span: Span, at: &Searched<'_>, out: &mut Vec
         out.push(at.occ(atom, span));
     }
     for cased in &atoms.cased {
-        let from = at.tokens[span.start].orig_start;
-        let folded = fold_cased(&at.text[from..at.tokens[span.end - 1].orig_end]);
+        let from = at.words.at(span.start).orig_start;
+        let folded = fold_cased(&at.text[from..at.words.at(span.end - 1).orig_end]);
         let reads = match cased.prefix {
             true => folded.starts_with(&cased.form),
             false => span.whole && folded == cased.form,
@@ -96,11 +97,11 @@ impl Searched<'_> {
 /// Runs every regex term over the field's original text; a match counts as the words it
 /// touches (a match touching no word is ignored).
 pub(crate) fn scan_regexes(regexes: &[RegexAtom], at: &Searched<'_>, out: &mut Vec<Occ>) {
-    let tokens = at.tokens;
+    let words = at.words;
     for r in regexes {
         for m in r.regex.find_iter(at.text) {
-            let start = tokens.partition_point(|t| t.orig_end <= m.start());
-            let end = tokens.partition_point(|t| t.orig_start < m.end());
+            let start = words.partition_point(|t| t.orig_end <= m.start());
+            let end = words.partition_point(|t| t.orig_start < m.end());
             if start < end {
                 out.push(Occ {
                     atom: r.atom,

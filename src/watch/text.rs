@@ -179,7 +179,7 @@ fn fold_with<S: Sink, const FAST: bool>(
 /// How many ASCII letters and digits `bytes` starts with, less the last one when a
 /// non-ASCII byte follows it (which may be a combining mark joining it).
 #[inline(always)]
-fn ascii_word_len(bytes: &[u8]) -> usize {
+pub(crate) fn ascii_word_len(bytes: &[u8]) -> usize {
     let mut end = 0;
     while end < bytes.len() && bytes[end].is_ascii_alphanumeric() {
         end += 1;
@@ -218,6 +218,18 @@ fn abbreviation_letter_at(text: &str, from: usize) -> bool {
     alone && is_abbreviation_letter(c)
 }
 
+/// Whether the dot at `text[at]`, after an open word whose current part starts at
+/// `part_start` (the word's start, or the byte after its last joining dot), joins a dotted
+/// abbreviation: that part is one capital letter and another one follows the dot.
+pub(crate) fn dot_joins(text: &str, part_start: usize, at: usize) -> bool {
+    let mut part = text[part_start..at].chars();
+    let single = match (part.next(), part.next()) {
+        (Some(c), None) => is_abbreviation_letter(c),
+        _ => false,
+    };
+    single && abbreviation_letter_at(text, at + 1)
+}
+
 /// A letter that can be part of a dotted abbreviation: not lowercase (so `e.g.` and `p.m.`
 /// stay apart), not of a script written without spaces.
 fn is_abbreviation_letter(c: char) -> bool {
@@ -227,6 +239,20 @@ fn is_abbreviation_letter(c: char) -> bool {
 /// Folds the character at byte `start` with the combining marks that follow it; returns
 /// the byte after them.
 fn push_cluster_at<S: Sink>(b: &mut Builder<S>, text: &str, start: usize) -> usize {
+    let end = cluster_end(text, start);
+    if end == start + 1 {
+        let c = char::from(text.as_bytes()[start]);
+        let c = if b.lower { c.to_ascii_lowercase() } else { c };
+        b.push(c, start, end);
+    } else {
+        b.push_cluster(&text[start..end], start, end);
+    }
+    end
+}
+
+/// Where the cluster at byte `start` ends: after its character and the combining marks
+/// that follow it.
+fn cluster_end(text: &str, start: usize) -> usize {
     let mut chars = text[start..].char_indices();
     let Some((_, c)) = chars.next() else {
         return text.len();
@@ -238,11 +264,62 @@ fn push_cluster_at<S: Sink>(b: &mut Builder<S>, text: &str, start: usize) -> usi
         }
         end = start + i + m.len_utf8();
     }
+    end
+}
+
+/// Scratch space of the Unicode folder, kept between clusters.
+#[derive(Debug, Default)]
+pub(crate) struct Folding {
+    fold: String,
+    compose: String,
+}
+
+/// What one folded character of a cluster does to the words (see [`cluster_pieces_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Piece {
+    /// Continues (or starts) the current word.
+    Word(char),
+    /// A word on its own (scripts written without spaces).
+    Alone(char),
+    /// Ends the current word.
+    Break,
+}
+
+/// Folds (lowercased) the cluster at byte `start` of `text` as [`fold_into`] would, and
+/// hands `each` what every folded character does to the words, with the byte after the
+/// cluster (nothing for an ignored character); returns that byte. What the table search
+/// (see [`super::table`]) does where the text is not plain ASCII: the differential tests
+/// hold it to the folder's own words and stream.
+pub(crate) fn cluster_pieces_at(
+    text: &str,
+    start: usize,
+    folding: &mut Folding,
+    mut each: impl FnMut(Piece, usize),
+) -> usize {
+    let bytes = text.as_bytes();
+    if !bytes[start].is_ascii() {
+        if let Some(len) = plain_separator_at(bytes, start) {
+            each(Piece::Break, start + len);
+            return start + len;
+        }
+    }
+    let end = cluster_end(text, start);
+    let mut put = |c: char| match classify(c) {
+        Class::Ignore => {}
+        Class::Separator => each(Piece::Break, end),
+        Class::Word => each(Piece::Word(c), end),
+        Class::Cjk => each(Piece::Alone(c), end),
+    };
     if end == start + 1 {
-        let c = if b.lower { c.to_ascii_lowercase() } else { c };
-        b.push(c, start, end);
+        put(char::from(bytes[start]).to_ascii_lowercase());
     } else {
-        b.push_cluster(&text[start..end], start, end);
+        fold_cluster(
+            &text[start..end],
+            true,
+            &mut folding.fold,
+            &mut folding.compose,
+        );
+        folding.compose.chars().for_each(put);
     }
     end
 }
@@ -315,15 +392,7 @@ impl<S: Sink> Builder<S> {
     /// Whether the dot at `text[at]` joins a dotted abbreviation: the open word's current
     /// part is one capital letter and another one follows the dot.
     fn dot_joins(&self, text: &str, at: usize) -> bool {
-        if !self.open {
-            return false;
-        }
-        let mut part = text[self.seg_orig..at].chars();
-        let single = match (part.next(), part.next()) {
-            (Some(c), None) => is_abbreviation_letter(c),
-            _ => false,
-        };
-        single && abbreviation_letter_at(text, at + 1)
+        self.open && dot_joins(text, self.seg_orig, at)
     }
 
     /// Folds a cluster (a starter plus its combining marks) and pushes the result.

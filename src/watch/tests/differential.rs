@@ -12,6 +12,7 @@ use super::super::engine::{Engine, FieldScan};
 use super::super::matcher::{Matcher, Occ};
 use super::super::text::{analyse_with, fold_cased, Token};
 use super::super::variants::split_at;
+use super::super::words::Words;
 use super::super::{compile, Document, Field, PersonSpec, WatchlistSpec};
 
 /// The full-fold path: every character folded through the Unicode folder into a folded
@@ -30,7 +31,7 @@ pub(super) fn full_fold(engine: &Engine, text: &str) -> FieldScan {
         });
     }
     FieldScan {
-        tokens,
+        words: Words::Tokens(tokens),
         found: engine.find_all(&spaceless),
     }
 }
@@ -125,12 +126,63 @@ fn naive_occurrences(matcher: &Matcher, doc: &Document<'_>) -> Vec<Occ> {
     out
 }
 
+/// The path taken where the keys do not fit a table: the folder writes the folded words
+/// into the DFA, searched through its own interface.
+fn streamed(engine: &Engine, text: &str) -> FieldScan {
+    match engine.without_table() {
+        Some(plain) => plain.scan(text),
+        None => engine.scan(text),
+    }
+}
+
+/// Asserts that the table search finds in `text` the keys the DFA's own search finds in
+/// the folder's spaceless stream, in the same order, and that where it keeps the words
+/// (wherever it found a key) they read as the folder's, one by one and by search.
+fn assert_table_reads_the_folder(text: &str) {
+    let engine = broad().automaton.as_ref().expect("an automaton");
+    assert!(
+        matches!(engine, Engine::Table { .. }),
+        "the broad watchlists are searched with the table"
+    );
+    let scan = engine.scan(text);
+    let full = full_fold(engine, text);
+    assert_eq!(scan.found, full.found, "keys found in {text:?}");
+    assert_eq!(
+        streamed(engine, text).words,
+        full.words,
+        "words the folder streamed into the DFA"
+    );
+    if scan.found.is_empty() {
+        return;
+    }
+    let Words::Tokens(expected) = &full.words else {
+        panic!("the full fold keeps a word list");
+    };
+    let words: Vec<Token> = (0..scan.words.len()).map(|i| scan.words.at(i)).collect();
+    assert_eq!(&words, expected, "words of {text:?}");
+    assert_eq!(scan.words.get(words.len()), None);
+    for t in expected {
+        let at = expected.partition_point(|e| e.norm_start < t.norm_start);
+        assert_eq!(
+            scan.words.partition_point(|e| e.norm_start < t.norm_start),
+            at
+        );
+        let at = expected.partition_point(|e| e.orig_end <= t.orig_start);
+        assert_eq!(
+            scan.words.partition_point(|e| e.orig_end <= t.orig_start),
+            at
+        );
+    }
+}
+
 /// Asserts that the fast path, the full-fold path and the naive reference find the same
 /// occurrences, and the two paths the same matches (hits, counts, snippets, offsets).
 pub(super) fn assert_paths_agree(matcher: &Matcher, doc: &Document<'_>) {
     let fast = matcher.match_document(doc, &|_| true);
     let full = matcher.match_with(doc, &|_| true, full_fold);
     assert_eq!(fast, full, "fast and full-fold paths disagree on {doc:?}");
+    let plain = matcher.match_with(doc, &|_| true, streamed);
+    assert_eq!(fast, plain, "table and streamed paths disagree on {doc:?}");
     let mut found = matcher.occurrences_with(doc, Engine::scan);
     found.retain(|o| !matcher.is_regex_atom(o.atom));
     assert_eq!(
@@ -436,6 +488,17 @@ proptest! {
             for lower in [true, false] {
                 prop_assert_eq!(analyse_with::<true>(text, lower), analyse_with::<false>(text, lower));
             }
+        }
+    }
+
+    #[test]
+    fn the_table_search_reads_the_folders_words_and_stream(
+        wordy in wordy_text(),
+        long in long_text(),
+        any in any::<String>(),
+    ) {
+        for text in [&wordy, &long, &any] {
+            assert_table_reads_the_folder(text);
         }
     }
 
