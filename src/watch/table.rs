@@ -323,7 +323,7 @@ struct Run {
     /// Bytes of the stream so far.
     len: usize,
     found: Vec<Found>,
-    /// Where each word starts and ends, in turn (see [`tokens_of`]).
+    /// Where each word starts and ends, in turn (see [`Words::from_edges`]).
     edges: Vec<Edge>,
     /// Whether a word is open.
     open: bool,
