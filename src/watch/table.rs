@@ -23,8 +23,15 @@ const SKIP: u16 = 0;
 /// The class of bytes no key contains: what the automaton does on any of them.
 const OTHER: u16 = 1;
 
-/// ASCII bytes stepped over between two writes of the words' edges found among them.
+/// ASCII bytes stepped over between two writes of the words' edges found among them (a
+/// power of two: the loop masks its index into the buffer with it).
 const CHUNK: usize = 1024;
+const _: () = assert!(CHUNK.is_power_of_two());
+
+/// Longest text whose edges the search writes: both halves of an edge must stay below 2³²,
+/// and folding can make the stream longer than the text (NFKC spells U+FDFA in 18 letters
+/// of two bytes each: 36 bytes for 3), so a longer text takes the folder's own path.
+const MAX_EDGE_TEXT: usize = (u32::MAX / 16) as usize;
 
 thread_local! {
     /// The edges of the words in the bytes being stepped, before they are kept: one buffer
@@ -166,13 +173,9 @@ impl Table {
     /// and, when there is one, the words of `text` (what [`super::engine::words`] gives).
     pub fn scan(&self, text: &str) -> FieldScan {
         let bytes = text.as_bytes();
-        if bytes.len() > u32::MAX as usize {
-            // Positions would not fit an edge: the folder's own words, and its stream.
-            let (tokens, feed) = fold_into::<_, true>(text, Stepper::new(self), true);
-            return FieldScan {
-                words: Words::Tokens(tokens),
-                found: feed.run.found,
-            };
+        if bytes.len() > MAX_EDGE_TEXT {
+            // Positions might not fit an edge.
+            return self.scan_by_folder(text);
         }
         let mut run = Run {
             state: self.start,
@@ -219,6 +222,16 @@ impl Table {
         FieldScan {
             words,
             found: run.found,
+        }
+    }
+
+    /// [`Table::scan`] with the folder writing its folded words into the table, byte by
+    /// byte: the path of a text too long for the edges.
+    pub fn scan_by_folder(&self, text: &str) -> FieldScan {
+        let (tokens, feed) = fold_into::<_, true>(text, Stepper::new(self), true);
+        FieldScan {
+            words: Words::Tokens(tokens),
+            found: feed.run.found,
         }
     }
 

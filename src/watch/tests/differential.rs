@@ -147,6 +147,14 @@ fn assert_table_reads_the_folder(text: &str) {
     let scan = engine.scan(text);
     let full = full_fold(engine, text);
     assert_eq!(scan.found, full.found, "keys found in {text:?}");
+    let Engine::Table { table, .. } = engine else {
+        unreachable!("checked above");
+    };
+    assert_eq!(
+        table.scan_by_folder(text),
+        full,
+        "the long texts' path on {text:?}"
+    );
     assert_eq!(
         streamed(engine, text).words,
         full.words,
