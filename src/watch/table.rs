@@ -124,13 +124,9 @@ impl Table {
         // Match states first, each keeping its place in the order found; after the
         // others, a quiet twin of each match state: the same transitions, no match, where
         // a separator leads from the match state (and back to itself).
-        let is_match: Vec<bool> = states.iter().map(|&s| dfa.is_match(s)).collect();
-        let matching: Vec<usize> = (0..states.len()).filter(|&i| is_match[i]).collect();
-        let order: Vec<usize> = matching
-            .iter()
-            .copied()
-            .chain((0..states.len()).filter(|&i| !is_match[i]))
-            .collect();
+        let (matching, rest): (Vec<usize>, Vec<usize>) =
+            (0..states.len()).partition(|&i| dfa.is_match(states[i]));
+        let order: Vec<usize> = matching.iter().chain(&rest).copied().collect();
         let mut number = vec![0u32; states.len()];
         for (new, &old) in order.iter().enumerate() {
             number[old] = (new * stride) as u32;
@@ -177,14 +173,10 @@ impl Table {
             // Positions might not fit an edge.
             return self.scan_by_folder(text);
         }
-        let mut run = Run {
-            state: self.start,
-            len: 0,
-            found: Vec::new(),
-            edges: Vec::with_capacity((bytes.len() / 3 + 2).min(1 << 16)),
-            open: false,
-            orig_end: 0,
-        };
+        let mut run = Run::new(
+            self.start,
+            Vec::with_capacity((bytes.len() / 3 + 2).min(1 << 16)),
+        );
         let mut folding = Folding::default();
         let mut buf = EDGE_BUF.take().unwrap_or_else(|| Box::new([0; CHUNK]));
         let mut i = 0;
@@ -345,6 +337,18 @@ struct Run {
 }
 
 impl Run {
+    /// A search at the start of a field, from `state`, writing edges into `edges`.
+    fn new(state: u32, edges: Vec<Edge>) -> Self {
+        Run {
+            state,
+            len: 0,
+            found: Vec::new(),
+            edges,
+            open: false,
+            orig_end: 0,
+        }
+    }
+
     fn open_at(&mut self, at: usize) {
         self.edges.push(edge(at, self.len));
         self.open = true;
@@ -396,14 +400,7 @@ impl<'t> Stepper<'t> {
     fn new(table: &'t Table) -> Self {
         Stepper {
             table,
-            run: Run {
-                state: table.start,
-                len: 0,
-                found: Vec::new(),
-                edges: Vec::new(),
-                open: false,
-                orig_end: 0,
-            },
+            run: Run::new(table.start, Vec::new()),
         }
     }
 }

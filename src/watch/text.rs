@@ -240,14 +240,36 @@ fn is_abbreviation_letter(c: char) -> bool {
 /// the byte after them.
 fn push_cluster_at<S: Sink>(b: &mut Builder<S>, text: &str, start: usize) -> usize {
     let end = cluster_end(text, start);
-    if end == start + 1 {
-        let c = char::from(text.as_bytes()[start]);
-        let c = if b.lower { c.to_ascii_lowercase() } else { c };
-        b.push(c, start, end);
-    } else {
-        b.push_cluster(&text[start..end], start, end);
-    }
+    let mut folding = std::mem::take(&mut b.folding);
+    fold_cluster_chars(text, start..end, b.lower, &mut folding, |c| {
+        b.push(c, start, end)
+    });
+    b.folding = folding;
     end
+}
+
+/// Folds the cluster `text[cluster]` (lowercased when `lower`) and hands `each` its
+/// folded characters: an ASCII character alone as it is, anything else through
+/// [`fold_cluster`].
+fn fold_cluster_chars(
+    text: &str,
+    cluster: std::ops::Range<usize>,
+    lower: bool,
+    folding: &mut Folding,
+    mut each: impl FnMut(char),
+) {
+    if cluster.len() == 1 {
+        let c = char::from(text.as_bytes()[cluster.start]);
+        each(if lower { c.to_ascii_lowercase() } else { c });
+    } else {
+        fold_cluster(
+            &text[cluster],
+            lower,
+            &mut folding.fold,
+            &mut folding.compose,
+        );
+        folding.compose.chars().for_each(each);
+    }
 }
 
 /// Where the cluster at byte `start` ends: after its character and the combining marks
@@ -304,23 +326,12 @@ pub(crate) fn cluster_pieces_at(
         }
     }
     let end = cluster_end(text, start);
-    let mut put = |c: char| match classify(c) {
+    fold_cluster_chars(text, start..end, true, folding, |c| match classify(c) {
         Class::Ignore => {}
         Class::Separator => each(Piece::Break, end),
         Class::Word => each(Piece::Word(c), end),
         Class::Cjk => each(Piece::Alone(c), end),
-    };
-    if end == start + 1 {
-        put(char::from(bytes[start]).to_ascii_lowercase());
-    } else {
-        fold_cluster(
-            &text[start..end],
-            true,
-            &mut folding.fold,
-            &mut folding.compose,
-        );
-        folding.compose.chars().for_each(put);
-    }
+    });
     end
 }
 
@@ -368,8 +379,7 @@ struct Builder<S> {
     /// Where the current part of the open word starts in the original: the word's start,
     /// or the byte after the last dot of a dotted abbreviation.
     seg_orig: usize,
-    fold: String,
-    compose: String,
+    folding: Folding,
     /// Whether the words are kept in `tokens`.
     record: bool,
 }
@@ -384,8 +394,7 @@ impl<S: Sink> Builder<S> {
             orig_end: 0,
             lower,
             seg_orig: 0,
-            fold: String::new(),
-            compose: String::new(),
+            folding: Folding::default(),
         }
     }
 
@@ -393,18 +402,6 @@ impl<S: Sink> Builder<S> {
     /// part is one capital letter and another one follows the dot.
     fn dot_joins(&self, text: &str, at: usize) -> bool {
         self.open && dot_joins(text, self.seg_orig, at)
-    }
-
-    /// Folds a cluster (a starter plus its combining marks) and pushes the result.
-    fn push_cluster(&mut self, cluster: &str, start: usize, end: usize) {
-        let mut fold = std::mem::take(&mut self.fold);
-        let mut compose = std::mem::take(&mut self.compose);
-        fold_cluster(cluster, self.lower, &mut fold, &mut compose);
-        for c in compose.chars() {
-            self.push(c, start, end);
-        }
-        self.fold = fold;
-        self.compose = compose;
     }
 
     /// Pushes an ASCII byte found at `at` in the original (the common case, kept short).
